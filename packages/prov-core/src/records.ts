@@ -152,6 +152,9 @@ export interface RunEndRecord {
   exitCode: number | null;
   signal: string | null;
   clean: boolean;
+  /** What the program's `endRun` asked for (false when it never called it). */
+  createGraph: boolean;
+  createSvg: boolean;
   /** Number of records (metric points for 'metrics') this sender produced, per kind. */
   counts: Record<string, number>;
 }
@@ -197,6 +200,8 @@ export interface Envelope {
   seq: number;
   /** Unix epoch ms when the batch was sealed. */
   sent: number;
+  /** Absolute path of the job's run directory as the agent sees it (see docs/ARCHITECTURE.md). */
+  runDir: string;
   records: ProvRecordData[];
 }
 
