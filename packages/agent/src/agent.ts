@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  encodeEnvelope,
+  encodeFrame,
+  PROTOCOL_VERSION,
+  type ArtifactRecord,
+  type ContextName,
+  type MetricSeriesBatch,
+  type ProvRecordData,
+  type RunConfigRecord,
+} from '@prov4ml/prov-core';
+import type { Aggregator } from '@prov4ml/aggregator';
+import { storeArtifact } from './artifacts.js';
+import { Batcher } from './batcher.js';
+import type { JobInfo } from './detect.js';
+import type { AggregatorPlacement } from './endpoint.js';
+import { ENDPOINT_DISCOVERY_TIMEOUT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
+import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
+import { Sender } from './sender.js';
+import { Spool, type SpoolLocation } from './spool.js';
+
+/** File in the run directory where a hosted aggregator publishes the endpoint ranks connect to. */
+export const ENDPOINT_FILE = 'aggregator.endpoint';
+
+export interface AgentOptions {
+  job: JobInfo;
+  placement: AggregatorPlacement;
+  /** Where run directories go when the program's startRun names none. */
+  defaultSaveDir: string;
+  /** PROV4ML_RUN_ID, if given. */
+  runId: number | null;
+  log: (line: string) => void;
+  /** Pulls points still buffered on an in-process logging hot path. */
+  collectPending?: () => MetricSeriesBatch[];
+  /** Milliseconds to wait for acks at shutdown before keeping the spool and giving up. */
+  shutdownAckTimeoutMs?: number;
+  /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
+  finalizeTimeoutMs?: number;
+}
+
+export interface RunEndDetails {
+  exitCode: number | null;
+  signal: string | null;
+  clean: boolean;
+  createGraph: boolean;
+  createSvg: boolean;
+}
+
+export interface ShutdownReport {
+  runDir: string | undefined;
+  spoolPath: string | undefined;
+  /** True when the aggregator confirmed every frame; false means the spool holds what it missed. */
+  delivered: boolean;
+  /** Files the hosted aggregator wrote, when this agent hosted it. */
+  finalized: boolean;
+}
+
+/**
+ * One rank's agent: it turns records into sealed, spooled, numbered envelopes and hands them to the
+ * sender. Until the run directory is known (the program's first startRun names the experiment) it
+ * only keeps records; then it claims the directory, opens its spool, and — on the hosting rank —
+ * starts the aggregator.
+ */
+export class Agent {
+  readonly senderId = randomBytes(8).toString('hex');
+  private readonly batcher: Batcher;
+  private readonly early: ProvRecordData[] = [];
+  private claimed: ClaimedRunDir | undefined;
+  private configuring: Promise<ClaimedRunDir> | undefined;
+  private spool: Spool | undefined;
+  private readonly spoolLocations: SpoolLocation[] = [];
+  private sender: Sender | undefined;
+  private readonly unsent: Array<{ seq: number; payload: Uint8Array }> = [];
+  private hosted: Aggregator | undefined;
+  private seq = 0;
+  private readonly counts: Record<string, number> = {};
+  private stopping: Promise<ShutdownReport> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: AgentOptions) {
+    this.batcher = new Batcher({
+      seal: (records) => this.seal(records),
+      ...(options.collectPending ? { collectPending: options.collectPending } : {}),
+    });
+  }
+
+  get runDir(): string | undefined {
+    return this.claimed?.runDir;
+  }
+
+  get job(): JobInfo {
+    return this.options.job;
+  }
+
+  submit(record: ProvRecordData): void {
+    this.count(record);
+    if (this.claimed) this.batcher.add(record);
+    else this.early.push(record);
+  }
+
+  /**
+   * Applies the program's startRun: the first call of the job decides the run directory; later calls
+   * (another process of the same rank) reuse it.
+   */
+  configure(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ClaimedRunDir> {
+    this.configuring ??= this.open(config);
+    return this.configuring;
+  }
+
+  /** Copies an artifact into the run directory and records it. */
+  async logArtifact(request: {
+    path: string;
+    name?: string;
+    context: ContextName;
+    step: number | null;
+    time: number;
+    role: ArtifactRecord['role'];
+  }): Promise<ArtifactRecord> {
+    const runDir = this.claimed?.runDir;
+    if (runDir === undefined) throw new Error('logArtifact before startRun');
+    const stored = await storeArtifact(runDir, this.options.job.rank, request.path, request.name);
+    const record: ArtifactRecord = {
+      kind: 'artifact',
+      time: request.time,
+      name: request.name ?? stored.storedPath.split('/').at(-1)!,
+      context: request.context,
+      step: request.step,
+      originalPath: request.path,
+      role: request.role,
+      ...stored,
+    };
+    this.submit(record);
+    return record;
+  }
+
+  /** Seals everything pending into the spool now (the send itself stays asynchronous). */
+  flush(): void {
+    if (this.claimed) this.batcher.flush();
+  }
+
+  /**
+   * Ends the rank: records how it ended, seals and spools everything, waits (bounded) for the
+   * aggregator's acks and, on the hosting rank, for the job's files. Idempotent.
+   */
+  shutdown(end: RunEndDetails): Promise<ShutdownReport> {
+    this.stopping ??= this.stop(end);
+    return this.stopping;
+  }
+
+  private async open(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ClaimedRunDir> {
+    const { job } = this.options;
+    const claimed = claimRunDir({
+      saveDir: config.provenanceSaveDir ?? this.options.defaultSaveDir,
+      experimentName: config.experimentName,
+      jobKey: job.jobKey,
+      runId: this.options.runId,
+    });
+    this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`));
+    this.claimed = claimed;
+    this.submit(config);
+    for (const record of this.early.splice(0)) this.batcher.add(record);
+    this.batcher.start();
+    void this.connect(claimed.runDir).catch((error: unknown) => {
+      this.options.log(`cannot reach the aggregator: ${(error as Error).message}; records stay in ${this.spool?.path}`);
+    });
+    return claimed;
+  }
+
+  private async connect(runDir: string): Promise<void> {
+    const { placement, job } = this.options;
+    let endpoint: string;
+    if (placement.kind === 'remote') {
+      endpoint = placement.endpoint;
+    } else if (job.rank === placement.hostRank) {
+      const { startAggregator } = await import('@prov4ml/aggregator');
+      this.hosted = await startAggregator({
+        bind: `tcp://${placement.bind}:${placement.port}`,
+        worldSize: job.worldSize,
+        jobKey: job.jobKey,
+        runDir,
+        log: this.options.log,
+      });
+      endpoint = this.hosted.endpoint;
+      const port = new URL(endpoint.replace(/^tcp:/, 'http:')).port;
+      await writeFile(join(runDir, ENDPOINT_FILE), `tcp://${placement.advertise}:${port}\n`);
+    } else {
+      endpoint = await waitForEndpointFile(join(runDir, ENDPOINT_FILE), ENDPOINT_DISCOVERY_TIMEOUT_MS, () => this.closed);
+    }
+    this.sender = new Sender({
+      endpoint,
+      ackEndpoint: ackEndpointFor(endpoint),
+      senderId: this.senderId,
+      reread: (seq) => this.spool!.read(this.spoolLocations[seq - 1]!).subarray(4),
+      log: this.options.log,
+    });
+    for (const frame of this.unsent.splice(0)) this.sender.enqueue(frame.seq, frame.payload);
+  }
+
+  private seal(records: ProvRecordData[]): void {
+    const { job } = this.options;
+    const seq = ++this.seq;
+    const payload = encodeEnvelope({
+      v: PROTOCOL_VERSION,
+      job: job.jobKey,
+      rank: job.rank,
+      worldSize: job.worldSize,
+      sender: this.senderId,
+      seq,
+      sent: Date.now(),
+      runDir: this.claimed!.runDir,
+      records,
+    });
+    this.spoolLocations.push(this.spool!.append(encodeFrame(payload)));
+    if (this.sender) this.sender.enqueue(seq, payload);
+    else this.unsent.push({ seq, payload });
+  }
+
+  private count(record: ProvRecordData): void {
+    const n = record.kind === 'metrics' ? record.series.reduce((sum, s) => sum + s.values.length, 0) : 1;
+    this.counts[record.kind] = (this.counts[record.kind] ?? 0) + n;
+  }
+
+  private async stop(end: RunEndDetails): Promise<ShutdownReport> {
+    if (!this.claimed) {
+      // The program never called startRun: the run is still recorded, under the default name.
+      await this.configure({
+        kind: 'run_config',
+        time: Date.now(),
+        provUserNamespace: 'www.example.org',
+        experimentName: 'experiment',
+        collectAllProcesses: false,
+        saveAfterNLogs: 100,
+        provenanceSaveDir: null,
+      });
+    }
+    this.batcher.flush();
+    this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });
+    this.batcher.flush();
+    this.batcher.stop();
+    const lastSeq = this.seq;
+    const timeout = this.options.shutdownAckTimeoutMs ?? SHUTDOWN_ACK_TIMEOUT_MS;
+    const deadline = Date.now() + timeout;
+    while (!this.sender && Date.now() < deadline) await sleep(50);
+    const delivered = this.sender ? await this.sender.waitForAck(lastSeq, Math.max(0, deadline - Date.now())) : false;
+    let finalized = false;
+    if (this.hosted) {
+      finalized = await Promise.race([
+        this.hosted.finalized.then(() => true),
+        sleep(this.options.finalizeTimeoutMs ?? 120_000).then(() => false),
+      ]);
+      await this.hosted.shutdown();
+    }
+    this.closed = true;
+    await this.sender?.close();
+    this.spool?.close();
+    return { runDir: this.claimed?.runDir, spoolPath: this.spool?.path, delivered, finalized };
+  }
+}
+
+/** The aggregator publishes acks on the port after its PULL port (docs/ARCHITECTURE.md). */
+export function ackEndpointFor(endpoint: string): string {
+  const match = /^(tcp:\/\/.+):(\d+)$/.exec(endpoint);
+  if (!match) throw new Error(`cannot derive the ack endpoint of ${endpoint}`);
+  return `${match[1]}:${Number(match[2]) + 1}`;
+}
+
+async function waitForEndpointFile(path: string, timeoutMs: number, cancelled: () => boolean): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const text = (await readFile(path, 'utf8')).trim();
+      if (text !== '') return text;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (Date.now() > deadline || cancelled()) throw new Error(`no aggregator endpoint appeared in ${path}`);
+    await sleep(100);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,43 @@
+/**
+ * Named bounds of every buffer the agent keeps. Each is a trade between memory, loss on a sudden death
+ * and syscall rate; the values are documented here so that they are found in one place.
+ */
+
+/** Points one series holds before the API hands them to the batcher, whatever saveAfterNLogs says. */
+export const MAX_SERIES_POINTS_BEFORE_HANDOFF = 65_536;
+
+/** Points sealed into one envelope at most (keeps a frame far below the aggregator's frame limit). */
+export const MAX_POINTS_PER_ENVELOPE = 262_144;
+
+/** Non-metric records sealed into one envelope at most. */
+export const MAX_RECORDS_PER_ENVELOPE = 1_024;
+
+/** Points the batcher holds before it seals synchronously, even inside a tight loop that never yields. */
+export const MAX_PENDING_POINTS = 1_048_576;
+
+/** Bytes of unacknowledged frames kept in memory for resending; older ones are re-read from the spool. */
+export const MAX_UNACKED_BYTES_IN_MEMORY = 16 * 1024 * 1024;
+
+/** Frames the sender hands to ZeroMQ at once before waiting for the socket to drain. */
+export const SEND_WINDOW_FRAMES = 64;
+
+/** Deadline of one ZeroMQ send; past it the frame stays queued and is retried. */
+export const SEND_DEADLINE_MS = 2_000;
+
+/** Without any ack progress for this long, every unacknowledged frame is sent again. */
+export const RESEND_AFTER_MS = 3_000;
+
+/** How often the batcher seals what it has, even below saveAfterNLogs. */
+export const FLUSH_INTERVAL_MS = 1_000;
+
+/** An agent with nothing to say still sends an empty envelope this often, so the aggregator sees it alive. */
+export const HEARTBEAT_INTERVAL_MS = 5_000;
+
+/** After the program ends, how long the agent waits for acks before it exits keeping its spool. */
+export const SHUTDOWN_ACK_TIMEOUT_MS = 20_000;
+
+/** How long a rank waits for the hosted aggregator to publish its endpoint in the run directory. */
+export const ENDPOINT_DISCOVERY_TIMEOUT_MS = 600_000;
+
+/** Resolution of the shared clock the logging hot path reads instead of calling Date.now(). */
+export const CLOCK_RESOLUTION_MS = 1;

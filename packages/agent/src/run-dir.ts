@@ -1,0 +1,102 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '@prov4ml/prov-core';
+
+/** Longest experiment name accepted; it becomes part of directory and file names. */
+export const MAX_EXPERIMENT_NAME_LENGTH = 128;
+
+export interface RunDirRequest {
+  saveDir: string;
+  experimentName: string;
+  /** Identical on every rank of the job (see detectJob). */
+  jobKey: string;
+  /** PROV4ML_RUN_ID: use this run id instead of searching for a free one. */
+  runId: number | null;
+}
+
+export interface ClaimedRunDir {
+  runDir: string;
+  runId: number;
+  experimentName: string;
+}
+
+/**
+ * Rejects experiment names that cannot be one directory name: they name `<save dir>/<exp>_<id>/`
+ * and `prov_<exp>_GR<r>.json`, and must never lead outside the save directory.
+ */
+export function checkExperimentName(name: string): string {
+  if (name.length === 0 || name.length > MAX_EXPERIMENT_NAME_LENGTH) {
+    throw new UserError(`experimentName must be 1 to ${MAX_EXPERIMENT_NAME_LENGTH} characters, got ${name.length}`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[/\\\u0000-\u001f\u007f]/.test(name) || name === '.' || name === '..') {
+    throw new UserError(`experimentName ${JSON.stringify(name)} cannot be a directory name (no '/', '\\', control characters, '.' or '..')`);
+  }
+  return name;
+}
+
+/**
+ * Decides the job's run directory once for all ranks, through the shared filesystem: the first agent
+ * of a job creates the smallest free `<experiment>_<n>` and links a claim file named after the job key;
+ * `link()` is atomic and fails for everyone else, who then use the winner's directory. Agents claim,
+ * not the aggregator, because the aggregator may start late or not at all.
+ */
+export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
+  const saveDir = resolve(request.saveDir);
+  const experimentName = checkExperimentName(request.experimentName);
+  const claimsDir = join(saveDir, '.prov4ml', 'jobs');
+  try {
+    mkdirSync(claimsDir, { recursive: true });
+  } catch (error) {
+    throw new UserError(`cannot create the provenance save directory ${saveDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const claimPath = join(claimsDir, jobKeyFileName(request.jobKey));
+  const existing = readClaim(claimPath);
+  if (existing) return existing;
+
+  const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
+  const mine: ClaimedRunDir = { runDir: join(saveDir, `${experimentName}_${runId}`), runId, experimentName };
+  if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
+  const temporary = `${claimPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(temporary, JSON.stringify(mine));
+  try {
+    linkSync(temporary, claimPath);
+    return mine;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if (request.runId === null) rmdirSync(mine.runDir);
+    return readClaim(claimPath) ?? mine;
+  } finally {
+    unlinkSync(temporary);
+  }
+}
+
+function createFreeRunDir(saveDir: string, experimentName: string): number {
+  for (let runId = 0; ; runId++) {
+    try {
+      mkdirSync(join(saveDir, `${experimentName}_${runId}`));
+      return runId;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new UserError(`cannot create a run directory in ${saveDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+      }
+    }
+  }
+}
+
+function readClaim(path: string): ClaimedRunDir | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ClaimedRunDir;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** Job keys come from the environment: keep them readable but never a path. */
+function jobKeyFileName(jobKey: string): string {
+  const readable = jobKey.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
+  const digest = createHash('sha256').update(jobKey).digest('hex').slice(0, 12);
+  return `${readable}-${digest}`;
+}
