@@ -1,0 +1,58 @@
+/**
+ * Bounds on what travels between an agent and the aggregator. The aggregator listens on a network
+ * port, so every length a message claims is checked against one of these before anything is allocated.
+ */
+
+/**
+ * Largest encoded envelope (one ZeroMQ message, one spool or received-log frame). A metric batch of
+ * 500k points is 12 MB; agents split bigger batches, and ZeroMQ's maxMessageSize is set to this.
+ */
+export const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+/** Bytes of the little-endian u32 length in front of each frame on disk. */
+export const FRAME_HEADER_BYTES = 4;
+
+/** Deepest nesting of maps and arrays in an envelope; ours need 6 (envelope › records › record › series › batch › array). */
+export const MAX_NESTING_DEPTH = 12;
+
+/**
+ * Most msgpack items (map entries count twice) in one envelope. Metric values travel as typed arrays
+ * (one item each), so only records that are not metrics count; this bounds the objects a decode creates.
+ */
+export const MAX_MSGPACK_ITEMS = 1_000_000;
+
+/** Longest string (UTF-8 bytes) anywhere in an envelope: argv entries and environment values are the long ones. */
+export const MAX_STRING_BYTES = 64 * 1024;
+
+/** Most records in one envelope; agents seal an envelope before this. */
+export const MAX_RECORDS_PER_ENVELOPE = 10_000;
+
+/** Most metric series in one metrics record. */
+export const MAX_SERIES_PER_RECORD = 10_000;
+
+/**
+ * Longest metric, parameter, artifact or dataset name (UTF-16 units). Longer names than a file system
+ * allows are still accepted: the aggregator shortens them safely in file names.
+ */
+export const MAX_NAME_LENGTH = 16 * 1024;
+
+/** Longest job key. */
+export const MAX_JOB_KEY_LENGTH = 256;
+
+/** Longest path (run directory, artifact paths). */
+export const MAX_PATH_LENGTH = 4096;
+
+/** Most entries in a string map (environment, dataset statistics, run-end counts). */
+export const MAX_MAP_ENTRIES = 4096;
+
+/** Most argv entries of a run start. */
+export const MAX_ARGV_ENTRIES = 4096;
+
+/** Largest world size the wire accepts. */
+export const MAX_WORLD_SIZE = 1 << 20;
+
+/**
+ * A sender id: also the ZeroMQ subscription topic of its acks and part of its spool's file name,
+ * hence the restricted alphabet.
+ */
+export const SENDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;

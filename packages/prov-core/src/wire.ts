@@ -1,0 +1,118 @@
+/**
+ * The wire: envelopes and acks as msgpackr bytes, and the length-prefixed frames of spools and
+ * received logs (see docs/ARCHITECTURE.md). Decoding never throws and never trusts a length it has
+ * not checked, because the aggregator decodes whatever arrives on its port.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { PROTOCOL_VERSION, type Ack, type Envelope } from './records.js';
+import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
+import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
+import {
+  FRAME_HEADER_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_MSGPACK_ITEMS,
+  MAX_NESTING_DEPTH,
+  MAX_STRING_BYTES,
+  SENDER_ID_PATTERN,
+} from './wire-limits.js';
+
+/** Why a frame was dropped: decoding causes first, then the aggregator's own (job, sender, order). */
+export const DROP_CAUSES = [
+  'oversized',
+  'malformed',
+  'bad_length',
+  'too_deep',
+  'too_many_items',
+  'string_too_long',
+  'unsupported_type',
+  'wrong_shape',
+  'wrong_version',
+  'unknown_kind',
+  'rank_out_of_range',
+  'wrong_job',
+  'wrong_world_size',
+  'sender_changed',
+  'duplicate',
+  'seq_too_far_ahead',
+] as const;
+export type DropCause = (typeof DROP_CAUSES)[number];
+
+export type DecodeCause = 'oversized' | ScanCause | ShapeCause;
+export type DecodeResult = { ok: true; envelope: Envelope } | { ok: false; cause: DecodeCause; detail: string };
+
+// moreTypes: typed arrays travel as msgpackr's typed-array extension and come back as Float64Array
+// (without it msgpackr writes a Float64Array as raw bytes of the wrong length). No records/structures:
+// every message must decode on its own.
+const packr = new Packr({ useRecords: false, moreTypes: true });
+const unpackr = new Unpackr({ useRecords: false, moreTypes: true, mapsAsObjects: true });
+
+const ENVELOPE_SCAN: ScanLimits = { maxDepth: MAX_NESTING_DEPTH, maxItems: MAX_MSGPACK_ITEMS, maxStringBytes: MAX_STRING_BYTES };
+const ACK_SCAN: ScanLimits = { maxDepth: 1, maxItems: 8, maxStringBytes: 64 };
+
+export function encodeEnvelope(envelope: Envelope): Buffer {
+  return packr.pack(envelope);
+}
+
+/** Decodes and validates one envelope; hostile bytes give `{ ok: false, cause }`, never an exception. */
+export function decodeEnvelope(bytes: Uint8Array): DecodeResult {
+  if (bytes.length > MAX_FRAME_BYTES) return { ok: false, cause: 'oversized', detail: `${bytes.length} bytes > ${MAX_FRAME_BYTES}` };
+  const problem = scanMsgpack(bytes, ENVELOPE_SCAN);
+  if (problem !== null) return { ok: false, ...problem };
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(bytes);
+  } catch (error) {
+    return { ok: false, cause: 'malformed', detail: error instanceof Error ? error.message : String(error) };
+  }
+  return validateEnvelope(raw);
+}
+
+export function encodeAck(ack: Ack): Buffer {
+  return packr.pack({ v: ack.v, sender: ack.sender, upTo: ack.upTo });
+}
+
+/** The ack in `bytes`, or null when they are not a valid ack of this protocol version. */
+export function decodeAck(bytes: Uint8Array): Ack | null {
+  if (scanMsgpack(bytes, ACK_SCAN) !== null) return null;
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(bytes);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const { v, sender, upTo } = raw as Record<string, unknown>;
+  if (v !== PROTOCOL_VERSION || typeof sender !== 'string' || !SENDER_ID_PATTERN.test(sender)) return null;
+  if (typeof upTo !== 'number' || !Number.isSafeInteger(upTo) || upTo < 0) return null;
+  return { v, sender, upTo };
+}
+
+/** One frame for a spool or received log: u32 little-endian length, then the payload. */
+export function encodeFrame(payload: Uint8Array): Buffer {
+  if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`frame payload of ${payload.length} bytes exceeds MAX_FRAME_BYTES`);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt32LE(payload.length, 0);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * Splits `buf` into the payloads of its complete frames (views into `buf`, not copies). Stops at a
+ * torn last frame (a process died mid-write) or at a length no writer could have written;
+ * `consumed` says how many bytes the returned frames cover, so `consumed < buf.length` means a tail remains.
+ */
+export function readFrames(buf: Uint8Array): { frames: Uint8Array[]; consumed: number } {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const frames: Uint8Array[] = [];
+  let offset = 0;
+  while (offset + FRAME_HEADER_BYTES <= buf.length) {
+    const length = view.getUint32(offset, true);
+    if (length > MAX_FRAME_BYTES) break;
+    const end = offset + FRAME_HEADER_BYTES + length;
+    if (end > buf.length) break;
+    frames.push(buf.subarray(offset + FRAME_HEADER_BYTES, end));
+    offset = end;
+  }
+  return { frames, consumed: offset };
+}
+
