@@ -18,6 +18,7 @@ import type { JobInfo } from './detect.js';
 import type { AggregatorPlacement } from './endpoint.js';
 import { ENDPOINT_DISCOVERY_TIMEOUT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
 import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
+import { samplesToBatches, type SampleKind, type Sampler } from './sampling.js';
 import { Sender } from './sender.js';
 import { Spool, type SpoolLocation } from './spool.js';
 
@@ -38,6 +39,8 @@ export interface AgentOptions {
   shutdownAckTimeoutMs?: number;
   /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
   finalizeTimeoutMs?: number;
+  /** Takes system/GPU/carbon samples on request; without it, sample requests are ignored with a note. */
+  sampler?: Sampler;
 }
 
 export interface RunEndDetails {
@@ -133,6 +136,19 @@ export class Agent {
     };
     this.submit(record);
     return record;
+  }
+
+  /** Takes a sample asynchronously (never on the caller's stack) and records it under `context` and `step`. */
+  sample(kind: SampleKind, context: ContextName, step: number): void {
+    const { sampler } = this.options;
+    if (!sampler) {
+      this.options.log(`no ${kind} sampler in this process; log_${kind}_metrics ignored`);
+      return;
+    }
+    void sampler(kind).then(
+      (samples) => this.submit({ kind: 'metrics', series: samplesToBatches(samples, context, step, Date.now()) }),
+      (error: unknown) => this.options.log(`${kind} sample failed: ${(error as Error).message}`),
+    );
   }
 
   /** Seals everything pending into the spool now (the send itself stays asynchronous). */

@@ -53,8 +53,11 @@ export interface SeriesTableOptions {
   scheduleHandoff: () => void;
   /** Called synchronously when a series is full inside a loop that never yields. */
   handoffNow: (batches: MetricSeriesBatch[]) => void;
-  /** Checks a (metric, context) the first time it is seen; throws to refuse it. */
-  checkNewSeries?: (name: string, context: ContextName) => void;
+  /**
+   * Checks a (metric, context) the first time it is seen and returns the context's canonical name
+   * (e.g. 'training' → 'TRAINING'); throws to refuse it. Later calls with the same strings skip it.
+   */
+  checkNewSeries?: (name: string, context: string) => ContextName;
 }
 
 /**
@@ -125,8 +128,8 @@ export class SeriesTable {
     }
     let series = contexts.get(context);
     if (series === undefined) {
-      this.options.checkNewSeries?.(name, context);
-      series = new SeriesBuffer(name, context, source, unit);
+      const canonical = this.options.checkNewSeries?.(name, context) ?? context;
+      series = new SeriesBuffer(name, canonical, source, unit);
       contexts.set(context, series);
     }
     this.lastName = name;

@@ -1,0 +1,139 @@
+import { hostname } from 'node:os';
+import type { ArtifactRecord, ContextName, ProvRecordData, MetricSeriesBatch } from '@prov4ml/prov-core';
+import { Agent } from './agent.js';
+import { connectChannel, encodeColumn, type ChannelClient } from './channel/client.js';
+import type { RunOptions } from './config.js';
+import { detectJob } from './detect.js';
+import { resolveAggregatorEndpoint } from './endpoint.js';
+import { runStartRecord } from './observe.js';
+import type { SampleKind } from './sampling.js';
+
+export interface ArtifactRequest {
+  path: string;
+  name?: string;
+  context: ContextName;
+  step: number | null;
+  time: number;
+  role: ArtifactRecord['role'];
+}
+
+/**
+ * Where the API's records go: to this process's own agent, or over the local channel to the agent of
+ * the `prov4ml run` wrapper that started this process. The API does not care which.
+ */
+export interface RunSink {
+  readonly rank: number;
+  readonly worldSize: number;
+  submit(record: ProvRecordData): void;
+  logArtifact(request: ArtifactRequest): Promise<void>;
+  sample(kind: SampleKind, context: ContextName, step: number): void;
+  /** Seals what is pending; resolves once it is spooled. */
+  flush(): Promise<void>;
+  end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
+}
+
+export interface SinkEnvironment {
+  /** PROV4ML_CHANNEL: set by the wrapper for its child. */
+  channel: string | null;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+}
+
+export async function openRunSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
+  return environment.channel === null
+    ? openInProcessSink(options, environment, collectPending)
+    : openChannelSink(options, environment.channel);
+}
+
+function runConfig(options: RunOptions) {
+  return {
+    kind: 'run_config' as const,
+    time: Date.now(),
+    provUserNamespace: options.provUserNamespace,
+    experimentName: options.experimentName ?? 'experiment',
+    collectAllProcesses: options.collectAllProcesses,
+    saveAfterNLogs: options.saveAfterNLogs,
+  };
+}
+
+async function openInProcessSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
+  const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId });
+  const placement = resolveAggregatorEndpoint(job, { aggregator: options.aggregator, port: options.port, hostname: hostname() });
+  const agent = new Agent({
+    job,
+    placement,
+    defaultSaveDir: options.provenanceSaveDir ?? 'prov',
+    runId: options.runId,
+    log: environment.log,
+    collectPending,
+  });
+  agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
+  await agent.configure({ ...runConfig(options), provenanceSaveDir: options.provenanceSaveDir });
+  return {
+    rank: job.rank,
+    worldSize: job.worldSize,
+    submit: (record) => agent.submit(record),
+    logArtifact: async (request) => {
+      await agent.logArtifact(request);
+    },
+    sample: (kind, context, step) => agent.sample(kind, context, step),
+    flush: async () => agent.flush(),
+    end: async ({ createGraph, createSvg }) => {
+      const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
+      if (!report.delivered) environment.log(undeliveredMessage(report.spoolPath, report.runDir));
+    },
+  };
+}
+
+async function openChannelSink(options: RunOptions, path: string): Promise<RunSink> {
+  const client: ChannelClient = await connectChannel(path);
+  client.send({ t: 'hello', pid: process.pid, lang: 'node', version: process.version });
+  const started = await client.request({
+    t: 'start_run',
+    provUserNamespace: options.provUserNamespace,
+    experimentName: options.experimentName,
+    provenanceSaveDir: options.provenanceSaveDir,
+    collectAllProcesses: options.collectAllProcesses,
+    saveAfterNLogs: options.saveAfterNLogs,
+    rank: options.rank,
+  });
+  if (started.t !== 'started') throw new Error(`the prov4ml agent refused startRun: ${'message' in started ? started.message : started.t}`);
+  return {
+    rank: started.rank,
+    worldSize: started.worldSize,
+    submit: (record) => client.send({ t: 'records', records: [toChannelRecord(record)] }),
+    logArtifact: async (request) => {
+      const reply = await client.request({ t: 'artifact', ...request, name: request.name ?? null });
+      if (reply.t === 'error') throw new Error(`logArtifact: ${reply.message}`);
+    },
+    sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
+    flush: async () => {
+      await client.request({ t: 'flush' });
+    },
+    end: async ({ createGraph, createSvg }) => {
+      await client.request({ t: 'end_run', createGraph, createSvg });
+      await client.close();
+    },
+  };
+}
+
+/** Metric columns cross the local channel as base64 float64 (docs/ARCHITECTURE.md). */
+function toChannelRecord(record: ProvRecordData) {
+  if (record.kind !== 'metrics') return record;
+  return {
+    kind: 'metrics' as const,
+    series: record.series.map((s) => ({
+      ...s,
+      steps: encodeColumn(s.steps),
+      values: encodeColumn(s.values),
+      timestamps: encodeColumn(s.timestamps),
+    })),
+  };
+}
+
+export function undeliveredMessage(spoolPath: string | undefined, runDir: string | undefined): string {
+  return (
+    `the aggregator did not confirm every record; nothing is lost: the records are in ${spoolPath ?? 'the spool'}. ` +
+    `After the job, run: prov4ml merge ${runDir ?? '<run dir>'}`
+  );
+}
