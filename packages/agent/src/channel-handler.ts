@@ -1,0 +1,80 @@
+import type { Agent } from './agent.js';
+import type { ChannelHandler } from './channel/server.js';
+import type { AgentReply, ClientMessage } from './channel/protocol.js';
+import type { RunOptions } from './config.js';
+
+/** What the program asked for when it ended its run; applied to the rank's run_end record. */
+export interface ProgramEnd {
+  createGraph: boolean;
+  createSvg: boolean;
+}
+
+/**
+ * Serves the local channel for one rank: maps the program's messages onto the rank's agent.
+ * Options the program leaves unset fall back to the agent's configuration (flags, PROV4ML_*).
+ */
+export function agentChannelHandler(
+  agent: Agent,
+  defaults: RunOptions,
+  onProgramEnd: (end: ProgramEnd) => void,
+  log: (line: string) => void,
+): ChannelHandler {
+  return {
+    onMessage(message: ClientMessage, reply: (r: AgentReply) => void): void {
+      switch (message.t) {
+        case 'hello':
+          // The original records the interpreter's version; the client says which it is.
+          agent.submit({ kind: 'param', time: Date.now(), name: `${message.lang}_version`, value: message.version });
+          return;
+        case 'start_run':
+          agent
+            .configure({
+              kind: 'run_config',
+              time: Date.now(),
+              provUserNamespace: message.provUserNamespace ?? defaults.provUserNamespace,
+              experimentName: message.experimentName ?? defaults.experimentName ?? 'experiment',
+              collectAllProcesses: message.collectAllProcesses ?? defaults.collectAllProcesses,
+              saveAfterNLogs: message.saveAfterNLogs ?? defaults.saveAfterNLogs,
+              provenanceSaveDir: message.provenanceSaveDir ?? defaults.provenanceSaveDir,
+            })
+            .then(
+              (claimed) => reply({ t: 'started', id: message.id, rank: agent.job.rank, worldSize: agent.job.worldSize, runDir: claimed.runDir }),
+              (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+            );
+          return;
+        case 'records':
+          for (const record of message.records) agent.submit(record);
+          return;
+        case 'sample':
+          agent.sample(message.kind, message.context, message.step ?? 0);
+          return;
+        case 'artifact':
+          agent
+            .logArtifact({
+              path: message.path,
+              ...(message.name === null ? {} : { name: message.name }),
+              context: message.context,
+              step: message.step,
+              time: message.timestamp ?? Date.now(),
+              role: message.role,
+            })
+            .then(
+              (record) => reply({ t: 'ok', id: message.id, storedPath: record.storedPath }),
+              (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+            );
+          return;
+        case 'flush':
+          agent.flush();
+          reply({ t: 'ok', id: message.id });
+          return;
+        case 'end_run':
+          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg });
+          agent.flush();
+          reply({ t: 'ok', id: message.id });
+          return;
+        default:
+          log(`unknown channel message ${(message as { t: string }).t}`);
+      }
+    },
+  };
+}
