@@ -7,33 +7,26 @@ import type { ProvBundle } from './model.js';
 /** Blank-node ids ("_:id1") name anonymous records; they need no namespace. */
 export const BLANK_PREFIX = '_';
 
-/**
- * Resolves names against a chain of scopes (the bundle first, then its document), remembering
- * names already seen so a million repetitions of one attribute key cost one lookup each.
- */
+/** Resolves names against a chain of scopes: the bundle first, then its document. */
 export class NameResolver {
   readonly #scopes: readonly ProvBundle[];
-  readonly #known = new Set<string>();
+  /** Prefixes already found declared; the writer asks once per name, so this must be cheap. */
+  readonly #knownPrefixes = new Set<string>([BLANK_PREFIX]);
+  readonly #hasDefault: boolean;
 
   constructor(scopes: readonly ProvBundle[]) {
     this.#scopes = scopes;
+    this.#hasDefault = scopes.some((scope) => scope.defaultNamespace() !== undefined);
   }
 
   /** Why `name` cannot be resolved, or null when it can. */
   problem(name: string): string | null {
-    if (this.#known.has(name)) return null;
     const colon = name.indexOf(':');
-    if (colon < 0) {
-      if (!this.#scopes.some((scope) => scope.defaultNamespace() !== undefined)) {
-        return `${name} has no prefix and no default namespace is declared`;
-      }
-    } else {
-      const prefix = name.slice(0, colon);
-      if (prefix !== BLANK_PREFIX && !this.#scopes.some((scope) => scope.namespaceUri(prefix) !== undefined)) {
-        return `undeclared prefix ${prefix} in ${name}`;
-      }
-    }
-    this.#known.add(name);
+    if (colon < 0) return this.#hasDefault ? null : `${name} has no prefix and no default namespace is declared`;
+    const prefix = name.slice(0, colon);
+    if (this.#knownPrefixes.has(prefix)) return null;
+    if (!this.#scopes.some((scope) => scope.namespaceUri(prefix) !== undefined)) return `undeclared prefix ${prefix} in ${name}`;
+    this.#knownPrefixes.add(prefix);
     return null;
   }
 

@@ -6,7 +6,7 @@
  * bundles under "bundle". Its output read back and written again is byte-identical.
  */
 import { Literal, FORMAL_ARGUMENTS, ProvBundle, ProvDocument, doubleLexical } from './model.js';
-import type { AttributeValue, ProvRecord, ProvRecordKind } from './model.js';
+import type { AttributeValue, FormalArgument, ProvRecord, ProvRecordKind } from './model.js';
 import { NameResolver } from './names.js';
 import { decodeProvJson, parseJsonText } from './decode.js';
 import { UserError } from './errors.js';
@@ -17,17 +17,25 @@ const MAX_MESSAGE_CHARS = 1000;
 
 /** Serialises a document as compact PROV-JSON. Throws TypeError if a name uses an undeclared prefix. */
 export function toProvJson(doc: ProvDocument): string {
+  const out = new PieceBuffer();
   const blankIds = new BlankIds(doc);
-  let out = '{' + containerBody(doc, [doc], blankIds);
+  out.add('{');
+  const wroteMembers = writeContainer(out, doc, [doc], blankIds);
   if (doc.bundles().size > 0) {
-    const bundles: string[] = [];
+    const bundleNames = new NameResolver([doc]);
+    out.add(wroteMembers ? ',"bundle":{' : '"bundle":{');
+    let separator = '';
     for (const [id, bundle] of doc.bundles()) {
-      checkName(new NameResolver([doc]), id, 'bundle id');
-      bundles.push(`${JSON.stringify(id)}:{${containerBody(bundle, [bundle, doc], blankIds)}}`);
+      checkName(bundleNames, id, 'bundle id');
+      out.add(`${separator}${JSON.stringify(id)}:{`);
+      writeContainer(out, bundle, [bundle, doc], blankIds);
+      out.add('}');
+      separator = ',';
     }
-    out += `${out.length > 1 ? ',' : ''}"bundle":{${bundles.join(',')}}`;
+    out.add('}');
   }
-  return out + '}';
+  out.add('}');
+  return out.text();
 }
 
 /** Reads PROV-JSON, including the original yProvML's quirks; throws UserError naming `source`. */
@@ -44,21 +52,53 @@ export function parseProvJson(text: string, source = 'PROV-JSON'): ProvDocument 
   return decodeProvJson(json, { errorCount: 0, error: fail, warning: () => undefined });
 }
 
-function containerBody(bundle: ProvBundle, scopes: readonly ProvBundle[], blankIds: BlankIds): string {
-  const names = new NameResolver(scopes);
-  const parts: string[] = [];
+/** Writes the members of one container (document or bundle); false when it had none. */
+function writeContainer(out: PieceBuffer, bundle: ProvBundle, scopes: readonly ProvBundle[], blankIds: BlankIds): boolean {
+  const records = new RecordWriter(new NameResolver(scopes));
+  let separator = '';
   const prefix = prefixBlock(bundle);
-  if (prefix !== null) parts.push(prefix);
-  for (const [kind, byId] of groupRecords(bundle, blankIds)) {
-    const members: string[] = [];
-    for (const [id, records] of byId) {
-      checkName(names, id, `${kind} id`);
-      const bodies = records.map((record) => attributesJson(record, names));
-      members.push(`${JSON.stringify(id)}:${bodies.length === 1 ? bodies[0] : `[${bodies.join(',')}]`}`);
-    }
-    parts.push(`${JSON.stringify(kind)}:{${members.join(',')}}`);
+  if (prefix !== null) {
+    out.add(prefix);
+    separator = ',';
   }
-  return parts.join(',');
+  for (const [kind, byId] of groupRecords(bundle, blankIds)) {
+    out.add(`${separator}${JSON.stringify(kind)}:{`);
+    let memberSeparator = '';
+    for (const [id, group] of byId) {
+      let member = memberSeparator + records.id(id, `${kind} id`);
+      if (group.length === 1) member += records.attributes(group[0] as ProvRecord);
+      else member += `[${group.map((record) => records.attributes(record)).join(',')}]`;
+      out.add(member);
+      memberSeparator = ',';
+    }
+    out.add('}');
+    separator = ',';
+  }
+  return separator !== '';
+}
+
+/**
+ * Output collected as many small strings and joined in batches: a million concatenations kept as
+ * one rope until the end would survive into the old generation and cost more in GC than the writing.
+ */
+class PieceBuffer {
+  static readonly BATCH_PIECES = 2048;
+  readonly #pieces: string[] = [];
+  readonly #batches: string[] = [];
+
+  add(piece: string): void {
+    if (this.#pieces.push(piece) === PieceBuffer.BATCH_PIECES) this.#flush();
+  }
+
+  text(): string {
+    this.#flush();
+    return this.#batches.join('');
+  }
+
+  #flush(): void {
+    this.#batches.push(this.#pieces.join(''));
+    this.#pieces.length = 0;
+  }
 }
 
 function prefixBlock(bundle: ProvBundle): string | null {
@@ -102,46 +142,74 @@ class BlankIds {
   }
 }
 
-function attributesJson(record: ProvRecord, names: NameResolver): string {
-  const formal = FORMAL_ARGUMENTS[record.kind];
-  let out = '{';
-  let first = true;
-  for (const key in record.attributes) {
-    const value = record.attributes[key] as AttributeValue | readonly AttributeValue[];
-    checkName(names, key, `attribute of ${record.kind}`);
-    const argument = formal.find((arg) => arg.key === key);
-    let json: string;
-    if (argument === undefined) json = valueJson(value, names);
-    else if (argument.refers === 'time') json = JSON.stringify(value instanceof Literal ? value.value : String(value));
-    else {
-      checkName(names, value as string, key);
-      json = JSON.stringify(value);
+/** Writes record bodies, remembering the JSON of keys and datatypes it has already checked. */
+class RecordWriter {
+  readonly #names: NameResolver;
+  /** name → its JSON string plus ':', present only once the name resolved. */
+  readonly #keys = new Map<string, string>();
+  /** datatype → the literal's closing `,"type":"…"}`, present only once the datatype resolved. */
+  readonly #typeSuffixes = new Map<string, string>();
+
+  constructor(names: NameResolver) {
+    this.#names = names;
+  }
+
+  /** An id: written once, so not worth remembering. */
+  id(name: string, what: string): string {
+    checkName(this.#names, name, what);
+    return `${JSON.stringify(name)}:`;
+  }
+
+  key(name: string, what: string): string {
+    let json = this.#keys.get(name);
+    if (json === undefined) {
+      checkName(this.#names, name, what);
+      json = `${JSON.stringify(name)}:`;
+      this.#keys.set(name, json);
     }
-    out += `${first ? '' : ','}${JSON.stringify(key)}:${json}`;
-    first = false;
+    return json;
   }
-  return out + '}';
-}
 
-function valueJson(value: AttributeValue | readonly AttributeValue[], names: NameResolver): string {
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      return `{"$":"${doubleLexical(value)}","type":"xsd:double"}`;
-    default:
-      if (value instanceof Literal) return literalJson(value, names);
-      return `[${(value as readonly AttributeValue[]).map((item) => valueJson(item, names)).join(',')}]`;
+  attributes(record: ProvRecord): string {
+    const formal = FORMAL_ARGUMENTS[record.kind];
+    const attributes = record.attributes;
+    let out = '{';
+    let separator = '';
+    for (const key in attributes) {
+      const value = attributes[key] as AttributeValue | readonly AttributeValue[];
+      const argument = formal.length === 0 ? undefined : formal.find((arg) => arg.key === key);
+      out += separator + this.key(key, `attribute of ${record.kind}`) + (argument === undefined ? this.#value(value) : this.#argument(argument, value));
+      separator = ',';
+    }
+    return out + '}';
   }
-}
 
-function literalJson(literal: Literal, names: NameResolver): string {
-  if (literal.lang !== undefined) return `{"$":${JSON.stringify(literal.value)},"lang":${JSON.stringify(literal.lang)}}`;
-  checkName(names, literal.datatype, 'literal datatype');
-  if (literal.datatype === 'prov:QUALIFIED_NAME') checkName(names, literal.value, 'qualified name value');
-  return `{"$":${JSON.stringify(literal.value)},"type":${JSON.stringify(literal.datatype)}}`;
+  /** Formal arguments are plain strings in PROV-JSON: a qualified name, or an xsd:dateTime for times. */
+  #argument(argument: FormalArgument, value: AttributeValue | readonly AttributeValue[]): string {
+    if (argument.refers === 'time') return JSON.stringify(value instanceof Literal ? value.value : String(value));
+    checkName(this.#names, value as string, argument.key);
+    return JSON.stringify(value);
+  }
+
+  #value(value: AttributeValue | readonly AttributeValue[]): string {
+    if (typeof value === 'string') return JSON.stringify(value);
+    if (typeof value === 'number') return `{"$":"${doubleLexical(value)}","type":"xsd:double"}`;
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    if (value instanceof Literal) return this.#literal(value);
+    return `[${(value as readonly AttributeValue[]).map((item) => this.#value(item)).join(',')}]`;
+  }
+
+  #literal(literal: Literal): string {
+    if (literal.lang !== undefined) return `{"$":${JSON.stringify(literal.value)},"lang":${JSON.stringify(literal.lang)}}`;
+    let suffix = this.#typeSuffixes.get(literal.datatype);
+    if (suffix === undefined) {
+      checkName(this.#names, literal.datatype, 'literal datatype');
+      suffix = `,"type":${JSON.stringify(literal.datatype)}}`;
+      this.#typeSuffixes.set(literal.datatype, suffix);
+    }
+    if (literal.datatype === 'prov:QUALIFIED_NAME') checkName(this.#names, literal.value, 'qualified name value');
+    return `{"$":${JSON.stringify(literal.value)}${suffix}`;
+  }
 }
 
 function checkName(names: NameResolver, name: string, what: string): void {
