@@ -81,6 +81,8 @@ export class Agent {
   private readonly counts: Record<string, number> = {};
   private stopping: Promise<ShutdownReport> | undefined;
   private closed = false;
+  /** Samples still being taken; shutdown waits for them so that none lands after run_end. */
+  private readonly samplesInFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: AgentOptions) {
     this.batcher = new Batcher({
@@ -145,10 +147,12 @@ export class Agent {
       this.options.log(`no ${kind} sampler in this process; log_${kind}_metrics ignored`);
       return;
     }
-    void sampler(kind).then(
+    const taking = sampler(kind).then(
       (samples) => this.submit({ kind: 'metrics', series: samplesToBatches(samples, context, step, Date.now()) }),
       (error: unknown) => this.options.log(`${kind} sample failed: ${(error as Error).message}`),
     );
+    this.samplesInFlight.add(taking);
+    void taking.finally(() => this.samplesInFlight.delete(taking));
   }
 
   /** Seals everything pending into the spool now (the send itself stays asynchronous). */
@@ -251,6 +255,7 @@ export class Agent {
         provenanceSaveDir: null,
       });
     }
+    await Promise.all(this.samplesInFlight);
     this.batcher.flush();
     this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });
     this.batcher.flush();

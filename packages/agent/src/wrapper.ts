@@ -40,21 +40,10 @@ export interface WrapOptions {
  */
 export async function runWrapped(options: WrapOptions): Promise<number> {
   if (options.command.length === 0) throw new UserError('run: no command given (usage: prov4ml run [options] -- CMD ...)');
-  const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId });
-  const agent = createAgent(job, options);
-  let programEnd: ProgramEnd = { createGraph: false, createSvg: false };
-  const channelPath = join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
-  const server = await startChannelServer({
-    path: channelPath,
-    handler: agentChannelHandler(agent, options.run, (end) => (programEnd = end), options.log),
-  });
-  if (options.run.experimentName !== null) {
-    await agent.configure({ ...runConfigOf(options.run, options.run.experimentName), provenanceSaveDir: options.run.provenanceSaveDir });
-  }
-
-  const child = spawnChild(options, channelPath);
-  agent.submit(runStartRecord(job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
-  const sampler = options.sampler && options.metricsIntervalS > 0 ? new PeriodicSampler(agent, options.metricsIntervalS * 1000) : undefined;
+  const rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
+  const child = spawnChild(options, rank.channelPath);
+  rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
+  const sampler = options.sampler && options.metricsIntervalS > 0 ? new PeriodicSampler(rank.agent, options.metricsIntervalS * 1000) : undefined;
   sampler?.start();
 
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
@@ -63,15 +52,90 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
   sampler?.stop();
 
-  const report = await agent.shutdown({ exitCode: code, signal, clean: signal === null, ...programEnd });
-  await server.close();
-  rmSync(channelPath, { force: true });
-  if (!report.delivered) options.log(undeliveredMessage(report.spoolPath, report.runDir));
+  await rank.close({ exitCode: code, signal, clean: signal === null });
   // A shell reports a child killed by signal N as 128 + N; so do we.
   return signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0);
 }
 
-function createAgent(job: JobInfo, options: WrapOptions): Agent {
+export interface ServeOptions extends Omit<WrapOptions, 'command'> {
+  /** Unix socket path the program connects to. */
+  channelPath: string;
+  /** The program this agent serves; when it dies without end_run, the run is recorded as unfinished. */
+  parentPid: number;
+}
+
+/**
+ * `prov4ml agent`: the agent a Python program starts for itself when no wrapper runs it. It serves
+ * the channel until the program ends its run, or until the program disappears.
+ */
+export async function serveAgent(options: ServeOptions): Promise<void> {
+  let ended: () => void = () => {};
+  const programEnded = new Promise<void>((resolve) => (ended = resolve));
+  const rank = await openRank(options, options.channelPath, ended);
+  rank.agent.submit(
+    runStartRecord(rank.agent.job, { pid: options.parentPid, argv: [`pid ${options.parentPid}`], cwd: process.cwd(), env: options.env, wrapped: false }),
+  );
+  const sampler = options.sampler && options.metricsIntervalS > 0 ? new PeriodicSampler(rank.agent, options.metricsIntervalS * 1000) : undefined;
+  sampler?.start();
+  const parentGone = waitForExit(options.parentPid);
+  const how = await Promise.race([programEnded.then(() => 'ended' as const), parentGone.then(() => 'gone' as const)]);
+  sampler?.stop();
+  await rank.close({ exitCode: null, signal: null, clean: how === 'ended' });
+}
+
+interface OpenRank {
+  agent: Agent;
+  channelPath: string;
+  close(end: { exitCode: number | null; signal: string | null; clean: boolean }): Promise<void>;
+}
+
+/** The parts every rank's agent process has: the agent and the channel its program talks to. */
+async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: string, onProgramEnd: () => void = () => {}): Promise<OpenRank> {
+  const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId });
+  const agent = createAgent(job, options);
+  let programEnd: ProgramEnd = { createGraph: false, createSvg: false };
+  const server = await startChannelServer({
+    path: channelPath,
+    handler: agentChannelHandler(
+      agent,
+      options.run,
+      (end) => {
+        programEnd = end;
+        onProgramEnd();
+      },
+      options.log,
+    ),
+  });
+  if (options.run.experimentName !== null) {
+    await agent.configure({ ...runConfigOf(options.run, options.run.experimentName), provenanceSaveDir: options.run.provenanceSaveDir });
+  }
+  return {
+    agent,
+    channelPath,
+    async close(end) {
+      const report = await agent.shutdown({ ...end, ...programEnd });
+      await server.close();
+      rmSync(channelPath, { force: true });
+      if (!report.delivered) options.log(undeliveredMessage(report.spoolPath, report.runDir));
+    },
+  };
+}
+
+/** Resolves when process `pid` no longer exists (polled: it is not our child). */
+function waitForExit(pid: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      try {
+        process.kill(pid, 0);
+      } catch {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 500);
+  });
+}
+
+function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent {
   const placement = resolveAggregatorEndpoint(job, { aggregator: options.run.aggregator, port: options.run.port, hostname: hostname() });
   return new Agent({
     job,

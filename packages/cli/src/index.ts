@@ -11,6 +11,8 @@ export async function run(argv: string[]): Promise<void> {
     .scriptName('prov4ml')
     .usage('$0 <command> [options]\n\nDistributed provenance collector for multi-rank ML and HPC jobs.')
     .strict()
+    // `run -- CMD args` keeps the program's own flags away from ours.
+    .parserConfiguration({ 'populate--': true })
     .demandCommand(1, 'a command is required (see prov4ml --help)')
     .recommendCommands()
     .help()

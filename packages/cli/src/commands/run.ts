@@ -1,0 +1,54 @@
+import type { CommandModule } from 'yargs';
+import { UserError } from '@prov4ml/prov-core';
+import { detectJob, launchLocalRanks, resolveRunOptions, runWrapped, systemSampler } from '@prov4ml/agent';
+import { explicitRunOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
+
+interface RunArgs extends RunFlags {
+  nprocs?: number;
+  '--'?: string[];
+}
+
+export const runCommand: CommandModule<object, RunArgs> = {
+  command: 'run [options] -- <command..>',
+  describe: "Run a program as one rank's wrapper (under srun/mpirun/torchrun), or as N local ranks with -n",
+  builder: (yargs) =>
+    yargs
+      .options(runOptionFlags)
+      .option('nprocs', { alias: 'n', type: 'number', describe: 'start N local ranks on this machine (no launcher needed)' })
+      .example('$0 run -n 4 -- node examples/train.mjs', 'four local ranks')
+      .example('srun -n 4 $0 run -- python train.py', 'one wrapper per Slurm task'),
+  handler: async (args) => {
+    const command = args['--'] ?? [];
+    if (command.length === 0) throw new UserError('run: no command given after -- (usage: prov4ml run [options] -- CMD ...)');
+    const run = resolveRunOptions(explicitRunOptions(args), process.env);
+    const log = (line: string) => process.stderr.write(`prov4ml: ${line}\n`);
+    if (args.nprocs !== undefined) {
+      if (!Number.isInteger(args.nprocs) || args.nprocs < 1) throw new UserError(`run: -n must be a positive integer, got ${args.nprocs}`);
+      const job = detectJob(process.env, {});
+      if (job.launcher !== 'single') {
+        throw new UserError(`run: -n starts local ranks, but this process already runs under ${job.launcher}; drop -n and let the launcher start the ranks`);
+      }
+      process.exitCode = await launchLocalRanks({
+        ranks: args.nprocs,
+        rankCommand: [process.execPath, process.argv[1]!, 'run', ...forwardedFlags(process.argv), '--', ...command],
+        env: process.env,
+        log,
+      });
+      return;
+    }
+    process.exitCode = await runWrapped({ command, run, env: process.env, metricsIntervalS: run.metricsInterval, sampler: systemSampler(process.env), log });
+  },
+};
+
+/** The wrapper flags given to `run -n N`, passed on to every rank except -n itself. */
+function forwardedFlags(argv: string[]): string[] {
+  const separator = argv.indexOf('--');
+  const flags = argv.slice(argv.indexOf('run') + 1, separator < 0 ? undefined : separator);
+  const kept: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (flag === '-n' || flag === '--nprocs') i++;
+    else if (!/^(-n|--nprocs)=/.test(flag) && !/^-n\d+$/.test(flag)) kept.push(flag);
+  }
+  return kept;
+}
