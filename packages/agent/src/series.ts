@@ -5,9 +5,9 @@ const INITIAL_CAPACITY = 128;
 
 /** The points of one (metric, context) not yet handed to the batcher, in growable typed arrays. */
 class SeriesBuffer {
-  steps = new Float64Array(INITIAL_CAPACITY);
-  values = new Float64Array(INITIAL_CAPACITY);
-  timestamps = new Float64Array(INITIAL_CAPACITY);
+  steps: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  values: Float64Array = new Float64Array(INITIAL_CAPACITY);
+  timestamps: Float64Array = new Float64Array(INITIAL_CAPACITY);
   length = 0;
 
   constructor(

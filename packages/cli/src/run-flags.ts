@@ -16,7 +16,7 @@ export interface RunFlags {
   'metrics-interval'?: number;
 }
 
-export const runOptionFlags: Record<keyof RunFlags, Options> = {
+export const runOptionFlags = {
   'prov-user-namespace': { type: 'string', alias: 'prov_user_namespace', describe: 'default namespace of the PROV documents [PROV4ML_PROV_USER_NAMESPACE]' },
   'experiment-name': { type: 'string', alias: 'experiment_name', describe: 'experiment name; else the program\'s startRun names it [PROV4ML_EXPERIMENT_NAME]' },
   'provenance-save-dir': { type: 'string', alias: 'provenance_save_dir', describe: 'where run directories go (default ./prov) [PROV4ML_PROVENANCE_SAVE_DIR]' },
@@ -28,7 +28,7 @@ export const runOptionFlags: Record<keyof RunFlags, Options> = {
   port: { type: 'number', describe: 'port of the aggregator hosted by rank 0 [PROV4ML_PORT]' },
   'run-id': { type: 'number', alias: 'run_id', describe: 'run id instead of the smallest free one [PROV4ML_RUN_ID]' },
   'metrics-interval': { type: 'number', alias: 'metrics_interval', describe: 'seconds between system samples, 0 = off (default 10) [PROV4ML_METRICS_INTERVAL]' },
-};
+} as const satisfies Record<keyof RunFlags, Options>;
 
 const FLAG_TO_OPTION: Record<keyof RunFlags, keyof RunOptions> = {
   'prov-user-namespace': 'provUserNamespace',
@@ -47,8 +47,8 @@ const FLAG_TO_OPTION: Record<keyof RunFlags, keyof RunOptions> = {
 /** The options given as flags; the agent's config fills the rest from PROV4ML_* and defaults. */
 export function explicitRunOptions(args: RunFlags): Partial<RunOptions> {
   const explicit: Partial<RunOptions> = {};
-  for (const [flag, option] of Object.entries(FLAG_TO_OPTION)) {
-    const value = args[flag as keyof RunFlags];
+  for (const [flag, option] of Object.entries(FLAG_TO_OPTION) as [keyof RunFlags, keyof RunOptions][]) {
+    const value = args[flag];
     if (value !== undefined) (explicit as Record<string, unknown>)[option] = value;
   }
   return explicit;

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { MetricSeriesBatch } from '@prov4ml/prov-core';
+import { SeriesTable } from '../src/series.js';
+import { chunkSeries } from '../src/batcher.js';
+
+function table(handoffAfterPoints = 100) {
+  const handedOff: MetricSeriesBatch[] = [];
+  let scheduled = 0;
+  const series = new SeriesTable({
+    handoffAfterPoints,
+    scheduleHandoff: () => scheduled++,
+    handoffNow: (batches) => handedOff.push(...batches),
+    checkNewSeries: (_name, context) => context.toUpperCase(),
+  });
+  return { series, handedOff, scheduled: () => scheduled };
+}
+
+test('points come out per (metric, context) in order, with canonical contexts', () => {
+  const { series } = table();
+  for (let i = 0; i < 10; i++) {
+    series.append('loss', 'training', i * 0.5, i, 1000 + i, 'metric', '');
+    series.append('acc', 'validation', i, i, 2000 + i, 'metric', '%');
+  }
+  const batches = series.drain();
+  assert.equal(batches.length, 2);
+  const loss = batches.find((b) => b.name === 'loss')!;
+  assert.equal(loss.context, 'TRAINING');
+  assert.deepEqual([...loss.values], [0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5]);
+  assert.deepEqual([...loss.steps], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual([...loss.timestamps], [1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009]);
+  const acc = batches.find((b) => b.name === 'acc')!;
+  assert.equal(acc.unit, '%');
+  assert.equal(series.pendingPoints(), 0);
+  assert.deepEqual(series.drain(), []);
+});
+
+test('a hand-off is scheduled once per cycle when a series reaches saveAfterNLogs', () => {
+  const { series, scheduled } = table(5);
+  for (let i = 0; i < 12; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+  assert.equal(scheduled(), 1);
+  series.drain();
+  for (let i = 0; i < 5; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+  assert.equal(scheduled(), 2);
+});
+
+test('NaN and infinities are kept as values', () => {
+  const { series } = table();
+  series.append('loss', 'TRAINING', Number.NaN, 0, 0, 'metric', '');
+  series.append('loss', 'TRAINING', Number.POSITIVE_INFINITY, 1, 0, 'metric', '');
+  series.append('loss', 'TRAINING', Number.NEGATIVE_INFINITY, 2, 0, 'metric', '');
+  const [loss] = series.drain();
+  assert.ok(Number.isNaN(loss!.values[0]));
+  assert.equal(loss!.values[1], Number.POSITIVE_INFINITY);
+  assert.equal(loss!.values[2], Number.NEGATIVE_INFINITY);
+});
+
+test('a series that never yields is handed off synchronously at its bound, losing nothing', () => {
+  const { series, handedOff } = table(Number.MAX_SAFE_INTEGER);
+  const total = 200_000;
+  let sum = 0;
+  for (let i = 0; i < total; i++) {
+    series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+    sum += i;
+  }
+  const all = [...handedOff, ...series.drain()];
+  assert.ok(handedOff.length >= 2, 'the bound forced hand-offs');
+  assert.equal(all.reduce((n, b) => n + b.values.length, 0), total);
+  assert.equal(all.reduce((s, b) => s + b.values.reduce((a, v) => a + v, 0), 0), sum);
+  const steps = all.flatMap((b) => [...b.steps]);
+  assert.deepEqual(steps.slice(0, 3), [0, 1, 2]);
+  assert.equal(steps.at(-1), total - 1);
+});
+
+test('chunkSeries splits long series across envelopes without losing or reordering points', () => {
+  const make = (name: string, n: number): MetricSeriesBatch => ({
+    name,
+    context: 'TRAINING',
+    source: 'metric',
+    unit: '',
+    steps: Float64Array.from({ length: n }, (_, i) => i),
+    values: Float64Array.from({ length: n }, (_, i) => i * 2),
+    timestamps: new Float64Array(n),
+  });
+  const chunks = chunkSeries([make('a', 25), make('b', 3), make('c', 12)], 10);
+  assert.deepEqual(
+    chunks.map((chunk) => chunk.map((s) => `${s.name}:${s.values.length}`)),
+    [['a:10'], ['a:10'], ['a:5', 'b:3', 'c:2'], ['c:10']],
+  );
+  const a = chunks.flat().filter((s) => s.name === 'a').flatMap((s) => [...s.steps]);
+  assert.deepEqual(a, Array.from({ length: 25 }, (_, i) => i));
+});
