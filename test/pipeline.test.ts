@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { needs, pythonModuleAvailable } from './support/components.js';
+import { CLI, onlyRunDir, pythonProvErrors, readMetricCsv, runCommand } from './support/run-dir.js';
+
+const PROGRAM = join(import.meta.dirname, 'fixtures/log-points.mjs');
+const hasPythonProv = pythonModuleAvailable('prov');
+
+function saveDir(): string {
+  return mkdtempSync(join(tmpdir(), 'prov4ml-pipeline-'));
+}
+
+function runRanks(ranks: number, dir: string, env: Record<string, string> = {}) {
+  return runCommand(process.execPath, [CLI, 'run', '-n', String(ranks), '--metrics-interval', '0', '--', process.execPath, PROGRAM], {
+    env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, ...env },
+    timeoutMs: 180_000,
+  });
+}
+
+/** Every point of every rank arrived exactly once: row count, the exact step set, and the value sum. */
+function assertExactlyOnce(runDir: string, ranks: number, points: number): void {
+  const expectedSteps = Array.from({ length: points }, (_, i) => i);
+  for (let rank = 0; rank < ranks; rank++) {
+    const loss = readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`));
+    assert.equal(loss.rows, points, `rank ${rank} loss rows`);
+    assert.deepEqual([...loss.steps].sort((a, b) => a - b), expectedSteps, `rank ${rank} loss steps`);
+    const lossSum = points * rank * 1_000_000 + (0.5 * points * (points - 1)) / 2;
+    assert.ok(Math.abs(loss.sum - lossSum) <= 1e-9 * Math.max(1, lossSum), `rank ${rank} loss sum ${loss.sum} ≠ ${lossSum}`);
+    const acc = readMetricCsv(join(runDir, 'metrics', `acc_VALIDATION_GR${rank}.csv`));
+    assert.equal(acc.rows, points, `rank ${rank} acc rows`);
+    const accSum = points * rank + (points - 1) / 2;
+    assert.ok(Math.abs(acc.sum - accSum) <= 1e-9 * Math.max(1, accSum), `rank ${rank} acc sum ${acc.sum} ≠ ${accSum}`);
+  }
+}
+
+function rankDocuments(runDir: string): string[] {
+  return readdirSync(runDir).filter((name) => /^prov_.*_GR\d+\.json$/.test(name)).sort();
+}
+
+describe('local ranks over real ZeroMQ sockets', () => {
+  for (const ranks of [1, 4, 16]) {
+    test(`${ranks} rank(s): every point arrives exactly once and python prov reads every document`, needs('python3-prov', hasPythonProv), async () => {
+      const dir = saveDir();
+      const points = ranks === 16 ? 2_000 : 20_000;
+      const result = await runRanks(ranks, dir, { POINTS: String(points) });
+      assert.equal(result.code, 0, result.stderr);
+      const runDir = onlyRunDir(dir);
+      assertExactlyOnce(runDir, ranks, points);
+      const documents = rankDocuments(runDir);
+      assert.deepEqual(documents, Array.from({ length: ranks }, (_, r) => `prov_points_GR${r}.json`).sort());
+      const collection = JSON.parse(readFileSync(join(runDir, 'prov_collection.json'), 'utf8')) as { hadMember?: Record<string, unknown> };
+      assert.equal(Object.keys(collection.hadMember ?? {}).length, ranks, 'the collection has one member per rank');
+      assert.deepEqual(await pythonProvErrors([...documents.map((d) => join(runDir, d)), join(runDir, 'prov_collection.json')]), []);
+    });
+  }
+
+  test('a rank that throws: its exit status is recorded, the other ranks are complete', async () => {
+    const dir = saveDir();
+    const result = await runRanks(4, dir, { POINTS: '4000', FAIL_RANK: '2' });
+    assert.equal(result.code, 1, 'the job reports the failing rank');
+    const runDir = onlyRunDir(dir);
+    for (const rank of [0, 1, 3]) assert.equal(readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`)).rows, 4000);
+    const failed = readFileSync(join(runDir, 'prov_points_GR2.json'), 'utf8');
+    assert.match(failed, /"prov-ml:exit_code": \{"\$": "?1"?, "type": "xsd:int"\}/);
+  });
+
+  test('a program that exits non-zero: the code is propagated and recorded', async () => {
+    const dir = saveDir();
+    const result = await runRanks(2, dir, { POINTS: '100', EXIT_CODE: '3' });
+    assert.equal(result.code, 3);
+    const runDir = onlyRunDir(dir);
+    for (const rank of [0, 1]) {
+      assert.match(readFileSync(join(runDir, `prov_points_GR${rank}.json`), 'utf8'), /"prov-ml:exit_code": \{"\$": "?3"?, "type": "xsd:int"\}/);
+    }
+  });
+
+  test('two jobs at once in one save dir do not mix', async () => {
+    const dir = saveDir();
+    const [a, b] = await Promise.all([runRanks(2, dir, { POINTS: '3000' }), runRanks(2, dir, { POINTS: '5000' })]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const runs = readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+    assert.deepEqual(runs, ['points_0', 'points_1']);
+    const sizes = runs.map((run) => readMetricCsv(join(dir, run, 'metrics', 'loss_TRAINING_GR0.csv')).rows).sort((x, y) => x - y);
+    assert.deepEqual(sizes, [3000, 5000]);
+    for (const run of runs) {
+      const points = readMetricCsv(join(dir, run, 'metrics', 'loss_TRAINING_GR0.csv')).rows;
+      assertExactlyOnce(join(dir, run), 2, points);
+    }
+  });
+});
