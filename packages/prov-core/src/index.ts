@@ -1,8 +1,13 @@
 export * from './errors.js';
 export * from './records.js';
 export * from './wire.js';
+export { validateEnvelope, type EnvelopeCheck } from './envelope-validation.js';
 export * from './wire-limits.js';
 export * from './model.js';
 export * from './provjson.js';
 export * from './limits.js';
-export { decodeUtf8, oneLine } from './text.js';
+export { decodeUtf8, oneLine, tryDecodeUtf8 } from './text.js';
+export * from './validate.js';
+export * from './dot.js';
+export * from './svg.js';
+export * from './original.js';

@@ -8,7 +8,7 @@
 export const MAX_ATTRIBUTE_VALUE_CHARS = 32 * 1024 * 1024;
 
 /**
- * Largest PROV-JSON file the command line reads. V8 cannot hold a string much over 512 MiB,
+ * Largest PROV-JSON or DOT file the command line reads. V8 cannot hold a string much over 512 MiB,
  * so a larger file could never be parsed anyway; this limit turns that into a clear error.
  */
-export const MAX_PROV_JSON_BYTES = 512 * 1024 * 1024;
+export const MAX_INPUT_TEXT_BYTES = 512 * 1024 * 1024;

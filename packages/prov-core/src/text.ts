@@ -14,22 +14,28 @@ export function oneLine(text: string, maxChars = MAX_QUOTED_CHARS): string {
   return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}…` : escaped;
 }
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes UTF-8 bytes (dropping a byte-order mark); throws UserError naming `source` on invalid bytes. */
 export function decodeUtf8(bytes: Uint8Array, source: string): string {
+  const decoded = tryDecodeUtf8(bytes);
+  if (typeof decoded !== 'string') throw new UserError(`${source}: ${decoded.problem}`);
+  return decoded;
+}
+
+/** The decoded text, or what is wrong with the bytes (naming the offset of the first bad byte). */
+export function tryDecodeUtf8(bytes: Uint8Array): string | { readonly problem: string } {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
-    const offset = firstInvalidUtf8Offset(bytes);
-    throw new UserError(`${source}: not valid UTF-8 text (first bad byte at offset ${offset})`);
+    return { problem: `not valid UTF-8 text (first bad byte at offset ${firstInvalidUtf8Offset(bytes)})` };
   }
 }
 
 function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   let low = 0;
   let high = bytes.length;
-  // The smallest prefix that fails to decode ends at (or just after) the bad byte.
+  // The shortest prefix that fails to decode ends at the bad byte; streaming mode forgives a sequence cut at the end.
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (decodesAsPrefix(bytes.subarray(0, middle + 1))) low = middle + 1;

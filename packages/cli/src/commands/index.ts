@@ -1,7 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { agentCommand } from './agent.js';
 import { runCommand } from './run.js';
+import { validateCommand } from './validate.js';
+import { prov2dotCommand } from './prov2dot.js';
+import { dot2svgCommand } from './dot2svg.js';
 
 /** Every prov4ml command; each module parses its options and calls one exported function. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [runCommand, agentCommand];
+export const commands: CommandModule<any, any>[] = [runCommand, agentCommand, validateCommand, prov2dotCommand, dot2svgCommand];
