@@ -6,7 +6,7 @@
  * non-IRIs (warned), the `xsd_1` prefix, bare JSON numbers as values, typed literals whose "$" is a
  * JSON number, and python's bare NaN / Infinity tokens.
  */
-import { FORMAL_ARGUMENTS, Literal, PREDECLARED_NAMESPACES, ProvBundle, ProvDocument, isElementKind, isProvRecordKind } from './model.js';
+import { FORMAL_ARGUMENTS, LANGUAGE_TAG, Literal, PREDECLARED_NAMESPACES, XSD_NS, ProvBundle, ProvDocument, isElementKind, isProvRecordKind } from './model.js';
 import type { AttributeValue, Attributes, FormalArgument, ProvRecordKind } from './model.js';
 import { MAX_ATTRIBUTE_VALUE_CHARS } from './limits.js';
 import { NameResolver } from './names.js';
@@ -197,10 +197,6 @@ function decodeTime(key: string, value: unknown, recordId: string, sink: IssueSi
     return undefined;
   }
   if (isXsdDateTime(value)) return new Literal(value, 'xsd:dateTime');
-  if (!Number.isNaN(Date.parse(value))) {
-    sink.warning(recordId, `${key} ${JSON.stringify(oneLine(value))} is a date but not in xsd:dateTime form`);
-    return new Literal(value, 'xsd:dateTime');
-  }
   sink.error(recordId, `${key} ${JSON.stringify(oneLine(value))} is not an xsd:dateTime`);
   return undefined;
 }
@@ -275,7 +271,7 @@ function decodeLiteral(json: Record<string, unknown>, names: NameResolver, repor
   if (lexical.length > MAX_ATTRIBUTE_VALUE_CHARS) return report(tooLong(lexical.length));
   const { type, lang } = json;
   if (lang !== undefined) {
-    if (typeof lang !== 'string' || !/^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/.test(lang)) return report(`malformed language tag ${describe(lang)}`);
+    if (typeof lang !== 'string' || !LANGUAGE_TAG.test(lang)) return report(`malformed language tag ${describe(lang)}`);
     return new Literal(lexical, 'prov:InternationalizedString', lang);
   }
   if (type === undefined) return lexical;
@@ -286,9 +282,18 @@ function decodeLiteral(json: Record<string, unknown>, names: NameResolver, repor
     const nameProblem = names.problem(lexical);
     if (nameProblem !== null) return report(`malformed qualified name literal: ${nameProblem}`);
   }
-  const lexicalProblem = xsdLexicalProblem(lexical, names.iri(type) ?? type);
+  const local = xsdLocalName(names.iri(type) ?? type);
+  const lexicalProblem = local === null ? null : xsdLexicalProblem(lexical, local);
   if (lexicalProblem !== null) return report(`malformed literal ${JSON.stringify(oneLine(lexical, 40))}: ${lexicalProblem}`);
   return new Literal(lexical, type);
+}
+
+/** The original (via python prov's `xsd_1` rename) binds this older XML Schema namespace; its types mean the same. */
+const XSD_2000_NS = 'http://www.w3.org/2000/10/XMLSchema#';
+
+function xsdLocalName(iri: string): string | null {
+  for (const namespace of [XSD_NS, XSD_2000_NS]) if (iri.startsWith(namespace)) return iri.slice(namespace.length);
+  return null;
 }
 
 function tooLong(length: number): string {

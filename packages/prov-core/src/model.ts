@@ -4,6 +4,7 @@
  * writer is a straight walk and the reader needs no second representation.
  */
 import { MAX_ATTRIBUTE_VALUE_CHARS } from './limits.js';
+import { xsdLexicalProblem } from './xsd.js';
 
 export const PROV_NS = 'http://www.w3.org/ns/prov#';
 export const XSD_NS = 'http://www.w3.org/2001/XMLSchema#';
@@ -14,14 +15,29 @@ export const PREDECLARED_NAMESPACES: ReadonlyMap<string, string> = new Map([
   ['xsd', XSD_NS],
 ]);
 
-/** A typed literal; datatype is a qualified name string such as 'xsd:int', 'xsd:double', 'xsd:dateTime', 'prov:QUALIFIED_NAME'. */
+/**
+ * A typed literal; datatype is a qualified name string such as 'xsd:int', 'xsd:double', 'xsd:dateTime',
+ * 'prov:QUALIFIED_NAME'. An `xsd:` value outside its type's lexical space is a TypeError, so the
+ * writer can never produce a literal the reader (or python prov) rejects.
+ */
 export class Literal {
   constructor(
     readonly value: string,
     readonly datatype: string,
     readonly lang?: string,
-  ) {}
+  ) {
+    if (typeof value !== 'string') throw new TypeError(`Literal(value): must be a string, got ${typeof value}`);
+    if (typeof datatype !== 'string' || datatype.length === 0) throw new TypeError('Literal(datatype): must be a qualified name string');
+    if (lang !== undefined && (typeof lang !== 'string' || !LANGUAGE_TAG.test(lang))) throw new TypeError(`Literal(lang): not a language tag: ${String(lang)}`);
+    if (datatype.startsWith('xsd:')) {
+      const problem = xsdLexicalProblem(value, datatype.slice('xsd:'.length));
+      if (problem !== null) throw new TypeError(`Literal(value): ${JSON.stringify(value.slice(0, 40))} is ${problem}`);
+    }
+  }
 }
+
+/** BCP 47 shape, as PROV-JSON's "lang" needs it. */
+export const LANGUAGE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -182,15 +198,15 @@ export class ProvBundle {
   }
 
   entity(id: string, attributes?: Attributes): this {
-    return this.#add('entity', requireId(id, 'id'), {}, attributes);
+    return this.#add('entity', requireElementId(id), {}, attributes);
   }
 
   activity(id: string, startTime?: Time, endTime?: Time, attributes?: Attributes): this {
-    return this.#add('activity', requireId(id, 'id'), times({ 'prov:startTime': startTime, 'prov:endTime': endTime }), attributes);
+    return this.#add('activity', requireElementId(id), times({ 'prov:startTime': startTime, 'prov:endTime': endTime }), attributes);
   }
 
   agent(id: string, attributes?: Attributes): this {
-    return this.#add('agent', requireId(id, 'id'), {}, attributes);
+    return this.#add('agent', requireElementId(id), {}, attributes);
   }
 
   wasGeneratedBy(entity: string, activity?: Reference, time?: Time, attributes?: Attributes, id?: string): this {
@@ -259,7 +275,8 @@ export class ProvBundle {
    */
   addRecord(record: ProvRecord): this {
     if (!isProvRecordKind(record.kind)) throw new TypeError(`addRecord(record): unknown kind ${String(record.kind)}`);
-    if (record.id !== null) requireId(record.id, 'record.id');
+    if (isElementKind(record.kind)) requireElementId(record.id as string);
+    else if (record.id !== null) requireId(record.id, 'record.id');
     return this.#add(record.kind, record.id, {}, record.attributes);
   }
 
@@ -321,6 +338,13 @@ export class ProvDocument extends ProvBundle {
 
 function requireId(id: string, argumentName: string): string {
   if (typeof id !== 'string' || id.length === 0) throw new TypeError(`${argumentName} must be a non-empty qualified name string, got ${String(id)}`);
+  return id;
+}
+
+/** python prov turns a blank-node id into "no id", which an element may not have. */
+function requireElementId(id: string): string {
+  requireId(id, 'id');
+  if (id.startsWith('_:')) throw new TypeError(`id: an element needs a real identifier, not the blank node ${id}`);
   return id;
 }
 

@@ -1,8 +1,4 @@
 /** Lexical checks for the XML Schema datatypes PROV literals use. */
-import { XSD_NS } from './model.js';
-
-/** The XML Schema namespace the original (via python prov's `xsd_1` rename) binds; its types mean the same. */
-export const XSD_2000_NS = 'http://www.w3.org/2000/10/XMLSchema#';
 
 const DOUBLE = /^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?INF|NaN)$/;
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$/;
@@ -35,13 +31,10 @@ export function isXsdDateTime(lexical: string): boolean {
 }
 
 /**
- * Why `lexical` is not a valid value of the XML Schema type whose full IRI is `datatypeIri`,
+ * Why `lexical` is not a valid value of the XML Schema type `local` (e.g. 'int', 'dateTime'),
  * or null when it is (or when the type is not one with a checked lexical space).
  */
-export function xsdLexicalProblem(lexical: string, datatypeIri: string): string | null {
-  const local = datatypeIri.startsWith(XSD_NS) ? datatypeIri.slice(XSD_NS.length)
-    : datatypeIri.startsWith(XSD_2000_NS) ? datatypeIri.slice(XSD_2000_NS.length) : null;
-  if (local === null) return null;
+export function xsdLexicalProblem(lexical: string, local: string): string | null {
   const range = INTEGER_RANGES[local];
   if (range !== undefined) {
     if (!INTEGER.test(lexical)) return `not an xsd:${local}`;
