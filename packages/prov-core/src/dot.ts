@@ -276,9 +276,11 @@ function dotString(text: string): string {
 }
 
 const DOT_KEYWORDS = new Set(['node', 'edge', 'graph', 'digraph', 'subgraph', 'strict']);
+/** Attributes pydot always quoted in the original's files; the rest are quoted only when DOT needs it. */
+const ALWAYS_QUOTED = new Set(['label', 'URL']);
 
 function attributeList(attributes: Style): string {
   return Object.entries(attributes)
-    .map(([key, value]) => `${key}=${/^[A-Za-z_][A-Za-z0-9_]*$|^-?\d+(?:\.\d+)?$/.test(value) && !DOT_KEYWORDS.has(value.toLowerCase()) ? value : dotString(value)}`)
+    .map(([key, value]) => `${key}=${!ALWAYS_QUOTED.has(key) && /^[A-Za-z_][A-Za-z0-9_]*$|^-?\d+(?:\.\d+)?$/.test(value) && !DOT_KEYWORDS.has(value.toLowerCase()) ? value : dotString(value)}`)
     .join(', ');
 }

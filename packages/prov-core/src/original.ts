@@ -33,7 +33,7 @@ export function decodeOriginalNumber(token: string, what: string): number {
   const special = PYTHON_SPECIALS[inner];
   if (special !== undefined) return special;
   if (DECIMAL_NUMBER.test(inner)) return Number(inner);
-  throw new UserError(`${what}: cannot read ${JSON.stringify(oneLine(token, 40))} as a number`);
+  throw new UserError(`${what}: cannot read ${JSON.stringify(oneLine(trimmed, 40))} as a number`);
 }
 
 /** Decodes a stringified Python list such as "[0, 1]" or "[np.float64(1.5), nan]". */
