@@ -30,7 +30,7 @@ const NORDIC_ZONE_COUNTRY: Record<string, string> = { SE: 'SWE', NO: 'NOR', FI: 
 /**
  * The carbon intensity for the configured location, offline, in codecarbon's order: a forced value; a
  * region where a regional table exists (USA states, Canadian provinces, Nordic zones); the country's
- * value in global_energy_mix.json; else the world average of 475 g/kWh. A region of a country without
+ * value in global_energy_mix.json (or its mix, where that value is 0); else the world average of 475 g/kWh. A region of a country without
  * a regional table is ignored, and the source says so. An unknown country, or an unknown region of a
  * country that has a regional table, is the user's mistake.
  */
@@ -50,14 +50,51 @@ export async function resolveCarbonIntensity(query: CarbonIntensityQuery): Promi
     if (regional !== null) return regional;
   }
   const ignoredRegion = region === null ? '' : `; region '${region}' ignored: no regional table for ${countryIso}`;
-  const intensity = country.carbon_intensity;
   const name = typeof country.country_name === 'string' ? country.country_name : countryIso;
-  // codecarbon treats a 0 as missing (only CAF has one) and ends at the world average.
-  if (typeof intensity !== 'number' || !(intensity > 0)) {
-    return worldAverage(countryIso, null, `global_energy_mix.json has no carbon_intensity for ${name}${ignoredRegion}`);
-  }
   const year = typeof country.year === 'number' ? ` ${country.year}` : '';
-  return { gPerKWh: intensity, basis: 'country', countryIso, region: null, source: `global_energy_mix.json (Our World in Data${year}, via codecarbon): ${name}${ignoredRegion}` };
+  const table = `global_energy_mix.json (Our World in Data${year}, via codecarbon): ${name}`;
+  const intensity = country.carbon_intensity;
+  if (typeof intensity === 'number' && intensity > 0) {
+    return { gPerKWh: intensity, basis: 'country', countryIso, region: null, source: `${table}${ignoredRegion}` };
+  }
+  // A zero or missing carbon_intensity (only CAF, all hydro) is computed from the country's mix.
+  const fromMix = intensityFromMix(country, await readJsonCarbonTable('carbon_intensity_per_source.json'));
+  if (fromMix !== null) {
+    return { gPerKWh: fromMix, basis: 'country', countryIso, region: null, source: `${table}, from its generation mix × per-source intensities${ignoredRegion}` };
+  }
+  return worldAverage(countryIso, null, `${table} has no carbon_intensity and a mix of unknown sources${ignoredRegion}`);
+}
+
+/** Mix keys of global_energy_mix.json and their names in carbon_intensity_per_source.json. */
+const MIX_SOURCES: Record<string, string> = {
+  coal_TWh: 'coal',
+  gas_TWh: 'natural_gas',
+  oil_TWh: 'petroleum',
+  hydroelectricity_TWh: 'hydroelectricity',
+  nuclear_TWh: 'nuclear',
+  solar_TWh: 'solar',
+  wind_TWh: 'wind',
+};
+/** Share of a country's generation that may come from sources without an intensity (biofuel, other). */
+const MIX_UNKNOWN_SHARE_TOLERANCE = 0.01;
+
+/**
+ * Σ(source TWh × source gCO2eq/kWh) / total TWh, what codecarbon meant to compute but could not,
+ * because its two tables name gas and oil differently. null when the known sources miss more than 1 %.
+ */
+function intensityFromMix(country: Record<string, unknown>, perSource: Record<string, unknown>): number | null {
+  const total = country.total_TWh;
+  if (typeof total !== 'number' || !(total > 0)) return null;
+  let covered = 0;
+  let weighted = 0;
+  for (const [mixKey, sourceKey] of Object.entries(MIX_SOURCES)) {
+    const twh = country[mixKey];
+    const gPerKWh = perSource[sourceKey];
+    if (typeof twh !== 'number' || typeof gPerKWh !== 'number') continue;
+    covered += twh;
+    weighted += twh * gPerKWh;
+  }
+  return Math.abs(total - covered) <= total * MIX_UNKNOWN_SHARE_TOLERANCE ? weighted / total : null;
 }
 
 async function regionalIntensity(countryIso: string, region: string): Promise<CarbonIntensity | null> {
