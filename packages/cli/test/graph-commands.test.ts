@@ -91,7 +91,7 @@ describe('prov4ml validate', () => {
     ['truncated.json', /truncated\.json: error: not valid JSON: /],
     ['no-arguments.json', /no-arguments\.json: error: g1: wasGeneratedBy is missing its required argument prov:entity$/],
     ['huge-value.json', /huge-value\.json: error: e: attribute k: value is 52428800 characters long, over the limit of 33554432$/],
-    ['not-utf8.json', /not-utf8\.json: error: not valid UTF-8 text \(first bad byte at offset 44\)$/],
+    ['not-utf8.json', /not-utf8\.json: error: not valid UTF-8 text \(first bad byte at offset 43\)$/],
     ['array.json', /array\.json: error: expected a JSON object at the top level, got an array$/],
   ] as const) {
     it(`gives one clear error line and exit 1 for ${name}`, async () => {
