@@ -33,3 +33,6 @@ export { launchLocalRanks, type LocalLaunchOptions } from './local-launcher.js';
 export { startSharedClock, type SharedClock } from './clock.js';
 export { SeriesTable } from './series.js';
 export type { Sampler, SampleKind } from './sampling.js';
+
+// The local channel: protocol, server (in the agent) and Node client (in a program under `prov4ml run`).
+export * from './channel/index.js';

@@ -1,0 +1,103 @@
+"""What the program logged and the flush thread has not sent yet.
+
+Metric points live in one array('d') per (metric, context) series, as rows of (step, value,
+timestamp ms) appended by a single `extend` call: under the GIL that call is atomic, so a reader
+that takes the first `len(points)` entries always takes whole rows, and the flush thread never needs
+a lock that the logging hot path would have to take too.
+"""
+
+import collections
+import threading
+from array import array
+
+from ._errors import warn_once
+from ._kinds import UNIT_OF_SOURCE, ContextAliases, LoggingItemKind, canonical_context
+from ._limits import MAX_PENDING_MESSAGES, MAX_SERIES, MAX_SERIES_POINTS
+from ._values import check_name
+
+ROW = 3  # step, value, timestamp
+
+
+class Series:
+    __slots__ = ("name", "context", "source", "unit", "points")
+
+    def __init__(self, name, context, source):
+        self.name = name
+        self.context = context
+        self.source = source
+        self.unit = UNIT_OF_SOURCE.get(source, "")
+        self.points = array("d")
+
+    def take(self):
+        """The rows buffered now, removed from the buffer (rows appended meanwhile stay)."""
+        points = self.points
+        n = len(points)
+        taken = points[:n]
+        del points[:n]
+        return taken
+
+
+class MetricTable:
+    """The series of one run, found by the hot path as `by_context[context][name]` → points."""
+
+    def __init__(self, save_after_n_logs, request_flush):
+        #: len(points) at which a series asks for a flush: the original's save_after_n_logs.
+        self.handoff_at = ROW * save_after_n_logs
+        self._request_flush = request_flush
+        self._aliases = ContextAliases(lambda name: {})
+        self.by_context = self._aliases.by_alias
+        self.series = []
+        #: name → FinalMetric, folded on the hot path (register_final_metric).
+        self.folds = {}
+        self._lock = threading.Lock()
+
+    def series_points(self, context, name, source, call):
+        """Slow path of the first point of a series (or of a new spelling of its context)."""
+        by_name = self._aliases.entry(context, call)
+        check_name(name, "key", call)
+        points = by_name.get(name)
+        if points is not None:
+            return points
+        source = str(source) if source is not None else str(LoggingItemKind.METRIC)
+        with self._lock:
+            points = by_name.get(name)
+            if points is None:
+                if len(self.series) >= MAX_SERIES:
+                    warn_once("max-series", "prov4ml: more than %d metric series in this run; %r is not recorded" % (MAX_SERIES, name))
+                    return None
+                series = Series(name, canonical_context(context, call), source)
+                self.series.append(series)
+                points = by_name[name] = series.points
+        return points
+
+    def room_for(self, points):
+        """Called when a series reached save_after_n_logs; False when it is full and the point is dropped."""
+        self._request_flush()
+        if len(points) < ROW * MAX_SERIES_POINTS:
+            return True
+        warn_once("series-full", "prov4ml: a metric series holds %d points the agent has not taken; new points are dropped" % MAX_SERIES_POINTS)
+        return False
+
+
+class Outbox:
+    """Parameters, datasets and sample requests waiting for the flush thread, in logging order."""
+
+    def __init__(self, request_flush):
+        self._messages = collections.deque()
+        self._request_flush = request_flush
+
+    def put(self, message, urgent=False):
+        if len(self._messages) >= MAX_PENDING_MESSAGES:
+            warn_once("outbox-full", "prov4ml: %d messages wait for the agent; new ones are dropped" % MAX_PENDING_MESSAGES)
+            return
+        self._messages.append(message)
+        if urgent:
+            self._request_flush()
+
+    def take(self):
+        messages = []
+        while True:
+            try:
+                messages.append(self._messages.popleft())
+            except IndexError:
+                return messages

@@ -1,0 +1,66 @@
+"""Named bounds and timeouts of the Python client, in one place.
+
+Memory is bounded even when the agent stops reading: past MAX_SERIES_POINTS a series drops new
+points (counted, warned once) instead of growing.
+"""
+
+#: How often the flush thread sends what the buffers hold, whatever save_after_n_logs says.
+FLUSH_INTERVAL_S = 1.0
+
+#: Shortest time between two sends triggered by save_after_n_logs; batches tight loops into larger
+#: messages so that the flush thread does not compete with training for the GIL.
+MIN_TRIGGERED_FLUSH_INTERVAL_S = 0.05
+
+#: Points one (metric, context) series buffers before it drops new ones (24 bytes each: ~6 MB).
+MAX_SERIES_POINTS = 262_144
+
+#: Distinct (metric, context) series one run may create.
+MAX_SERIES = 4096
+
+#: Points per series chunk in one records message (~2.1 MB of base64 for the three columns).
+SERIES_CHUNK_POINTS = 65_536
+
+#: A records message is sent once it reaches about this many bytes (the agent's frame limit is 16 MiB).
+TARGET_MESSAGE_BYTES = 4 * 1024 * 1024
+
+#: Records per records message (the agent accepts up to 10,000).
+MAX_RECORDS_PER_MESSAGE = 1000
+
+#: Parameters, datasets and sample requests waiting for the flush thread.
+MAX_PENDING_MESSAGES = 100_000
+
+#: Longest name of a metric, parameter, dataset or model (the agent accepts 16,384 characters).
+MAX_NAME_CHARS = 16_384
+
+#: Longest string parameter value; longer values are cut (the agent accepts 64 KiB).
+MAX_PARAM_VALUE_CHARS = 16_384
+
+#: Spellings of contexts (aliases such as 'training' or 'Context.TRAINING') remembered for the hot path.
+MAX_CONTEXT_ALIASES = 256
+
+#: Largest reply frame accepted from the agent (replies are a few hundred bytes).
+MAX_REPLY_FRAME_BYTES = 1024 * 1024
+
+#: Steps travel as float64 and must stay exact integers.
+MAX_SAFE_STEP = 2 ** 53 - 1
+
+#: How long start_run waits for the agent to answer (it may wait for a shared file system).
+START_TIMEOUT_S = 120.0
+
+#: How long a flush waits for the agent to confirm that everything is in its spool.
+FLUSH_TIMEOUT_S = 60.0
+
+#: How long log_artifact waits for the agent to copy and hash a file or directory.
+ARTIFACT_TIMEOUT_S = 600.0
+
+#: How long end_run waits for the agent to accept the end of the run.
+END_RUN_TIMEOUT_S = 300.0
+
+#: How long an interpreter exit without end_run waits for buffered data to reach the agent.
+EXIT_FLUSH_TIMEOUT_S = 10.0
+
+#: How long start_run waits for an agent it started to open its channel.
+AGENT_START_TIMEOUT_S = 60.0
+
+#: How long end_run waits for an agent it started to finish delivering and exit.
+AGENT_EXIT_TIMEOUT_S = 60.0

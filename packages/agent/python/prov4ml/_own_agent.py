@@ -1,0 +1,90 @@
+"""Without `prov4ml run`, start_run starts an agent for this process: the `prov4ml agent` command of
+the Node package, which watches this process and finishes the rank's provenance when it ends."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from ._channel import Channel
+from ._errors import Prov4mlError, warn
+from ._limits import AGENT_EXIT_TIMEOUT_S, AGENT_START_TIMEOUT_S
+
+#: Where the command line sits relative to this package: packages/agent/python/prov4ml → packages/cli/bin,
+#: which is also node_modules/@prov4ml/agent/python/prov4ml → node_modules/@prov4ml/cli/bin.
+_BIN_FROM_PACKAGE = os.path.join(os.pardir, os.pardir, os.pardir, "cli", "bin", "prov4ml.js")
+
+_POLL_S = 0.05
+
+
+def agent_command(search_path=None):
+    """The argv prefix that runs `prov4ml`; Prov4mlError says exactly what is missing."""
+    node = shutil.which("node", path=search_path)
+    if node is None:
+        raise Prov4mlError(
+            "prov4ml.start_run: `node` is not on PATH; outside `prov4ml run` the Python client starts "
+            "a prov4ml agent, which needs Node.js 20 or newer on PATH"
+        )
+    bundled = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), _BIN_FROM_PACKAGE))
+    if os.path.isfile(bundled):
+        return [node, bundled]
+    installed = shutil.which("prov4ml", path=search_path)
+    if installed is not None:
+        return [node, installed]
+    raise Prov4mlError(
+        "prov4ml.start_run: cannot find the prov4ml command: neither %s nor `prov4ml` on PATH exists" % bundled
+    )
+
+
+class OwnAgent:
+    """An agent process started for this process, and the channel to it."""
+
+    def __init__(self, process, directory, channel):
+        self._process = process
+        self._directory = directory
+        self.channel = channel
+
+    @classmethod
+    def start(cls):
+        command = agent_command()
+        directory = tempfile.mkdtemp(prefix="prov4ml-")
+        path = os.path.join(directory, "agent.sock")
+        # A new session: Ctrl-C in the terminal reaches the program, not its agent, which must outlive
+        # the program long enough to deliver what it logged.
+        process = subprocess.Popen(
+            command + ["agent", "--channel", path, "--parent-pid", str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            channel = _wait_for_channel(process, path)
+        except BaseException:
+            process.kill()
+            process.wait()
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+        return cls(process, directory, channel)
+
+    def finish(self):
+        """After end_run: lets the agent deliver and exit, then removes its socket directory."""
+        self.channel.close()
+        try:
+            self._process.wait(AGENT_EXIT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            warn("prov4ml: the agent (pid %d) is still delivering after %g s; it goes on in the background" % (self._process.pid, AGENT_EXIT_TIMEOUT_S))
+        shutil.rmtree(self._directory, ignore_errors=True)
+
+
+def _wait_for_channel(process, path):
+    deadline = time.monotonic() + AGENT_START_TIMEOUT_S
+    while True:
+        status = process.poll()
+        if status is not None:
+            raise Prov4mlError("prov4ml.start_run: the prov4ml agent exited with status %d before opening its channel (its messages are above)" % status)
+        try:
+            return Channel.connect(path)
+        except OSError:
+            if time.monotonic() > deadline:
+                raise Prov4mlError("prov4ml.start_run: the prov4ml agent did not open its channel %s within %g s" % (path, AGENT_START_TIMEOUT_S)) from None
+            time.sleep(_POLL_S)

@@ -1,0 +1,158 @@
+"""Argument handling that needs no agent: numbers, steps, contexts, folds, parameter values."""
+
+import json
+import math
+import os
+import unittest
+from array import array
+
+import prov4ml
+from prov4ml import Context, FoldOperation, LoggingItemKind
+from prov4ml._buffers import ROW, MetricTable
+from prov4ml._kinds import FOLD_NAMES, canonical_context
+from prov4ml._values import as_number, as_step, number_to_wire, param_value
+from prov4ml._wire import encode_column, encode_frame
+
+try:
+    import numpy
+except ImportError:
+    numpy = None
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+PACKAGE_JSON = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "package.json")
+
+
+class Numbers(unittest.TestCase):
+    def test_plain_numbers_and_bools(self):
+        self.assertEqual(as_number(3, "value", "log_metric"), 3.0)
+        self.assertEqual(as_number(True, "value", "log_metric"), 1.0)
+        self.assertTrue(math.isnan(as_number(float("nan"), "value", "log_metric")))
+
+    def test_non_numbers_raise_type_error_naming_call_and_argument(self):
+        for bad in ("0.5", None, [1.0], {"a": 1}):
+            with self.assertRaises(TypeError) as raised:
+                as_number(bad, "value", "log_metric")
+            self.assertIn("log_metric: value must be a number", str(raised.exception))
+
+    @unittest.skipIf(numpy is None, "numpy is not importable")
+    def test_numpy_scalars(self):
+        self.assertEqual(as_number(numpy.float32(0.25), "value", "log_metric"), 0.25)
+        self.assertEqual(as_number(numpy.int64(7), "value", "log_metric"), 7.0)
+        self.assertEqual(as_step(numpy.int64(7), "log_metric"), 7)
+
+    @unittest.skipIf(torch is None, "torch is not importable")
+    def test_tensors(self):
+        self.assertEqual(as_number(torch.tensor(1.5), "value", "log_metric"), 1.5)
+        with self.assertRaises(TypeError) as raised:
+            as_number(torch.tensor([1.0, 2.0]), "value", "log_metric")
+        self.assertIn("value must be a number", str(raised.exception))
+
+    def test_steps(self):
+        self.assertEqual(as_step(None, "log_metric"), 0)
+        self.assertEqual(as_step(4.0, "log_metric"), 4)
+        for bad in (1.5, "3", 2 ** 60):
+            with self.assertRaises(TypeError) as raised:
+                as_step(bad, "log_metric")
+            self.assertIn("log_metric: step", str(raised.exception))
+
+    def test_non_finite_numbers_are_named_for_json(self):
+        self.assertEqual([number_to_wire(v) for v in (1.5, math.nan, math.inf, -math.inf)], [1.5, "NaN", "Infinity", "-Infinity"])
+
+
+class Contexts(unittest.TestCase):
+    def test_spellings_of_the_original_map_to_upper_case(self):
+        for spelling in (Context.TRAINING, "TRAINING", "training", "Context.TRAINING"):
+            self.assertEqual(canonical_context(spelling, "log_metric"), "TRAINING")
+        self.assertEqual(canonical_context(None, "log_metric"), "TRAINING")
+        self.assertEqual(canonical_context("Context.EVALUATION", "log_metric"), "EVALUATION")
+        self.assertEqual(Context.get_context_from_string("validation"), Context.VALIDATION)
+        self.assertEqual(str(Context.TESTING), "TESTING")
+        self.assertEqual(repr(Context.TRAINING), "<Context.TRAINING: 'TRAINING'>")
+
+    def test_unknown_context_is_a_type_error_until_declared(self):
+        with self.assertRaises(TypeError) as raised:
+            canonical_context("finetune", "log_metric")
+        self.assertIn("log_metric: context must be one of", str(raised.exception))
+        with self.assertRaises(ValueError):
+            Context.get_context_from_string("finetune")
+        self.assertEqual(prov4ml.create_context("finetune"), "finetune")
+        self.assertEqual(canonical_context("finetune", "log_metric"), "finetune")
+        with self.assertRaises(TypeError):
+            prov4ml.create_context("not a name")
+
+    def test_logging_item_kinds_are_the_wire_sources(self):
+        self.assertEqual(LoggingItemKind.FLOPS_PER_BATCH, "flops_pb")
+        self.assertEqual(LoggingItemKind.EXECUTION_TIME.value, "execution_time")
+
+
+class Folds(unittest.TestCase):
+    def test_folds_and_their_wire_names(self):
+        self.assertEqual(FoldOperation.MIN(3, 2), 2)
+        self.assertEqual(FoldOperation.MAX(3, 2), 3)
+        self.assertEqual(FoldOperation.SUBTRACT(3, 2), 1)
+        self.assertEqual(FoldOperation.MULTIPLY(3, 2), 6)
+        self.assertEqual(FOLD_NAMES[FoldOperation.ADD], "ADD")
+        self.assertEqual(sorted(FOLD_NAMES.values()), ["ADD", "MAX", "MIN", "MULTIPLY", "SUBTRACT"])
+
+
+class Parameters(unittest.TestCase):
+    def test_values_keep_their_json_type_or_become_str(self):
+        self.assertEqual(param_value(None), None)
+        self.assertIs(param_value(True), True)
+        self.assertEqual(param_value(3), 3)
+        self.assertEqual(param_value(math.inf), "Infinity")
+        self.assertEqual(param_value([1, 2]), "[1, 2]")
+        self.assertEqual(len(param_value("x" * 100000)), 16385)
+
+    @unittest.skipIf(numpy is None, "numpy is not importable")
+    def test_numpy_scalar_parameters_are_numbers(self):
+        self.assertEqual(param_value(numpy.int32(5)), 5)
+
+
+class Buffers(unittest.TestCase):
+    def test_a_series_asks_for_a_flush_at_save_after_n_logs(self):
+        requests = []
+        table = MetricTable(4, lambda: requests.append(1))
+        points = table.series_points("training", "loss", None, "log_metric")
+        for step in range(4):
+            points.extend((step, 0.5, 1.0))
+        self.assertEqual(len(points), table.handoff_at)
+        self.assertTrue(table.room_for(points))
+        self.assertEqual(len(requests), 1)
+        self.assertIs(table.by_context["training"]["loss"], points)
+        taken = table.series[0].take()
+        self.assertEqual(list(taken[0::ROW]), [0.0, 1.0, 2.0, 3.0])
+        self.assertEqual(len(points), 0)
+
+
+class Wire(unittest.TestCase):
+    def test_columns_are_little_endian_float64_base64(self):
+        import base64
+        import struct
+
+        encoded = encode_column(array("d", [1.0, math.nan, -math.inf]))
+        raw = base64.b64decode(encoded)
+        self.assertEqual(raw[:8], struct.pack("<d", 1.0))
+        self.assertTrue(math.isnan(struct.unpack("<d", raw[8:16])[0]))
+        self.assertEqual(struct.unpack("<d", raw[16:])[0], -math.inf)
+
+    def test_frames_are_length_prefixed_json_that_refuses_bare_nan(self):
+        frame = encode_frame({"t": "flush", "id": 1})
+        self.assertEqual(int.from_bytes(frame[:4], "little"), len(frame) - 4)
+        self.assertEqual(json.loads(frame[4:]), {"t": "flush", "id": 1})
+        with self.assertRaises(ValueError):
+            encode_frame({"value": math.nan})
+
+
+class Version(unittest.TestCase):
+    def test_version_matches_the_node_package(self):
+        with open(PACKAGE_JSON) as package:
+            self.assertEqual(prov4ml.__version__, json.load(package)["version"])
+
+
+if __name__ == "__main__":
+    unittest.main()

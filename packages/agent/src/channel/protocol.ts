@@ -1,0 +1,149 @@
+/**
+ * The local channel between a program (the Python client, or a Node program using the TS API under
+ * `prov4ml run`) and its rank's agent: a Unix stream socket carrying frames of `u32 LE length` +
+ * UTF-8 JSON. A request that expects a reply carries a numeric `id`; the reply echoes it.
+ *
+ * These are the messages as the agent's code sees them. On the socket, metric columns travel as
+ * base64 of little-endian float64 arrays (see `columns.ts`), and non-finite numbers outside those
+ * columns (a final metric folded from a NaN loss) as the names in {@link NonFiniteName}, because JSON
+ * has no NaN. `codec.ts` converts between the two forms.
+ */
+import type {
+  ArtifactRecord,
+  ContextName,
+  DatasetRecord,
+  FinalMetricRecord,
+  MetricSeriesBatch,
+  MetricsRecord,
+  ParamRecord,
+} from '@prov4ml/prov-core';
+
+export type ChannelLanguage = 'python' | 'node';
+
+/** First message of a connection (no reply): who is talking. */
+export interface HelloMessage {
+  t: 'hello';
+  pid: number;
+  lang: ChannelLanguage;
+  /** Version of the client library. */
+  version: string;
+}
+
+/** The program's start_run / startRun; null where the program left an option unset. */
+export interface StartRunMessage {
+  t: 'start_run';
+  id: number;
+  provUserNamespace: string | null;
+  experimentName: string | null;
+  provenanceSaveDir: string | null;
+  collectAllProcesses: boolean | null;
+  saveAfterNLogs: number | null;
+  /** The rank the program claims (the original's `rank` argument); null lets the agent decide. */
+  rank: number | null;
+}
+
+/**
+ * Records only the program knows. The agent adds what only it knows (run start, run config from
+ * start_run, artifacts it stored, run end).
+ */
+export type ChannelRecord = ParamRecord | MetricsRecord | DatasetRecord | FinalMetricRecord;
+export const CHANNEL_RECORD_KINDS: readonly ChannelRecord['kind'][] = ['param', 'metrics', 'dataset', 'final_metric'];
+
+/** A batch of records (no reply). */
+export interface RecordsMessage {
+  t: 'records';
+  records: ChannelRecord[];
+}
+
+export type ArtifactRole = ArtifactRecord['role'];
+
+/** Asks the agent to copy a file or directory into the run directory and record it. */
+export interface ArtifactMessage {
+  t: 'artifact';
+  id: number;
+  /** Absolute path as the program sees it. */
+  path: string;
+  /** Name to store it under; null: the basename of `path`. */
+  name: string | null;
+  context: ContextName;
+  step: number | null;
+  /** Unix epoch milliseconds of the logging call; null: when the agent receives it. */
+  timestamp: number | null;
+  role: ArtifactRole;
+}
+
+/** Replied to once everything sent before it is in the agent's spool. */
+export interface FlushMessage {
+  t: 'flush';
+  id: number;
+}
+
+export interface EndRunMessage {
+  t: 'end_run';
+  id: number;
+  createGraph: boolean;
+  createSvg: boolean;
+}
+
+export type SampleKind = 'system' | 'carbon';
+
+/** log_system_metrics / log_carbon_metrics: the agent's samplers take a sample now (no reply). */
+export interface SampleMessage {
+  t: 'sample';
+  kind: SampleKind;
+  context: ContextName;
+  step: number | null;
+}
+
+/** Messages that expect a reply. */
+export type ClientRequest = StartRunMessage | ArtifactMessage | FlushMessage | EndRunMessage;
+/** Messages without a reply. */
+export type ClientNotification = HelloMessage | RecordsMessage | SampleMessage;
+export type ClientMessage = ClientNotification | ClientRequest;
+export type ClientMessageType = ClientMessage['t'];
+
+export interface StartedReply {
+  t: 'started';
+  id: number;
+  rank: number;
+  worldSize: number;
+  /** Absolute path of the job's run directory. */
+  runDir: string;
+  /** The options in effect once the agent's configuration (flags, PROV4ML_*) filled what start_run left null. */
+  collectAllProcesses: boolean;
+  saveAfterNLogs: number;
+}
+
+export interface OkReply {
+  t: 'ok';
+  id: number;
+  /** For an artifact: where the copy lives, relative to the run directory. */
+  storedPath?: string;
+}
+
+export interface ErrorReply {
+  t: 'error';
+  id: number;
+  /** One line, meant for the program's user. */
+  message: string;
+}
+
+export type AgentReply = StartedReply | OkReply | ErrorReply;
+
+/** The successful reply each request gets. */
+export interface ReplyFor {
+  start_run: StartedReply;
+  artifact: OkReply;
+  flush: OkReply;
+  end_run: OkReply;
+}
+
+/** How a non-finite number is spelled where JSON would need a bare NaN (outside metric columns). */
+export type NonFiniteName = 'NaN' | 'Infinity' | '-Infinity';
+
+/** A metric series on the socket: columns as base64 of little-endian float64. */
+export type WireMetricSeries = Omit<MetricSeriesBatch, 'steps' | 'values' | 'timestamps'> & {
+  steps: string;
+  values: string;
+  timestamps: string;
+};

@@ -1,0 +1,112 @@
+/**
+ * A channel server for tests: records every message per connection and answers requests the way an
+ * agent would, without being one (start_run → started, artifact → ok with a stored path, …).
+ */
+import { statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { MetricSeriesBatch } from '@prov4ml/prov-core';
+import {
+  startChannelServer,
+  type AgentReply,
+  type ChannelServer,
+  type ClientMessage,
+  type ConnectionInfo,
+} from '../src/channel/index.js';
+
+export interface RecordedConnection {
+  info: ConnectionInfo;
+  messages: ClientMessage[];
+  disconnected: boolean;
+}
+
+export interface RecordingServer {
+  server: ChannelServer;
+  path: string;
+  connections: RecordedConnection[];
+  logs: string[];
+  /** Size of each artifact's file when the agent was asked to store it (the client may delete it after the reply). */
+  artifactSizes: Map<string, number>;
+  /** The connections whose start_run named this experiment. */
+  experiment(name: string): RecordedConnection[];
+}
+
+/** Experiments whose name starts with this get rank 1 (so that rank ≠ 0 behaviour can be tested). */
+export const RANK_1_PREFIX = 'rank1';
+/** Artifacts whose path contains this are refused. */
+export const REFUSED_ARTIFACT = 'refuse';
+
+export async function startRecordingServer(directory: string): Promise<RecordingServer> {
+  const connections: RecordedConnection[] = [];
+  const logs: string[] = [];
+  const artifactSizes = new Map<string, number>();
+  const byId = new Map<number, RecordedConnection>();
+  const path = join(directory, 'agent.sock');
+  const server = await startChannelServer({
+    path,
+    log: (line) => logs.push(line),
+    handler: {
+      onMessage(message, reply, info) {
+        let connection = byId.get(info.id);
+        if (!connection) {
+          connection = { info, messages: [], disconnected: false };
+          byId.set(info.id, connection);
+          connections.push(connection);
+        }
+        connection.messages.push(message);
+        const answer = answerFor(message, directory, artifactSizes);
+        if (answer) reply(answer);
+      },
+      onDisconnect(info) {
+        const connection = byId.get(info.id);
+        if (connection) connection.disconnected = true;
+      },
+    },
+  });
+  return {
+    server,
+    path,
+    connections,
+    logs,
+    artifactSizes,
+    experiment: (name) => connections.filter((c) => c.messages.some((m) => m.t === 'start_run' && m.experimentName === name)),
+  };
+}
+
+function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<string, number>): AgentReply | null {
+  switch (message.t) {
+    case 'start_run':
+      return {
+        t: 'started',
+        id: message.id,
+        rank: message.rank ?? (message.experimentName?.startsWith(RANK_1_PREFIX) ? 1 : 0),
+        worldSize: 4,
+        runDir,
+        collectAllProcesses: message.collectAllProcesses ?? false,
+        saveAfterNLogs: message.saveAfterNLogs ?? 100,
+      };
+    case 'artifact': {
+      if (message.path.includes(REFUSED_ARTIFACT)) return { t: 'error', id: message.id, message: 'refused by the test' };
+      artifactSizes.set(message.path, statSync(message.path).size);
+      return { t: 'ok', id: message.id, storedPath: `artifacts/GR0/${message.name ?? basename(message.path)}` };
+    }
+    case 'flush':
+    case 'end_run':
+      return { t: 'ok', id: message.id };
+    default:
+      return null;
+  }
+}
+
+/** Every metric series of a connection's records messages, in arrival order. */
+export function seriesOf(connection: RecordedConnection): MetricSeriesBatch[] {
+  return connection.messages.flatMap((m) => (m.t === 'records' ? m.records.flatMap((r) => (r.kind === 'metrics' ? r.series : [])) : []));
+}
+
+/** Polls `condition` until it holds; throws after `timeoutMs` naming `what`. */
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

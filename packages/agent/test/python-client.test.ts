@@ -1,0 +1,277 @@
+/**
+ * The Python client (packages/agent/python/prov4ml) against the real Node channel server: runs its
+ * unittest suite with Debian's python3 and PROV4ML_CHANNEL set, then checks every message that
+ * arrived, decoded, per experiment.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { DatasetRecord, FinalMetricRecord, MetricSeriesBatch, ParamRecord } from '@prov4ml/prov-core';
+import type { ArtifactMessage, ClientMessage, SampleMessage } from '../src/channel/index.js';
+import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
+import { seriesOf, startRecordingServer, waitFor, type RecordedConnection, type RecordingServer } from './channel-recorder.js';
+
+const PYTHON_DIR = new URL('../python', import.meta.url).pathname;
+const pythonAvailable = commandWorks(DEBIAN_PYTHON);
+const torchAvailable = pythonAvailable && pythonModuleAvailable('torch');
+
+describe('Python client against the Node channel server', needs('Debian python3', pythonAvailable), () => {
+  let directory: string;
+  let recording: RecordingServer;
+  let unittestOutput = '';
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-py-'));
+    recording = await startRecordingServer(directory);
+    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.', '-v'], {
+      cwd: PYTHON_DIR,
+      env: { ...process.env, PROV4ML_CHANNEL: recording.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    unittestOutput = result.output;
+    assert.equal(result.code, 0, `python unittest failed:\n${result.output}`);
+    // Subprocesses of the suite connected too; their last bytes may still be on the way.
+    await waitFor('every Python connection to close', () => recording.connections.every((c) => c.disconnected));
+  });
+
+  after(async () => {
+    await recording?.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('ran the Python suite without skipping the scenarios', () => {
+    assert.doesNotMatch(unittestOutput, /skipped 'needs the Node channel server/);
+    assert.deepEqual(recording.logs, [], 'the server dropped nothing');
+  });
+
+  it('says hello and starts the run with what start_run was given (null where unset)', () => {
+    const [connection] = only(recording.experiment('metrics'));
+    const [hello, start] = connection.messages;
+    assert.equal(hello?.t, 'hello');
+    assert.equal(hello.t === 'hello' && hello.lang, 'python');
+    assert.equal(hello.t === 'hello' && hello.version, '0.1.0');
+    assert.equal(connection.info.pid, hello.t === 'hello' ? hello.pid : -1);
+    assert.deepEqual(start, {
+      t: 'start_run',
+      id: 1,
+      provUserNamespace: 'www.example.org',
+      experimentName: 'metrics',
+      provenanceSaveDir: null,
+      collectAllProcesses: null,
+      saveAfterNLogs: null,
+      rank: 0,
+    });
+    assert.equal(connection.messages.at(-1)?.t, 'end_run');
+  });
+
+  it('delivers every metric point with its step, value (NaN and ±inf too), context and timestamp', () => {
+    const [connection] = only(recording.experiment('metrics'));
+    const series = seriesByKey(connection);
+    const loss = series.get('loss/TRAINING')!;
+    assert.equal(loss.steps.length, 253);
+    assert.deepEqual([...loss.steps], Array.from({ length: 253 }, (_, i) => i));
+    assert.deepEqual([...loss.values.subarray(0, 250)], Array.from({ length: 250 }, (_, i) => 1 / (i + 1)));
+    assert.ok(Number.isNaN(loss.values[250]));
+    assert.equal(loss.values[251], Number.POSITIVE_INFINITY);
+    assert.equal(loss.values[252], Number.NEGATIVE_INFINITY);
+    assert.deepEqual([loss.source, loss.unit], ['metric', '']);
+    assert.ok(loss.timestamps.every((t) => Math.abs(t - Date.now()) < 3_600_000), 'timestamps are epoch milliseconds');
+
+    const acc = series.get('acc/VALIDATION')!;
+    assert.deepEqual([...acc.steps], [0, 1, 2]);
+    assert.deepEqual([...acc.values], [0.5, 0.75, 1]);
+
+    const time = series.get('epoch_time/TRAINING')!;
+    assert.deepEqual([time.source, time.unit, time.steps[0]], ['execution_time', 's', 1]);
+    assert.ok(Math.abs(time.values[0]! - Date.now() / 1000) < 3600, 'a Unix time in seconds');
+
+    const many = series.get('many/TESTING')!;
+    assert.equal(many.steps.length, 200_000);
+    assert.ok(many.steps.every((step, i) => step === i) && many.values.every((value, i) => value === i * 0.5));
+    const chunks = seriesOf(connection).filter((s) => s.name === 'many');
+    assert.ok(chunks.length >= 4, `200,000 points travel in chunks of at most 65,536, got ${chunks.length}`);
+  });
+
+  it('accepts numpy scalars and 0-d tensors as numbers', (t) => {
+    const series = seriesByKey(only(recording.experiment('metrics'))[0]);
+    if (pythonModuleAvailable('numpy')) assert.deepEqual(pointsOf(series.get('numpy/TRAINING')), [[3, 0.5]]);
+    else t.diagnostic('numpy not importable');
+    if (torchAvailable) assert.deepEqual(pointsOf(series.get('tensor/TRAINING')), [[4, 2.5]]);
+  });
+
+  it('records execution start and end times as parameters', () => {
+    const params = paramsOf(only(recording.experiment('metrics'))[0]);
+    for (const name of ['execution_start_time', 'execution_end_time']) {
+      assert.ok(Math.abs((params.get(name) as number) - Date.now() / 1000) < 3600, name);
+    }
+  });
+
+  it('lets nothing through from a call with a bad argument', () => {
+    const series = seriesByKey(only(recording.experiment('bad_arguments'))[0]);
+    assert.deepEqual(pointsOf(series.get('loss/TRAINING')), [[0, 0.5]]);
+    assert.equal(series.size, 1);
+  });
+
+  it('folds registered final metrics over every context and sends them at end_run', () => {
+    const [connection] = only(recording.experiment('final_metrics'));
+    const finals = new Map(recordsOf<FinalMetricRecord>(connection, 'final_metric').map((r) => [r.name, r]));
+    assert.deepEqual(pick(finals.get('loss')), { operation: 'MIN', initialValue: Number.POSITIVE_INFINITY, value: 0.2, count: 6 });
+    assert.deepEqual(pick(finals.get('acc')), { operation: 'MAX', initialValue: 0, value: 1 - 0.4, count: 3 });
+    assert.deepEqual(pick(finals.get('seen')), { operation: 'ADD', initialValue: 0, value: 30, count: 3 });
+    assert.deepEqual(pick(finals.get('custom')), { operation: 'CUSTOM', initialValue: 1, value: 8, count: 3 });
+    assert.ok(Number.isNaN(finals.get('diverged')?.value));
+    assert.deepEqual(connection.messages.at(-1), { t: 'end_run', id: 2, createGraph: true, createSvg: true });
+  });
+
+  it('sends parameters, datasets and sample requests, with start_run options made absolute', () => {
+    const [connection] = only(recording.experiment('params'));
+    const start = connection.messages.find((m) => m.t === 'start_run');
+    assert.ok(start?.t === 'start_run');
+    assert.ok(start.provenanceSaveDir?.startsWith('/') && start.provenanceSaveDir.endsWith('/relative/prov'));
+    assert.deepEqual([start.collectAllProcesses, start.saveAfterNLogs, start.rank], [true, 10, 3]);
+    const params = paramsOf(connection);
+    assert.deepEqual(
+      ['lr', 'epochs', 'amp', 'optimizer', 'nan_param'].map((name) => params.get(name)),
+      [0.001, 3, false, "{'name': 'adam'}", 'NaN'],
+    );
+    const [dataset] = recordsOf<DatasetRecord>(connection, 'dataset');
+    assert.deepEqual(pick(dataset, ['label', 'context', 'stats']), { label: 'plain_list', context: 'TRAINING', stats: { total_samples: 42 } });
+    const samples = connection.messages.filter((m): m is SampleMessage => m.t === 'sample');
+    assert.deepEqual(samples, [
+      { t: 'sample', kind: 'system', context: 'TRAINING', step: 2 },
+      { t: 'sample', kind: 'carbon', context: 'VALIDATION', step: 0 },
+    ]);
+    assert.equal(connection.messages.filter((m) => m.t === 'end_run').length, 1);
+  });
+
+  it('asks the agent to store artifacts, skipping missing files', () => {
+    const [connection] = only(recording.experiment('artifacts'));
+    const artifacts = artifactsOf(connection);
+    assert.equal(artifacts.length, 2);
+    const [notes, refused] = artifacts as [ArtifactMessage, ArtifactMessage];
+    assert.ok(notes.path.startsWith('/') && notes.path.endsWith('/notes.txt'));
+    assert.deepEqual(pick(notes, ['name', 'context', 'step', 'role']), { name: null, context: 'EVALUATION', step: 5, role: 'artifact' });
+    assert.ok(Math.abs(notes.timestamp! - Date.now()) < 3_600_000);
+    assert.equal(recording.artifactSizes.get(notes.path), 5);
+    assert.ok(refused.path.endsWith('/refuse.txt'));
+  });
+
+  it('saves torch models as versions, logs their size and DataLoader statistics', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    const [connection] = only(recording.experiment('torch'));
+    const [version, final] = artifactsOf(connection);
+    assert.deepEqual(pick(version, ['name', 'context', 'step', 'role']), { name: 'net.pth', context: 'TRAINING', step: 1, role: 'model_version' });
+    assert.deepEqual(pick(final, ['name', 'context', 'step', 'role']), { name: 'net.pth', context: 'EVALUATION', step: null, role: 'model_version_final' });
+    assert.ok((recording.artifactSizes.get(version!.path) ?? 0) > 0, 'the state dict existed while the agent copied it');
+    const params = paramsOf(connection);
+    const totalParams = 4 * 3 + 3 + 3 * 1 + 1;
+    assert.deepEqual(
+      ['model_name', 'total_params', 'memory_of_model', 'total_memory_load_of_model'].map((name) => params.get(name)),
+      ['net', totalParams, (totalParams * 32) / 8 / 1e6, (totalParams * 32) / 8 / 1e6 + 2 * totalParams * 4e-6],
+    );
+    const [dataset] = recordsOf<DatasetRecord>(connection, 'dataset');
+    assert.deepEqual(dataset?.stats, { batch_size: 4, num_workers: 0, total_steps: 3, shuffle: true, total_samples: 10 });
+    const flops = seriesByKey(connection).get('flops_pb/TRAINING');
+    if (params.get('flop_counter_available') === true) {
+      assert.equal(flops?.values.length, 2);
+      assert.equal(flops!.values[1], 2 * flops!.values[0]!, 'the counter is cumulative');
+    } else {
+      assert.equal(flops, undefined);
+    }
+  });
+
+  it('keeps FLOP counters cumulative per run, as the original', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    const series = seriesByKey(only(recording.experiment('fake_flops'))[0]);
+    assert.deepEqual(pointsOf(series.get('flops_pb/TRAINING')), [[0, 100], [1, 200]]);
+    assert.deepEqual(pointsOf(series.get('flops_pe/TRAINING')), [[0, 1000]]);
+    assert.equal(series.get('flops_pb/TRAINING')?.source, 'flops_pb');
+  });
+
+  it('without torch still records what needs no torch', () => {
+    const [connection] = only(recording.experiment('no_torch'));
+    assert.deepEqual(artifactsOf(connection), []);
+    assert.deepEqual(recordsOf<DatasetRecord>(connection, 'dataset')[0]?.stats, { total_samples: 7 });
+    assert.deepEqual(pointsOf(seriesByKey(connection).get('loss/TRAINING')), [[0, 0.5]]);
+  });
+
+  it('records nothing from a rank other than 0 without collect_all_processes, but still ends the run', () => {
+    const [connection] = only(recording.experiment('rank1_quiet'));
+    assert.deepEqual(
+      connection.messages.map((m) => m.t),
+      ['hello', 'start_run', 'end_run'],
+    );
+  });
+
+  it('ignores what a forked child logs', () => {
+    const [connection] = only(recording.experiment('fork'));
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('parent/TRAINING')), [[0, 1], [1, 2]]);
+    assert.equal(series.has('child/TRAINING'), false);
+    assert.equal(connection.messages.filter((m) => m.t === 'end_run').length, 1);
+  });
+
+  it('delivers and flushes at interpreter exit when end_run was never called', () => {
+    const [connection] = only(recording.experiment('no_end_run'));
+    assert.deepEqual(pointsOf(seriesByKey(connection).get('loss/TRAINING')), [[7, 0.25]]);
+    assert.equal(connection.messages.at(-1)?.t, 'flush');
+    assert.equal(connection.messages.some((m) => m.t === 'end_run'), false);
+  });
+});
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    // Asynchronous on purpose: the channel server runs on this event loop.
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+function only(connections: RecordedConnection[]): [RecordedConnection] {
+  assert.equal(connections.length, 1, 'one connection for the experiment');
+  return [connections[0]!];
+}
+
+/** The connection's series joined across messages, by `name/CONTEXT`. */
+function seriesByKey(connection: RecordedConnection): Map<string, MetricSeriesBatch> {
+  const joined = new Map<string, MetricSeriesBatch>();
+  for (const s of seriesOf(connection)) {
+    const key = `${s.name}/${s.context}`;
+    const previous = joined.get(key);
+    joined.set(key, previous ? { ...s, steps: concat(previous.steps, s.steps), values: concat(previous.values, s.values), timestamps: concat(previous.timestamps, s.timestamps) } : s);
+  }
+  return joined;
+}
+
+function concat(a: Float64Array, b: Float64Array): Float64Array {
+  const joined = new Float64Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
+}
+
+function pointsOf(series: MetricSeriesBatch | undefined): number[][] {
+  assert.ok(series, 'the series arrived');
+  return [...series.steps].map((step, i) => [step, series.values[i]!]);
+}
+
+function recordsOf<R>(connection: RecordedConnection, kind: string): R[] {
+  return connection.messages.flatMap((m: ClientMessage) => (m.t === 'records' ? m.records.filter((r) => r.kind === kind) : [])) as R[];
+}
+
+function paramsOf(connection: RecordedConnection): Map<string, ParamRecord['value']> {
+  return new Map(recordsOf<ParamRecord>(connection, 'param').map((p) => [p.name, p.value]));
+}
+
+function artifactsOf(connection: RecordedConnection): ArtifactMessage[] {
+  return connection.messages.filter((m): m is ArtifactMessage => m.t === 'artifact');
+}
+
+function pick<T extends object>(value: T | undefined, keys: string[] = ['operation', 'initialValue', 'value', 'count']): Record<string, unknown> {
+  assert.ok(value);
+  return Object.fromEntries(keys.map((key) => [key, (value as Record<string, unknown>)[key]]));
+}
