@@ -11,3 +11,6 @@ export * from './validate.js';
 export * from './dot.js';
 export * from './svg.js';
 export * from './original.js';
+export * from './rank-summary.js';
+export * from './vocabulary.js';
+export * from './collection.js';

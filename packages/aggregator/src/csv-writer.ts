@@ -1,0 +1,108 @@
+/**
+ * Writes metric CSV files from batches of points: gathers each file's points into chunks, formats big
+ * chunks on the worker pool and small ones inline, and writes every file's chunks in order.
+ */
+import { appendFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UserError } from '@prov4ml/prov-core';
+import { CSV_HEADER, formatCsvRows } from './csv-format.js';
+import { CsvFormatPool } from './format-pool.js';
+import { CSV_CHUNK_POINTS, MAX_CSV_POINTS_IN_FLIGHT } from './limits.js';
+
+/** Chunks smaller than this are formatted inline: a message to a worker costs more than the work. */
+const POOL_MIN_POINTS = 8_192;
+
+interface CsvFile {
+  path: string;
+  steps: Float64Array;
+  values: Float64Array;
+  timestamps: Float64Array;
+  length: number;
+  /** Resolves when everything handed over so far is written; chunks are chained so they land in order. */
+  written: Promise<void>;
+}
+
+export class MetricCsvWriter {
+  readonly #runDir: string;
+  readonly #files = new Map<string, CsvFile>();
+  #pool: CsvFormatPool | null = null;
+  #pointsInFlight = 0;
+  readonly #drained: (() => void)[] = [];
+  #failure: unknown = null;
+
+  constructor(runDir: string) {
+    this.#runDir = runDir;
+  }
+
+  /** Starts a file (header only) at `relativePath`; later batches append to it. */
+  create(relativePath: string): void {
+    const path = join(this.#runDir, relativePath);
+    const file: CsvFile = { path, ...allocate(256), length: 0, written: writeFile(path, CSV_HEADER).catch((error) => this.#fail(path, error)) };
+    this.#files.set(relativePath, file);
+  }
+
+  /** Adds points to a created file. Resolves at once unless too many points wait to be written. */
+  async append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void> {
+    const file = this.#files.get(relativePath);
+    if (file === undefined) throw new Error(`CSV ${relativePath} was not created`);
+    let from = 0;
+    while (from < steps.length) {
+      const take = Math.min(steps.length - from, CSV_CHUNK_POINTS - file.length);
+      if (file.length + take > file.steps.length) grow(file, file.length + take);
+      file.steps.set(steps.subarray(from, from + take), file.length);
+      file.values.set(values.subarray(from, from + take), file.length);
+      file.timestamps.set(timestamps.subarray(from, from + take), file.length);
+      file.length += take;
+      from += take;
+      if (file.length === CSV_CHUNK_POINTS) this.#dispatch(file);
+    }
+    if (this.#pointsInFlight > MAX_CSV_POINTS_IN_FLIGHT) await new Promise<void>((resolve) => this.#drained.push(resolve));
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  /** Writes what every file still gathers and waits for all writes. */
+  async finish(): Promise<void> {
+    for (const file of this.#files.values()) if (file.length > 0) this.#dispatch(file);
+    try {
+      await Promise.all([...this.#files.values()].map((file) => file.written));
+    } finally {
+      await this.#pool?.close();
+      this.#pool = null;
+    }
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  #dispatch(file: CsvFile): void {
+    const { length } = file;
+    const steps = file.steps.slice(0, length);
+    const values = file.values.slice(0, length);
+    const timestamps = file.timestamps.slice(0, length);
+    file.length = 0;
+    this.#pointsInFlight += length;
+    const rows = length >= POOL_MIN_POINTS ? (this.#pool ??= new CsvFormatPool()).format(steps, values, timestamps) : formatCsvRows(steps, values, timestamps);
+    file.written = Promise.all([file.written, rows])
+      .then(([, bytes]) => appendFile(file.path, bytes))
+      .catch((error) => this.#fail(file.path, error))
+      .finally(() => {
+        this.#pointsInFlight -= length;
+        if (this.#pointsInFlight <= MAX_CSV_POINTS_IN_FLIGHT) for (const resolve of this.#drained.splice(0)) resolve();
+      });
+  }
+
+  #fail(path: string, error: unknown): void {
+    this.#failure ??= new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function allocate(capacity: number): Pick<CsvFile, 'steps' | 'values' | 'timestamps'> {
+  return { steps: new Float64Array(capacity), values: new Float64Array(capacity), timestamps: new Float64Array(capacity) };
+}
+
+/** Grows a file's gathering arrays by doubling, up to one chunk, so a thousand tiny series stay small. */
+function grow(file: CsvFile, needed: number): void {
+  const bigger = allocate(Math.min(CSV_CHUNK_POINTS, Math.max(needed, file.steps.length * 2)));
+  bigger.steps.set(file.steps.subarray(0, file.length));
+  bigger.values.set(file.values.subarray(0, file.length));
+  bigger.timestamps.set(file.timestamps.subarray(0, file.length));
+  Object.assign(file, bigger);
+}

@@ -1,0 +1,82 @@
+/**
+ * Worker threads that format metric CSV rows. Formatting a double is the single largest cost of
+ * finalising (about 200 ns per value), and it parallelises perfectly across chunks.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export interface FormatRequest {
+  id: number;
+  steps: Float64Array;
+  values: Float64Array;
+  timestamps: Float64Array;
+}
+
+export interface FormatResponse {
+  id: number;
+  bytes: Uint8Array;
+}
+
+interface Pending {
+  resolve: (bytes: Uint8Array) => void;
+  reject: (error: Error) => void;
+}
+
+export class CsvFormatPool {
+  readonly #workers: Worker[] = [];
+  readonly #pending = new Map<number, Pending>();
+  readonly #load: number[] = [];
+  readonly #size: number;
+  #nextId = 1;
+
+  constructor(size = Math.max(1, availableParallelism())) {
+    this.#size = size;
+  }
+
+  /** Formats the points in a worker; the arrays are transferred (unusable afterwards). */
+  format(steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<Uint8Array> {
+    const index = this.#leastLoaded();
+    const worker = this.#workers[index] ?? this.#spawn(index);
+    const id = this.#nextId++;
+    this.#load[index]! += steps.length;
+    const request: FormatRequest = { id, steps, values, timestamps };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, {
+        resolve: (bytes) => {
+          this.#load[index]! -= steps.length;
+          resolve(bytes);
+        },
+        reject,
+      });
+      worker.postMessage(request, [steps.buffer as ArrayBuffer, values.buffer as ArrayBuffer, timestamps.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((worker) => worker.terminate()));
+    this.#workers.length = 0;
+  }
+
+  #leastLoaded(): number {
+    if (this.#workers.length < this.#size) return this.#workers.length;
+    let best = 0;
+    for (let i = 1; i < this.#load.length; i++) if (this.#load[i]! < this.#load[best]!) best = i;
+    return best;
+  }
+
+  #spawn(index: number): Worker {
+    const worker = new Worker(new URL('./format-worker.js', import.meta.url));
+    worker.on('message', (response: FormatResponse) => {
+      const pending = this.#pending.get(response.id);
+      this.#pending.delete(response.id);
+      pending?.resolve(response.bytes);
+    });
+    worker.on('error', (error) => {
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    });
+    this.#workers[index] = worker;
+    this.#load[index] = 0;
+    return worker;
+  }
+}

@@ -1,0 +1,12 @@
+/** Worker thread of {@link CsvFormatPool}: formats CSV rows so that finalisation uses every core. */
+import { parentPort } from 'node:worker_threads';
+import { formatCsvRows } from './csv-format.js';
+import type { FormatRequest, FormatResponse } from './format-pool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('format-worker.js must run as a worker thread');
+port.on('message', (request: FormatRequest) => {
+  const bytes = formatCsvRows(request.steps, request.values, request.timestamps);
+  const response: FormatResponse = { id: request.id, bytes };
+  port.postMessage(response, [bytes.buffer as ArrayBuffer]);
+});

@@ -1,0 +1,67 @@
+/**
+ * Streaming reader of frame files (agent spools and received logs: u32 LE length + payload, repeated).
+ * Reads in bounded chunks, so replaying a multi-gigabyte log needs no more memory than one chunk.
+ */
+import { open } from 'node:fs/promises';
+import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, readFrames } from '@prov4ml/prov-core';
+import { LOG_READ_CHUNK_BYTES } from './limits.js';
+
+/** How a frame file ended: cleanly, in a torn frame (a writer died mid-append), or at an impossible length. */
+export interface FrameFileEnd {
+  /** Bytes covered by complete frames; a writer may truncate the file here and append again. */
+  validBytes: number;
+  /** 'torn': the tail is an incomplete frame; 'corrupt': a length no writer could write. */
+  problem: 'torn' | 'corrupt' | null;
+}
+
+/**
+ * Calls `onFrames` with the payloads of consecutive complete frames (views valid only during the call;
+ * copy what must outlive it). Awaits it, so the consumer sets the pace.
+ */
+export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[]) => void | Promise<void>): Promise<FrameFileEnd> {
+  const file = await open(path, 'r');
+  try {
+    let buffer = Buffer.allocUnsafe(LOG_READ_CHUNK_BYTES);
+    let filled = 0;
+    let fileOffset = 0;
+    let validBytes = 0;
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, fileOffset);
+      fileOffset += bytesRead;
+      filled += bytesRead;
+      const { frames, consumed } = readFrames(buffer.subarray(0, filled));
+      if (frames.length > 0) await onFrames(frames);
+      validBytes += consumed;
+      buffer.copy(buffer, 0, consumed, filled);
+      filled -= consumed;
+      if (filled >= FRAME_HEADER_BYTES) {
+        const claimed = buffer.readUInt32LE(0);
+        if (claimed > MAX_FRAME_BYTES) return { validBytes, problem: 'corrupt' };
+        if (FRAME_HEADER_BYTES + claimed > buffer.length) {
+          // One frame larger than the chunk: grow once, bounded by the frame limit.
+          const bigger = Buffer.allocUnsafe(FRAME_HEADER_BYTES + MAX_FRAME_BYTES);
+          buffer.copy(bigger, 0, 0, filled);
+          buffer = bigger;
+        }
+      }
+      if (bytesRead === 0) return { validBytes, problem: filled > 0 ? 'torn' : null };
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+/** The payload of a frame file's first frame, or null when the file is empty or starts torn. */
+export async function readFirstFrame(path: string): Promise<Uint8Array | null> {
+  const file = await open(path, 'r');
+  try {
+    const header = Buffer.alloc(FRAME_HEADER_BYTES);
+    if ((await file.read(header, 0, FRAME_HEADER_BYTES, 0)).bytesRead < FRAME_HEADER_BYTES) return null;
+    const length = header.readUInt32LE(0);
+    if (length > MAX_FRAME_BYTES) return null;
+    const payload = Buffer.alloc(length);
+    return (await file.read(payload, 0, length, FRAME_HEADER_BYTES)).bytesRead === length ? payload : null;
+  } finally {
+    await file.close();
+  }
+}

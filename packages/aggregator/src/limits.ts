@@ -1,0 +1,48 @@
+/**
+ * Named bounds of every buffer the aggregator keeps. The aggregator listens on a network port, so each
+ * of them also caps what a misbehaving or hostile sender can make it hold.
+ */
+import { MAX_FRAME_BYTES } from '@prov4ml/prov-core';
+
+/**
+ * ZeroMQ's maxMessageSize on the PULL socket. A little above the frame limit, so a frame slightly too big
+ * still arrives and is counted as 'oversized'; anything bigger makes ZeroMQ drop the connection before
+ * the message is buffered (the sender reconnects; that case cannot be counted).
+ */
+export const MAX_ZMQ_MESSAGE_BYTES = MAX_FRAME_BYTES + 1024 * 1024;
+
+/** Messages ZeroMQ queues for us before it stops reading from senders (back-pressure instead of memory). */
+export const RECEIVE_HIGH_WATER_MARK = 1_000;
+
+/** Accepted frames held in memory before the receive loop waits for them to reach the received log. */
+export const MAX_PENDING_LOG_BYTES = 64 * 1024 * 1024;
+
+/** Bytes of out-of-order frames held per rank until the gap before them is filled; beyond, they are dropped and resent. */
+export const MAX_HELD_BYTES_PER_RANK = 32 * 1024 * 1024;
+
+/** How far past the next expected sequence number a frame may be held. */
+export const MAX_SEQ_AHEAD = 4_096;
+
+/** Received-log files kept open at once (a 1024-rank job must not exhaust file descriptors). */
+export const MAX_OPEN_LOG_FILES = 128;
+
+/** Bytes read at a time when a received log or spool is streamed back. */
+export const LOG_READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Distinct parameters, series, artifacts, datasets and final metrics kept per rank. */
+export const MAX_SUMMARY_ENTRIES_PER_RANK = 100_000;
+
+/** Points of one series gathered before they are formatted and written as one CSV chunk. */
+export const CSV_CHUNK_POINTS = 65_536;
+
+/** Points handed to the CSV formatters and not yet written; the reader waits beyond it. */
+export const MAX_CSV_POINTS_IN_FLIGHT = 1_048_576;
+
+/** How often the completion of the job is checked while nothing arrives. */
+export const COMPLETION_CHECK_INTERVAL_MS = 1_000;
+
+/** Default rankTimeoutMs: a rank silent this long no longer holds up finalisation. */
+export const DEFAULT_RANK_TIMEOUT_MS = 60_000;
+
+/** Longest part of a file name that comes from a user's name, in UTF-8 bytes (file systems allow 255 in all). */
+export const MAX_NAME_COMPONENT_BYTES = 150;
