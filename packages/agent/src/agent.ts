@@ -39,8 +39,6 @@ export interface AgentOptions {
   shutdownAckTimeoutMs?: number;
   /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
   finalizeTimeoutMs?: number;
-  /** Takes system/GPU/carbon samples on request; without it, sample requests are ignored with a note. */
-  sampler?: Sampler;
 }
 
 export interface RunEndDetails {
@@ -83,6 +81,7 @@ export class Agent {
   private closed = false;
   /** Samples still being taken; shutdown waits for them so that none lands after run_end. */
   private readonly samplesInFlight = new Set<Promise<void>>();
+  private sampler: Sampler | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.batcher = new Batcher({
@@ -140,9 +139,14 @@ export class Agent {
     return record;
   }
 
+  /** Gives the agent its samplers (they need the observed program's pid, known only after it starts). */
+  attachSampler(sampler: Sampler): void {
+    this.sampler = sampler;
+  }
+
   /** Takes a sample asynchronously (never on the caller's stack) and records it under `context` and `step`. */
   sample(kind: SampleKind, context: ContextName, step: number): void {
-    const { sampler } = this.options;
+    const { sampler } = this;
     if (!sampler) {
       this.options.log(`no ${kind} sampler in this process; log_${kind}_metrics ignored`);
       return;

@@ -12,6 +12,7 @@ import {
 import { startSharedClock, type SharedClock } from './clock.js';
 import { resolveRunOptions, type RunOptions } from './config.js';
 import { normalizeContext } from './contexts.js';
+import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv } from './metrics/options.js';
 import { SeriesTable } from './series.js';
 import { openRunSink, type RunSink } from './sinks.js';
 
@@ -108,7 +109,12 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
     try {
       const sink = await openRunSink(
         resolved,
-        { channel: process.env.PROV4ML_CHANNEL ?? null, env: process.env, log: (line) => process.stderr.write(`prov4ml: ${line}\n`) },
+        {
+          channel: process.env.PROV4ML_CHANNEL ?? null,
+          metrics: { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env) },
+          env: process.env,
+          log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
+        },
         () => current?.series.drain() ?? [],
       );
       const collecting = resolved.collectAllProcesses || sink.rank === 0;

@@ -1,11 +1,16 @@
 import type { ContextName, MetricSeriesBatch } from '@prov4ml/prov-core';
+import type { Agent } from './agent.js';
+import type { SampleKind } from './channel/protocol.js';
+import { MetricsCollector, startPeriodicSampling, type MetricsCollectorOptions, type MetricsSnapshot } from './metrics/collector.js';
 import type { MetricSample } from './metrics/sample.js';
 
-/** What logSystemMetrics / logCarbonMetrics ask for. */
-export type SampleKind = 'system' | 'carbon';
+export type { SampleKind } from './channel/protocol.js';
 
 /** Takes one sample of a kind; runs in the agent, never on the training program's thread. */
 export type Sampler = (kind: SampleKind) => Promise<MetricSample[]>;
+
+/** Context of the samples the agent takes on its own, outside any phase the program names. */
+export const RUN_CONTEXT = 'RUN';
 
 /** One single-point series per sample, so each keeps its own unit and source. */
 export function samplesToBatches(samples: readonly MetricSample[], context: ContextName, step: number, time: number): MetricSeriesBatch[] {
@@ -18,4 +23,39 @@ export function samplesToBatches(samples: readonly MetricSample[], context: Cont
     values: Float64Array.of(sample.value),
     timestamps: Float64Array.of(time),
   }));
+}
+
+export interface RankMetrics {
+  /** Takes a last sample (so a run shorter than the interval still has one) and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Gives a rank's agent its samplers: on demand (logSystemMetrics / logCarbonMetrics) and, when
+ * `intervalS` > 0, periodically under the RUN context. Records how the rank's energy share is computed.
+ */
+export async function startRankMetrics(agent: Agent, options: MetricsCollectorOptions, intervalS: number, log: (line: string) => void): Promise<RankMetrics> {
+  const collector = await MetricsCollector.start(options);
+  const reported = new Set<string>();
+  const samplesOf = (snapshot: MetricsSnapshot): MetricSample[] => {
+    for (const error of snapshot.errors) {
+      // A node without a GPU tool says so once, not every interval.
+      if (!reported.has(error)) log(`metrics: ${error}`);
+      reported.add(error);
+    }
+    return [...snapshot.system, ...snapshot.gpu, ...snapshot.carbon];
+  };
+  agent.attachSampler(async (kind) => samplesOf(await collector.sample(kind)));
+  agent.submit(collector.attributionRecord(Date.now()));
+  let step = 0;
+  const record = (snapshot: MetricsSnapshot) =>
+    agent.submit({ kind: 'metrics', series: samplesToBatches(samplesOf(snapshot), RUN_CONTEXT, step++, Date.now()) });
+  const periodic = intervalS > 0 ? startPeriodicSampling(collector, intervalS, record) : null;
+  return {
+    async stop() {
+      await periodic?.stop();
+      if (periodic) record(await collector.sample('all'));
+      await collector.close();
+    },
+  };
 }

@@ -6,7 +6,8 @@ import type { RunOptions } from './config.js';
 import { detectJob } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
 import { runStartRecord } from './observe.js';
-import type { SampleKind } from './sampling.js';
+import type { MetricsOptions } from './metrics/options.js';
+import { startRankMetrics, type SampleKind } from './sampling.js';
 
 export interface ArtifactRequest {
   path: string;
@@ -35,6 +36,8 @@ export interface RunSink {
 export interface SinkEnvironment {
   /** PROV4ML_CHANNEL: set by the wrapper for its child. */
   channel: string | null;
+  /** Sampler configuration for logSystemMetrics / logCarbonMetrics when this process is its own agent. */
+  metrics: MetricsOptions;
   env: Record<string, string | undefined>;
   log: (line: string) => void;
 }
@@ -69,6 +72,8 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
   });
   agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
   await agent.configure({ ...runConfig(options), provenanceSaveDir: options.provenanceSaveDir });
+  // In-process there is no wrapper to sample periodically: samples are taken on demand only.
+  const metrics = await startRankMetrics(agent, { ...environment.metrics, localRank: job.localRank, hostname: hostname(), rootPid: process.pid }, 0, environment.log);
   return {
     rank: job.rank,
     worldSize: job.worldSize,
@@ -79,6 +84,7 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
     sample: (kind, context, step) => agent.sample(kind, context, step),
     flush: async () => agent.flush(),
     end: async ({ createGraph, createSvg }) => {
+      await metrics.stop();
       const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
       if (!report.delivered) environment.log(undeliveredMessage(report.spoolPath, report.runDir));
     },

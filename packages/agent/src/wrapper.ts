@@ -12,8 +12,8 @@ import type { RunOptions } from './config.js';
 import { detectJob, type JobInfo } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
 import { runStartRecord } from './observe.js';
-import { PeriodicSampler } from './periodic.js';
-import type { Sampler } from './sampling.js';
+import type { MetricsOptions } from './metrics/options.js';
+import { startRankMetrics, type RankMetrics } from './sampling.js';
 import { undeliveredMessage } from './sinks.js';
 
 /** The Python client shipped with this package; the wrapper puts it on the child's PYTHONPATH. */
@@ -27,9 +27,8 @@ export interface WrapOptions {
   command: string[];
   run: RunOptions;
   env: Record<string, string | undefined>;
-  /** Seconds between periodic system samples; 0 turns them off. */
-  metricsIntervalS: number;
-  sampler?: Sampler;
+  /** Sampler configuration; `intervalSeconds` 0 turns periodic samples off (on-demand ones still work). */
+  metrics: MetricsOptions;
   log: (line: string) => void;
 }
 
@@ -43,14 +42,13 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   const rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
   const child = spawnChild(options, rank.channelPath);
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
-  const sampler = options.sampler && options.metricsIntervalS > 0 ? new PeriodicSampler(rank.agent, options.metricsIntervalS * 1000) : undefined;
-  sampler?.start();
+  const metrics = await rank.startMetrics(child.pid ?? null);
 
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   const { code, signal } = await childExit(child, options);
   for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
-  sampler?.stop();
+  await metrics.stop();
 
   await rank.close({ exitCode: code, signal, clean: signal === null });
   // A shell reports a child killed by signal N as 128 + N; so do we.
@@ -75,17 +73,17 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
   rank.agent.submit(
     runStartRecord(rank.agent.job, { pid: options.parentPid, argv: [`pid ${options.parentPid}`], cwd: process.cwd(), env: options.env, wrapped: false }),
   );
-  const sampler = options.sampler && options.metricsIntervalS > 0 ? new PeriodicSampler(rank.agent, options.metricsIntervalS * 1000) : undefined;
-  sampler?.start();
+  const metrics = await rank.startMetrics(options.parentPid);
   const parentGone = waitForExit(options.parentPid);
   const how = await Promise.race([programEnded.then(() => 'ended' as const), parentGone.then(() => 'gone' as const)]);
-  sampler?.stop();
+  await metrics.stop();
   await rank.close({ exitCode: null, signal: null, clean: how === 'ended' });
 }
 
 interface OpenRank {
   agent: Agent;
   channelPath: string;
+  startMetrics(rootPid: number | null): Promise<RankMetrics>;
   close(end: { exitCode: number | null; signal: string | null; clean: boolean }): Promise<void>;
 }
 
@@ -112,6 +110,8 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
   return {
     agent,
     channelPath,
+    startMetrics: (rootPid) =>
+      startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log),
     async close(end) {
       const report = await agent.shutdown({ ...end, ...programEnd });
       await server.close();
@@ -143,7 +143,6 @@ function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent
     defaultSaveDir: options.run.provenanceSaveDir ?? 'prov',
     runId: options.run.runId,
     log: options.log,
-    ...(options.sampler ? { sampler: options.sampler } : {}),
   });
 }
 

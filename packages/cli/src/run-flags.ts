@@ -1,5 +1,5 @@
 import type { Options } from 'yargs';
-import type { RunOptions } from '@prov4ml/agent';
+import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv, type MetricsOptions, type RunOptions } from '@prov4ml/agent';
 
 /** Flags shared by `run` and `agent`; each also comes from PROV4ML_<NAME> (see the agent's config). */
 export interface RunFlags {
@@ -52,4 +52,9 @@ export function explicitRunOptions(args: RunFlags): Partial<RunOptions> {
     if (value !== undefined) (explicit as Record<string, unknown>)[option] = value;
   }
   return explicit;
+}
+
+/** Sampler options from PROV4ML_* (country, region, intensity, RAPL root, visible GPUs); the interval from the run's options. */
+export function metricsOptions(run: RunOptions): MetricsOptions {
+  return { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env), intervalSeconds: run.metricsInterval };
 }

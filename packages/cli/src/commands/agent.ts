@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
-import { resolveRunOptions, serveAgent, systemSampler } from '@prov4ml/agent';
-import { explicitRunOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
+import { resolveRunOptions, serveAgent } from '@prov4ml/agent';
+import { explicitRunOptions, metricsOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface AgentArgs extends RunFlags {
   channel: string;
@@ -25,8 +25,7 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
       parentPid: args['parent-pid'],
       run,
       env: process.env,
-      metricsIntervalS: run.metricsInterval,
-      sampler: systemSampler(process.env),
+      metrics: metricsOptions(run),
       log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
     });
   },

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
-import { detectJob, launchLocalRanks, resolveRunOptions, runWrapped, systemSampler } from '@prov4ml/agent';
-import { explicitRunOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
+import { detectJob, launchLocalRanks, resolveRunOptions, runWrapped } from '@prov4ml/agent';
+import { explicitRunOptions, metricsOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface RunArgs extends RunFlags {
   nprocs?: number;
@@ -36,7 +36,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
       });
       return;
     }
-    process.exitCode = await runWrapped({ command, run, env: process.env, metricsIntervalS: run.metricsInterval, sampler: systemSampler(process.env), log });
+    process.exitCode = await runWrapped({ command, run, env: process.env, metrics: metricsOptions(run), log });
   },
 };
 
