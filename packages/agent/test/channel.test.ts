@@ -1,0 +1,310 @@
+/** The local channel over real Unix sockets: the Node client, the server, and what a broken client gets. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { isUserError } from '@prov4ml/prov-core';
+import {
+  ChannelRequestError,
+  connectChannel,
+  decodeColumn,
+  encodeColumn,
+  MAX_CHANNEL_FRAME_BYTES,
+  MAX_LOGGED_DROPS_PER_CONNECTION,
+  startChannelServer,
+  type ChannelRecord,
+} from '../src/channel/index.js';
+import { startRecordingServer, waitFor, type RecordingServer } from './channel-recorder.js';
+
+const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+describe('metric columns', () => {
+  it('round-trip every float64, NaN, ±Infinity and -0 included', () => {
+    const column = Float64Array.of(0, -0, 1.5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5e-324, Number.MAX_VALUE);
+    const decoded = decodeColumn(encodeColumn(column));
+    assert.deepEqual(decoded, column);
+    assert.ok(Object.is(decoded[1], -0));
+  });
+
+  it('are little-endian float64 (what Python writes with array("d").tobytes())', () => {
+    assert.equal(encodeColumn(Float64Array.of(1)), Buffer.from([0, 0, 0, 0, 0, 0, 0xf0, 0x3f]).toString('base64'));
+  });
+
+  it('decode at any length, whatever offset the decoded bytes land at', () => {
+    for (let n = 0; n < 40; n++) {
+      const column = Float64Array.from({ length: n }, (_, i) => i * 1.25 - 7);
+      assert.deepEqual(decodeColumn(encodeColumn(column)), column);
+    }
+  });
+
+  it('refuse text that is not base64 of whole float64 values', () => {
+    assert.throws(() => decodeColumn('abc'), /not base64/);
+    assert.throws(() => decodeColumn('AAAA!AAA'), /not base64/);
+    assert.throws(() => decodeColumn(Buffer.alloc(7).toString('base64')), /7 bytes/);
+  });
+});
+
+describe('channel server and Node client', () => {
+  let directory: string;
+  let recording: RecordingServer;
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-channel-'));
+    recording = await startRecordingServer(directory);
+  });
+
+  after(async () => {
+    await recording.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('makes the socket private to the user', () => {
+    assert.equal(statSync(recording.path).mode & 0o777, 0o600);
+  });
+
+  it('says hello, answers requests by id and decodes records to the agent form', async () => {
+    const client = await connectChannel(recording.path);
+    const started = await client.request({
+      t: 'start_run',
+      provUserNamespace: 'ns',
+      experimentName: 'node_client',
+      provenanceSaveDir: null,
+      collectAllProcesses: null,
+      saveAfterNLogs: 5,
+      rank: null,
+    });
+    assert.deepEqual(started, { t: 'started', id: 1, rank: 0, worldSize: 4, runDir: directory, collectAllProcesses: false, saveAfterNLogs: 5 });
+    const records: ChannelRecord[] = [
+      { kind: 'param', time: 1, name: 'lr', value: 0.1 },
+      {
+        kind: 'metrics',
+        series: [
+          {
+            name: 'loss',
+            context: 'TRAINING',
+            source: 'metric',
+            unit: '',
+            steps: Float64Array.of(0, 1, 2),
+            values: Float64Array.of(0.5, Number.NaN, Number.NEGATIVE_INFINITY),
+            timestamps: Float64Array.of(10, 11, 12),
+          },
+        ],
+      },
+      { kind: 'final_metric', time: 2, name: 'loss', operation: 'MIN', initialValue: Number.POSITIVE_INFINITY, value: Number.NaN, count: 3 },
+    ];
+    client.send({ t: 'records', records });
+    await client.request({ t: 'flush' });
+    await client.close();
+    await waitFor('the disconnect', () => recording.experiment('node_client')[0]?.disconnected === true);
+
+    const [connection] = recording.experiment('node_client');
+    assert.deepEqual(connection?.messages[0], { t: 'hello', pid: process.pid, lang: 'node', version: AGENT_VERSION });
+    assert.deepEqual(connection.info, { id: connection.info.id, pid: process.pid, lang: 'node', version: AGENT_VERSION });
+    assert.deepEqual(connection.messages[2], { t: 'records', records });
+    assert.deepEqual(
+      connection.messages.map((m) => m.t),
+      ['hello', 'start_run', 'records', 'flush'],
+    );
+  });
+
+  it('rejects a request the agent refuses with its message', async () => {
+    const client = await connectChannel(recording.path);
+    const refused = client.request({ t: 'artifact', path: '/tmp/refuse.bin', name: null, context: 'TRAINING', step: null, timestamp: null, role: 'artifact' });
+    await assert.rejects(refused, (error: unknown) => error instanceof ChannelRequestError && error.message === 'refused by the test' && error.request === 'artifact');
+    await client.close();
+  });
+
+  it('rejects waiting requests when the agent goes away, and refuses to connect to nothing', async () => {
+    const path = join(directory, 'silent.sock');
+    const silent = await startChannelServer({ path, handler: { onMessage() {} }, log: () => {} });
+    const client = await connectChannel(path);
+    const waiting = client.request({ t: 'flush' });
+    await silent.close();
+    await assert.rejects(waiting, /is closed|failed/);
+    assert.throws(() => client.send({ t: 'sample', kind: 'system', context: 'TRAINING', step: 0 }), /closed|failed/);
+    await assert.rejects(connectChannel(path), (error: unknown) => isUserError(error) && error.message.includes(path));
+  });
+
+  it('serves clients side by side, each with its own replies', async () => {
+    const clients = await Promise.all([1, 2, 3].map(() => connectChannel(recording.path)));
+    const replies = await Promise.all(clients.map((client) => Promise.all([client.request({ t: 'flush' }), client.request({ t: 'flush' })])));
+    assert.deepEqual(replies, clients.map(() => [{ t: 'ok', id: 1 }, { t: 'ok', id: 2 }]));
+    await Promise.all(clients.map((client) => client.close()));
+  });
+});
+
+describe('channel server facing a broken client', () => {
+  let directory: string;
+  let recording: RecordingServer;
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-channel-bad-'));
+    recording = await startRecordingServer(directory);
+  });
+
+  after(async () => {
+    await recording.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  const closes: Array<[string, Buffer, RegExp]> = [
+    ['a length over the frame limit', header(MAX_CHANNEL_FRAME_BYTES + 1), /exceeds the limit/],
+    ['bytes that are not UTF-8', frame(Buffer.from([0x7b, 0xff, 0x7d])), /not UTF-8 JSON/],
+    ['text that is not JSON', frame('{"t":'), /not UTF-8 JSON/],
+    ['JSON that is not an object', frame('[1,2]'), /not a JSON object/],
+    ['an unknown message type', frame('{"t":"shutdown_everything"}'), /unknown message type "shutdown_everything"/],
+  ];
+  for (const [what, bytes, reason] of closes) {
+    it(`closes a connection that sends ${what}, and keeps serving others`, async () => {
+      const logsBefore = recording.logs.length;
+      const socket = await rawConnection(recording.path);
+      socket.write(bytes);
+      await new Promise((resolve) => socket.once('close', resolve));
+      assert.match(recording.logs.slice(logsBefore).join('\n'), reason);
+      const client = await connectChannel(recording.path);
+      assert.deepEqual(await client.request({ t: 'flush' }), { t: 'ok', id: 1 });
+      await client.close();
+    });
+  }
+
+  it('drops a message with a bad field, answers its id with an error, and keeps the connection', async () => {
+    const socket = await rawConnection(recording.path);
+    const replies = collectReplies(socket);
+    socket.write(frame({ t: 'start_run', id: 7, rank: -1 }));
+    socket.write(frame({ t: 'records', records: [{ kind: 'run_start', time: 1 }] }));
+    socket.write(frame({ t: 'records', records: [metricsRecord({ values: 'AAAA!AAA' })] }));
+    socket.write(frame({ t: 'records', records: [metricsRecord({ values: encodeColumn(Float64Array.of(1, 2)) })] }));
+    socket.write(frame({ t: 'records', records: [metricsRecord({ context: '../etc' })] }));
+    socket.write(frame({ t: 'flush', id: 8 }));
+    await waitFor('two replies', () => replies.length === 2);
+    assert.equal(replies[0]?.id, 7);
+    assert.equal(replies[0]?.t, 'error');
+    assert.match(String(replies[0]?.message), /start_run: rank is not an integer ≥ 0/);
+    assert.deepEqual(replies[1], { t: 'ok', id: 8 });
+    const log = recording.logs.join('\n');
+    assert.match(log, /kind "run_start" cannot come from a program/);
+    assert.match(log, /values is not base64/);
+    assert.match(log, /has 1 steps, 2 values and 1 timestamps/);
+    assert.match(log, /not a valid context name/);
+    socket.destroy();
+  });
+
+  it('stops logging drops of one connection after a bound', async () => {
+    const logsBefore = recording.logs.length;
+    const socket = await rawConnection(recording.path);
+    const replies = collectReplies(socket);
+    for (let i = 0; i < MAX_LOGGED_DROPS_PER_CONNECTION + 5; i++) socket.write(frame({ t: 'sample', kind: 'nothing', context: 'TRAINING', step: 0 }));
+    socket.write(frame({ t: 'flush', id: 1 }));
+    await waitFor('the flush reply', () => replies.length === 1);
+    assert.equal(recording.logs.length - logsBefore, MAX_LOGGED_DROPS_PER_CONNECTION);
+    socket.destroy();
+  });
+
+  it('reassembles frames that arrive a byte at a time', async () => {
+    const socket = await rawConnection(recording.path);
+    const replies = collectReplies(socket);
+    const bytes = Buffer.concat([frame({ t: 'flush', id: 1 }), frame({ t: 'flush', id: 2 })]);
+    for (const byte of bytes) socket.write(Buffer.of(byte));
+    await waitFor('both replies', () => replies.length === 2);
+    assert.deepEqual(replies, [{ t: 'ok', id: 1 }, { t: 'ok', id: 2 }]);
+    socket.destroy();
+  });
+
+  it('closes a connection that never reads its replies once they pass the backlog bound', async () => {
+    const logsBefore = recording.logs.length;
+    const socket = await rawConnection(recording.path);
+    const request = frame({ t: 'flush', id: 1 });
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    for (let i = 0; i < 150_000 && !socket.destroyed; i++) socket.write(request);
+    await closed;
+    assert.match(recording.logs.slice(logsBefore).join('\n'), /bytes of replies unread/);
+  });
+
+  it('survives a handler that throws, answering the request with an error', async () => {
+    const path = join(directory, 'throwing.sock');
+    const logs: string[] = [];
+    const server = await startChannelServer({
+      path,
+      log: (line) => logs.push(line),
+      handler: {
+        onMessage(message) {
+          if (message.t === 'flush') throw new Error('agent bug');
+        },
+      },
+    });
+    const client = await connectChannel(path);
+    await assert.rejects(client.request({ t: 'flush' }), /prov4ml agent failed on flush/);
+    await assert.rejects(client.request({ t: 'flush' }), /prov4ml agent failed on flush/);
+    assert.match(logs.join('\n'), /failed on a flush message: agent bug/);
+    await client.close();
+    await server.close();
+  });
+});
+
+describe('channel socket path', () => {
+  let directory: string;
+  before(() => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-channel-path-'));
+  });
+  after(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('replaces the socket file of a dead agent, and refuses one a live agent listens on', async () => {
+    const path = join(directory, 'agent.sock');
+    const dead = spawnSync(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`]);
+    assert.equal(dead.status, 0);
+    assert.ok(statSync(path).isSocket(), 'a stale socket file is left behind');
+    const server = await startChannelServer({ path, handler: { onMessage() {} }, log: () => {} });
+    await assert.rejects(
+      startChannelServer({ path, handler: { onMessage() {} }, log: () => {} }),
+      (error: unknown) => isUserError(error) && error.message === `channel socket ${path} is already in use by another agent`,
+    );
+    await server.close();
+  });
+
+  it('refuses a path longer than a Unix socket allows, naming it', async () => {
+    const path = join(directory, 'x'.repeat(120));
+    await assert.rejects(startChannelServer({ path, handler: { onMessage() {} } }), (error: unknown) => isUserError(error) && error.message.includes(path));
+  });
+});
+
+function header(length: number): Buffer {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32LE(length);
+  return bytes;
+}
+
+function frame(payload: string | Buffer | object): Buffer {
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(typeof payload === 'string' ? payload : JSON.stringify(payload));
+  return Buffer.concat([header(bytes.length), bytes]);
+}
+
+function metricsRecord(overrides: Record<string, string>): Record<string, unknown> {
+  const one = encodeColumn(Float64Array.of(1));
+  return { kind: 'metrics', series: [{ name: 'loss', context: 'TRAINING', source: 'metric', unit: '', steps: one, values: one, timestamps: one, ...overrides }] };
+}
+
+function rawConnection(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Decoded replies, in order, as they arrive on a raw connection. */
+function collectReplies(socket: Socket): Array<Record<string, unknown>> {
+  const replies: Array<Record<string, unknown>> = [];
+  let pending = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32LE(0)) {
+      const length = pending.readUInt32LE(0);
+      replies.push(JSON.parse(pending.subarray(4, 4 + length).toString()) as Record<string, unknown>);
+      pending = pending.subarray(4 + length);
+    }
+  });
+  return replies;
+}
+
