@@ -222,6 +222,11 @@ function decodeReference(kind: ProvRecordKind, argument: FormalArgument, value: 
 }
 
 function decodeAttributeValue(key: string, value: unknown, names: NameResolver, recordId: string, sink: IssueSink): AttributeValue | readonly AttributeValue[] | undefined {
+  if (value === null) {
+    // python prov serialises an attribute set to None as null; there is nothing to keep
+    sink.warning(recordId, `attribute ${oneLine(key)} is null; it is ignored`);
+    return undefined;
+  }
   if (!Array.isArray(value)) return decodeScalar(key, value, names, recordId, sink);
   if (value.length === 0) {
     sink.warning(recordId, `attribute ${oneLine(key)} has an empty list of values; it is ignored`);
@@ -229,6 +234,10 @@ function decodeAttributeValue(key: string, value: unknown, names: NameResolver, 
   }
   const decoded: AttributeValue[] = [];
   for (const item of value) {
+    if (item === null) {
+      sink.warning(recordId, `attribute ${oneLine(key)} has a null value; it is ignored`);
+      continue;
+    }
     if (Array.isArray(item)) {
       sink.error(recordId, `attribute ${oneLine(key)}: lists of values cannot be nested`);
       return undefined;
@@ -237,11 +246,12 @@ function decodeAttributeValue(key: string, value: unknown, names: NameResolver, 
     if (one === undefined) return undefined;
     decoded.push(one);
   }
-  return decoded;
+  return decoded.length === 0 ? undefined : decoded;
 }
 
 function decodeScalar(key: string, value: unknown, names: NameResolver, recordId: string, sink: IssueSink): AttributeValue | undefined {
   const report = (message: string): undefined => void sink.error(recordId, `attribute ${oneLine(key)}: ${message}`);
+  const warn = (message: string): void => sink.warning(recordId, `attribute ${oneLine(key)}: ${message}`);
   switch (typeof value) {
     case 'string':
       return value.length > MAX_ATTRIBUTE_VALUE_CHARS ? report(tooLong(value.length)) : value;
@@ -251,23 +261,33 @@ function decodeScalar(key: string, value: unknown, names: NameResolver, recordId
       return numberLiteral(value);
     default:
       if (!isPlainObject(value)) return report(`expected a string, number, boolean or {"$": …, "type": …}, got ${describe(value)}`);
-      return decodeLiteral(value, names, report);
+      return decodeLiteral(value, names, report, warn);
   }
 }
 
 /** A bare JSON number: python prov wrote ints as xsd:int and floats as xsd:double, so keep that distinction. */
 function numberLiteral(value: number): Literal {
   if (!Number.isInteger(value)) return new Literal(String(value), 'xsd:double');
-  if (Math.abs(value) < 2 ** 31) return new Literal(String(value), 'xsd:int');
-  return new Literal(String(value), Number.isSafeInteger(value) ? 'xsd:long' : 'xsd:double');
+  return new Literal(numberLexical(value), integerDatatype(value));
 }
 
-function decodeLiteral(json: Record<string, unknown>, names: NameResolver, report: (message: string) => undefined): AttributeValue | undefined {
+/** python prov calls every Python int an xsd:int; those that do not fit are xsd:long or xsd:integer. */
+function integerDatatype(value: number): string {
+  if (value >= -(2 ** 31) && value < 2 ** 31) return 'xsd:int';
+  return Number.isSafeInteger(value) ? 'xsd:long' : 'xsd:integer';
+}
+
+/** A JSON number as a lexical form; large integers in plain digits (String() would give "1e+21"). */
+function numberLexical(value: number): string {
+  return Number.isInteger(value) && Math.abs(value) >= 1e21 ? BigInt(value).toString() : String(value);
+}
+
+function decodeLiteral(json: Record<string, unknown>, names: NameResolver, report: (message: string) => undefined, warn: (message: string) => void): AttributeValue | undefined {
   const unknownKey = Object.keys(json).find((key) => key !== '$' && key !== 'type' && key !== 'lang');
   if (unknownKey !== undefined) return report(`unknown key ${JSON.stringify(oneLine(unknownKey))} in a literal (expected "$", "type" or "lang")`);
   const raw = json.$;
   if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') return report(`a literal needs a "$" string value, got ${describe(raw)}`);
-  const lexical = String(raw);
+  const lexical = typeof raw === 'number' ? numberLexical(raw) : String(raw);
   if (lexical.length > MAX_ATTRIBUTE_VALUE_CHARS) return report(tooLong(lexical.length));
   const { type, lang } = json;
   if (lang !== undefined) {
@@ -276,6 +296,11 @@ function decodeLiteral(json: Record<string, unknown>, names: NameResolver, repor
   }
   if (type === undefined) return lexical;
   if (typeof type !== 'string') return report(`a literal "type" must be a qualified name string, got ${describe(type)}`);
+  if (type === 'xsd:int' && typeof raw === 'number' && Number.isInteger(raw) && integerDatatype(raw) !== 'xsd:int') {
+    const wider = integerDatatype(raw);
+    warn(`${lexical} does not fit xsd:int (python prov types every int so); read as ${wider}`);
+    return new Literal(lexical, wider);
+  }
   const problem = names.problem(type);
   if (problem !== null) return report(`literal type: ${problem}`);
   if (type === 'prov:QUALIFIED_NAME' || type === 'xsd:QName') {
@@ -300,11 +325,11 @@ function tooLong(length: number): string {
   return `value is ${length} characters long, over the limit of ${MAX_ATTRIBUTE_VALUE_CHARS}`;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-export function describe(value: unknown): string {
+function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') return 'an object';

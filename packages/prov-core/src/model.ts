@@ -144,9 +144,6 @@ export const FORMAL_ARGUMENTS: Readonly<Record<ProvRecordKind, readonly FormalAr
   mentionOf: [argument('prov:specificEntity', 'entity', true), argument('prov:generalEntity', 'entity', true), argument('prov:bundle', 'entity', true)],
 };
 
-export const ELEMENT_KINDS: readonly ElementKind[] = ['entity', 'activity', 'agent'];
-export const PROV_RECORD_KINDS = Object.keys(FORMAL_ARGUMENTS) as readonly ProvRecordKind[];
-
 export function isProvRecordKind(name: string): name is ProvRecordKind {
   return Object.hasOwn(FORMAL_ARGUMENTS, name);
 }

@@ -124,3 +124,21 @@ describe('PROV-JSON reader', () => {
     });
   }
 });
+
+describe('PROV-JSON reader, python prov output it must survive', () => {
+  it('ignores null attribute values (python None) and widens ints python typed xsd:int that do not fit', () => {
+    const text = '{"prefix":{"default":"urn:x:"},"entity":{"e":{"gone":null,"some":[null,"kept"],"bytes":{"$":8589934592,"type":"xsd:int"},"huge":{"$":1e21,"type":"xsd:integer"}}}}';
+    const attributes = parseProvJson(text).records()[0]?.attributes ?? {};
+    assert.equal('gone' in attributes, false);
+    assert.deepEqual(attributes.some, ['kept']);
+    assert.deepEqual(attributes.bytes, new Literal('8589934592', 'xsd:long'));
+    assert.deepEqual(attributes.huge, new Literal('1000000000000000000000', 'xsd:integer'));
+  });
+
+  it('keeps a one-value list a list, so write → read → write stays byte-stable', () => {
+    const doc = newDocument().entity('e', { 'ex:list': ['only'] });
+    const written = toProvJson(doc);
+    assert.match(written, /"ex:list":\["only"\]/);
+    assert.equal(toProvJson(parseProvJson(written)), written);
+  });
+});
