@@ -274,6 +274,14 @@ export class ProvBundle {
     if (!isProvRecordKind(record.kind)) throw new TypeError(`addRecord(record): unknown kind ${String(record.kind)}`);
     if (isElementKind(record.kind)) requireElementId(record.id as string);
     else if (record.id !== null) requireId(record.id, 'record.id');
+    for (const argument of FORMAL_ARGUMENTS[record.kind]) {
+      const value = record.attributes[argument.key];
+      if (value === undefined) {
+        if (argument.required) throw new TypeError(`addRecord(record): a ${record.kind} needs ${argument.key}`);
+      } else if (argument.refers === 'time' ? !(value instanceof Literal && value.datatype === 'xsd:dateTime') : typeof value !== 'string' || value.length === 0) {
+        throw new TypeError(`addRecord(record): ${argument.key} must be ${argument.refers === 'time' ? 'an xsd:dateTime Literal' : 'a qualified name string'}`);
+      }
+    }
     return this.#add(record.kind, record.id, {}, record.attributes);
   }
 

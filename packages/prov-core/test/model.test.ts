@@ -46,6 +46,8 @@ describe('ProvBundle', () => {
     assert.throws(() => doc.entity('e', { k: 'x'.repeat(MAX_ATTRIBUTE_VALUE_CHARS + 1) }), /over the limit/);
     assert.throws(() => doc.activity('a', Number.NaN), /startTime/);
     assert.throws(() => doc.addNamespace('prov', 'http://elsewhere/'), /already bound/);
+    assert.throws(() => doc.addRecord({ kind: 'used', id: null, attributes: { 'prov:entity': 'e' } }), /a used needs prov:activity/);
+    assert.throws(() => doc.addRecord({ kind: 'used', id: null, attributes: { 'prov:activity': 'a', 'prov:time': 'noon' } }), /prov:time must be an xsd:dateTime Literal/);
   });
 
   it('copies attributes, so later changes by the caller do not leak into the document', () => {
