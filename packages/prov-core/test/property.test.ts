@@ -8,6 +8,7 @@ import type { ProvDocument } from '@prov4ml/prov-core';
 import { needs } from '../../../test/support/components.js';
 import { DocumentGenerator } from './support/random-documents.js';
 import { graphvizAvailable, graphvizErrors, pythonProvAvailable, pythonProvErrors } from './support/interop.js';
+import { G1_JSON, G3_JSON, readFixture } from './support/fixtures.js';
 
 const DOCUMENTS = 300;
 
@@ -43,13 +44,25 @@ describe('random documents', () => {
     assert.equal(jsonPaths.length, DOCUMENTS);
   });
 
+  it("rewrites the original's G1 and G3 files into documents for the same checks", () => {
+    for (const name of [G1_JSON, G3_JSON]) {
+      const doc = parseProvJson(readFixture(name), name);
+      const jsonPath = join(directory, `rewritten-${name}`);
+      writeFileSync(jsonPath, toProvJson(doc));
+      jsonPaths.push(jsonPath);
+      const dotPath = join(directory, `rewritten-${name}.dot`);
+      writeFileSync(dotPath, toDot(doc));
+      dotPaths.push(dotPath);
+    }
+  });
+
   it('python prov reads every written document and serialises it to PROV-N', needs('python3-prov', pythonProvAvailable), async () => {
-    assert.equal(jsonPaths.length, DOCUMENTS, 'the write test ran first');
+    assert.equal(jsonPaths.length, DOCUMENTS + 2, 'the write tests ran first');
     assert.deepEqual(await pythonProvErrors(jsonPaths), []);
   });
 
   it('Graphviz dot renders the DOT of every document', needs('graphviz', graphvizAvailable), () => {
-    assert.equal(dotPaths.length, DOCUMENTS, 'the write test ran first');
+    assert.equal(dotPaths.length, DOCUMENTS + 2, 'the write tests ran first');
     assert.equal(graphvizErrors(dotPaths), '');
   });
 });
