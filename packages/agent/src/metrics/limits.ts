@@ -9,8 +9,11 @@ export const DEFAULT_METRICS_INTERVAL_S = 10;
 /** `nvidia-smi` / `rocm-smi` are killed after this long; that sample then has no GPU values. */
 export const GPU_TOOL_TIMEOUT_MS = 5_000;
 
-/** Output kept from one `nvidia-smi` / `rocm-smi` run (execFile maxBuffer); a node with 16 GPUs prints ~2 KiB. */
+/** Output kept from one `nvidia-smi` / `rocm-smi` run; past it the tool is killed. A node with 16 GPUs prints ~2 KiB. */
 export const GPU_TOOL_MAX_OUTPUT_BYTES = 1024 * 1024;
+
+/** Bytes of a GPU tool's stderr kept for the one-line error message. */
+export const GPU_TOOL_STDERR_KEPT_BYTES = 4 * 1024;
 
 /**
  * Bytes read from `/proc/stat`. Only its first line (the `cpu` totals, < 200 bytes) is used; the file can

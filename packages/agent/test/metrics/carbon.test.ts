@@ -19,6 +19,7 @@ import {
   parseCpuinfo,
   planCarbonAttribution,
   resolveCarbonIntensity,
+  type AttributionFacts,
   type CarbonIntensity,
   type CpuPowerEntry,
   type MetricSample,
@@ -212,33 +213,26 @@ describe('attribution: a node counted once', () => {
   });
 
   test('each rank says how its share was computed', () => {
-    const rank0 = describeCarbonAttribution({
+    const facts: AttributionFacts = {
       plan: { recordsNodeEnergy: true, recordsGpuEnergy: true },
       hostname: 'gpu01',
       node,
       gpuTool: 'nvidia-smi',
       gpuCount: 4,
       gpuListVariable: null,
-    });
+    };
+    const rank0 = describeCarbonAttribution(facts);
     assert.match(rank0, /^Node energy of host gpu01, measured once by local rank 0 and recorded only in this document: CPU from RAPL/);
     assert.match(rank0, /all 4 GPU\(s\) of the node/);
     const rank3 = describeCarbonAttribution({
+      ...facts,
       plan: { recordsNodeEnergy: false, recordsGpuEnergy: true },
-      hostname: 'gpu01',
       node: null,
-      gpuTool: 'nvidia-smi',
       gpuCount: 1,
       gpuListVariable: 'CUDA_VISIBLE_DEVICES',
     });
     assert.match(rank3, /^CPU and RAM energy of host gpu01 is recorded once, in local rank 0's document, not here\. GPU energy: this rank's 1 GPU\(s\) chosen by CUDA_VISIBLE_DEVICES/);
-    const idle = describeCarbonAttribution({
-      plan: { recordsNodeEnergy: false, recordsGpuEnergy: false },
-      hostname: 'gpu01',
-      node: null,
-      gpuTool: 'nvidia-smi',
-      gpuCount: 4,
-      gpuListVariable: null,
-    });
+    const idle = describeCarbonAttribution({ ...facts, plan: { recordsNodeEnergy: false, recordsGpuEnergy: false }, node: null });
     assert.match(idle, /^This rank records no energy/);
   });
 });

@@ -156,11 +156,18 @@ describe('GPU sampler end to end with a fake nvidia-smi on PATH', () => {
     slowBin = await mkdtemp(join(tmpdir(), 'prov4ml-slow-smi-'));
     await writeFile(join(slowBin, 'nvidia-smi'), '#!/bin/sh\nexec sleep 5\n');
     await chmod(join(slowBin, 'nvidia-smi'), 0o755);
+    // What nvidia-smi says, on stdout, on a node whose driver is not loaded.
+    const noDriver = "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver. Make sure that the latest NVIDIA driver is installed and running.";
+    await writeFile(join(slowBin, 'broken-nvidia-smi'), `#!/bin/sh\necho "${noDriver}"\nexit 9\n`);
+    await chmod(join(slowBin, 'broken-nvidia-smi'), 0o755);
   });
   after(async () => {
     process.env.PATH = savedPath;
     await rm(slowBin, { recursive: true, force: true });
   });
+  /** Every GPU visible, the given nvidia-smi, and no rocm-smi to fall back on. */
+  const startWithoutRocm = (nvidiaSmiCommand: string, timeoutMs?: number) =>
+    GpuSampler.start({ cudaVisibleDevices: null, rocrVisibleDevices: null, nvidiaSmiCommand, rocmSmiCommand: 'prov4ml-no-such-rocm-smi', timeoutMs });
 
   test('two GPUs and CUDA_VISIBLE_DEVICES=1: only GPU 1, and its [N/A] utilization gives no usage sample', async () => {
     const options = metricsOptionsFromEnv({ CUDA_VISIBLE_DEVICES: '1' });
@@ -206,25 +213,20 @@ describe('GPU sampler end to end with a fake nvidia-smi on PATH', () => {
   });
 
   test('no nvidia-smi and no rocm-smi: no GPU samples at all, never zeros', async () => {
-    const sampler = await GpuSampler.start({
-      cudaVisibleDevices: null,
-      rocrVisibleDevices: null,
-      nvidiaSmiCommand: 'prov4ml-no-such-nvidia-smi',
-      rocmSmiCommand: 'prov4ml-no-such-rocm-smi',
-    });
+    const sampler = await startWithoutRocm('prov4ml-no-such-nvidia-smi');
     assert.equal(sampler.tool, null);
     assert.deepEqual(sampler.absenceReasons, ['prov4ml-no-such-nvidia-smi is not installed', 'prov4ml-no-such-rocm-smi is not installed']);
     assert.deepEqual(await sampler.read(), { devices: [], samples: [], error: null });
   });
 
+  test('an nvidia-smi that cannot reach its driver means no GPU, and says why', async () => {
+    const sampler = await startWithoutRocm(join(slowBin, 'broken-nvidia-smi'));
+    assert.equal(sampler.tool, null);
+    assert.match(sampler.absenceReasons[0]!, /broken-nvidia-smi failed \(exit 9\): NVIDIA-SMI has failed because it couldn't communicate/);
+  });
+
   test('a hanging nvidia-smi is killed after the timeout', async () => {
-    const sampler = await GpuSampler.start({
-      cudaVisibleDevices: null,
-      rocrVisibleDevices: null,
-      nvidiaSmiCommand: join(slowBin, 'nvidia-smi'),
-      rocmSmiCommand: 'prov4ml-no-such-rocm-smi',
-      timeoutMs: 200,
-    });
+    const sampler = await startWithoutRocm(join(slowBin, 'nvidia-smi'), 200);
     assert.equal(sampler.tool, null);
     assert.match(sampler.absenceReasons[0]!, /timed out after 200 ms/);
   });

@@ -55,6 +55,8 @@ export class ProcessTreeSampler {
   private readonly members = new Map<number, Member>();
   private readonly outsiders = new Set<number>();
   private lastTimeMs: number | null = null;
+  /** The root joins once: after it exits, a new process reusing its pid is someone else's. */
+  private rootJoined = false;
 
   constructor(
     private readonly procRoot: string,
@@ -129,11 +131,12 @@ export class ProcessTreeSampler {
     while (grew) {
       grew = false;
       for (const [pid, stat] of pending) {
-        const isMember = pid === this.rootPid || this.members.has(stat.ppid);
+        const isMember = (pid === this.rootPid && !this.rootJoined) || this.members.has(stat.ppid);
         if (!isMember || this.members.size >= PROCESS_TREE_MAX_PROCESSES) continue;
         this.members.set(pid, { file: new ProcFile(this.statPath(pid), PROC_PID_STAT_READ_BYTES), lastCpuTicks: 0 });
         joined.set(pid, stat);
         pending.delete(pid);
+        if (pid === this.rootPid) this.rootJoined = true;
         grew = true;
       }
     }
