@@ -1,0 +1,61 @@
+/** Axis scales and their ticks for the metric plots. */
+
+/** A mapping from data values to pixel positions along one axis. */
+export interface Scale {
+  readonly domain: readonly [number, number];
+  readonly ticks: readonly number[];
+  /** Pixel position of `value`; NaN when the scale cannot show it (≤ 0 on a log scale). */
+  at(value: number): number;
+}
+
+/** Roughly how many ticks an axis gets. */
+const TARGET_TICKS = 6;
+
+/** A linear scale over [min, max] widened to round tick values. `pixels` is [start, end] (end < start flips it). */
+export function linearScale(min: number, max: number, pixels: readonly [number, number], targetTicks = TARGET_TICKS): Scale {
+  let [low, high] = [min, max];
+  if (!(high > low)) {
+    // One value (or none): centre it in a range that still has round ticks.
+    const pad = low === 0 || !Number.isFinite(low) ? 1 : Math.abs(low) * 0.1;
+    [low, high] = Number.isFinite(low) ? [low - pad, high + pad] : [0, 1];
+  }
+  const step = niceStep((high - low) / targetTicks);
+  const start = Math.floor(low / step) * step;
+  const end = Math.ceil(high / step) * step;
+  const ticks: number[] = [];
+  for (let i = 0; start + i * step <= end + step / 2; i += 1) ticks.push(roundToStep(start + i * step, step));
+  const [p0, p1] = pixels;
+  const factor = (p1 - p0) / (end - start);
+  return { domain: [start, end], ticks, at: (value) => p0 + (value - start) * factor };
+}
+
+/** A log10 scale over [minPositive, max] widened to whole decades. */
+export function logScale(minPositive: number, max: number, pixels: readonly [number, number], targetTicks = TARGET_TICKS): Scale {
+  const lowDecade = Math.floor(Math.log10(minPositive));
+  let highDecade = Math.ceil(Math.log10(Math.max(max, minPositive)));
+  if (highDecade === lowDecade) highDecade += 1;
+  const decadeStep = Math.max(1, Math.ceil((highDecade - lowDecade) / targetTicks));
+  const ticks: number[] = [];
+  for (let decade = lowDecade; decade <= highDecade; decade += decadeStep) ticks.push(10 ** decade);
+  const [p0, p1] = pixels;
+  const factor = (p1 - p0) / (highDecade - lowDecade);
+  return {
+    domain: [10 ** lowDecade, 10 ** highDecade],
+    ticks,
+    at: (value) => (value > 0 ? p0 + (Math.log10(value) - lowDecade) * factor : Number.NaN),
+  };
+}
+
+/** 1, 2 or 5 times a power of ten, at least `rough`. */
+function niceStep(rough: number): number {
+  if (!(rough > 0) || !Number.isFinite(rough)) return 1;
+  const power = 10 ** Math.floor(Math.log10(rough));
+  const fraction = rough / power;
+  return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
+}
+
+/** Removes the float noise of `start + i * step` (0.30000000000000004 → 0.3). */
+function roundToStep(value: number, step: number): number {
+  const decimals = Math.max(0, -Math.floor(Math.log10(step)) + 1);
+  return Number(value.toFixed(Math.min(decimals, 20)));
+}
