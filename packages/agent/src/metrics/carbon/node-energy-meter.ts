@@ -31,6 +31,9 @@ export interface NodeEnergy {
   ram: ComponentEnergy;
 }
 
+/** Where CPU energy comes from: RAPL's counters, or the TDP scaled by the node's load from /proc/stat. */
+type CpuEnergySource = { kind: 'rapl'; counter: RaplCounter } | { kind: 'load'; tdpWatts: number; procStat: ProcFile };
+
 /** Share of TDP drawn by an idle CPU in load mode (codecarbon 3.0's floor): idle cores are not free. */
 export const CPU_IDLE_POWER_FRACTION = 0.1;
 
@@ -47,9 +50,7 @@ export class NodeEnergyMeter {
   private lastMs: number;
 
   private constructor(
-    private readonly rapl: RaplCounter | null,
-    private readonly tdpWatts: number,
-    private readonly procStat: ProcFile,
+    private readonly cpu: CpuEnergySource,
     /** 'rapl', 'tdp-table' or 'tdp-default': the cpu_power / cpu_energy samples' source. */
     readonly cpuSource: string,
     /** How CPU energy is found, in words, for the attribution. */
@@ -68,18 +69,16 @@ export class NodeEnergyMeter {
     const ram = estimateRamPower(memory.totalBytes, isArm);
     const gib = (memory.totalBytes / 1024 ** 3).toFixed(1);
     const ramMethod = `RAM ${ram.watts} W: ${ram.dimms} DIMM(s) estimated from ${gib} GiB (codecarbon 3.x per-DIMM rule${isArm ? ', ARM' : ''})`;
-    const procStat = new ProcFile(join(procRoot, 'stat'), PROC_STAT_READ_BYTES);
     const rapl = await RaplCounter.open(options.raplRoot ?? '/');
-    let meter: NodeEnergyMeter;
     if (rapl instanceof RaplCounter) {
-      meter = new NodeEnergyMeter(rapl, 0, procStat, 'rapl', `CPU from RAPL counters ${rapl.domainNames.join(', ')}`, ram.watts, ramMethod, nowMs);
-    } else {
-      const cpu = parseCpuinfo((await readKernelFile(join(procRoot, 'cpuinfo'), PROC_CPUINFO_READ_BYTES)).toString('latin1'));
-      const tdp = nodeCpuTdp(cpu, parseCpuPowerCsv(await readCarbonTable('cpu_power.csv')));
-      const method = `CPU from ${tdp.description} × node CPU load, at least ${CPU_IDLE_POWER_FRACTION * 100} % (RAPL unavailable: ${rapl.unavailable})`;
-      meter = new NodeEnergyMeter(null, tdp.watts, procStat, tdp.source, method, ram.watts, ramMethod, nowMs);
-      meter.previousCpu = parseProcStatCpuLine(await procStat.read());
+      return new NodeEnergyMeter({ kind: 'rapl', counter: rapl }, 'rapl', `CPU from RAPL counters ${rapl.domainNames.join(', ')}`, ram.watts, ramMethod, nowMs);
     }
+    const cpu = parseCpuinfo((await readKernelFile(join(procRoot, 'cpuinfo'), PROC_CPUINFO_READ_BYTES)).toString('latin1'));
+    const tdp = nodeCpuTdp(cpu, parseCpuPowerCsv(await readCarbonTable('cpu_power.csv')));
+    const method = `CPU from ${tdp.description} × node CPU load, at least ${CPU_IDLE_POWER_FRACTION * 100} % (RAPL unavailable: ${rapl.unavailable})`;
+    const procStat = new ProcFile(join(procRoot, 'stat'), PROC_STAT_READ_BYTES);
+    const meter = new NodeEnergyMeter({ kind: 'load', tdpWatts: tdp.watts, procStat }, tdp.source, method, ram.watts, ramMethod, nowMs);
+    meter.previousCpu = parseProcStatCpuLine(await procStat.read());
     return meter;
   }
 
@@ -87,7 +86,8 @@ export class NodeEnergyMeter {
   async measure(nowMs: number): Promise<NodeEnergy> {
     const seconds = Math.max(0, (nowMs - this.lastMs) / 1000);
     this.lastMs = nowMs;
-    const cpuJoules = this.rapl !== null ? await this.rapl.joulesSinceLastRead() : this.tdpWatts * (await this.loadSinceLastRead()) * seconds;
+    const cpu = this.cpu;
+    const cpuJoules = cpu.kind === 'rapl' ? await cpu.counter.joulesSinceLastRead() : cpu.tdpWatts * (await this.loadSinceLastRead(cpu.procStat)) * seconds;
     const ramJoules = this.ramWatts * seconds;
     return {
       seconds,
@@ -97,11 +97,11 @@ export class NodeEnergyMeter {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.rapl?.close(), this.procStat.close()]);
+    await (this.cpu.kind === 'rapl' ? this.cpu.counter.close() : this.cpu.procStat.close());
   }
 
-  private async loadSinceLastRead(): Promise<number> {
-    const current = parseProcStatCpuLine(await this.procStat.read());
+  private async loadSinceLastRead(procStat: ProcFile): Promise<number> {
+    const current = parseProcStatCpuLine(await procStat.read());
     const busy = this.previousCpu === null ? null : busyFraction(this.previousCpu, current);
     this.previousCpu = current;
     return Math.max(busy ?? 0, CPU_IDLE_POWER_FRACTION);
