@@ -58,9 +58,6 @@ export function metricsOptionsFromEnv(env: Environment): Partial<MetricsOptions>
   if (cuda !== null) options.cudaVisibleDevices = cuda;
   const rocr = parseVisibleDevices(env.ROCR_VISIBLE_DEVICES);
   if (rocr !== null) options.rocrVisibleDevices = rocr;
-  if (options.region !== undefined && options.countryIso === undefined) {
-    throw new UserError(`PROV4ML_REGION='${options.region}' needs PROV4ML_COUNTRY (the region's ISO 3166 alpha-3 country)`);
-  }
   return options;
 }
 

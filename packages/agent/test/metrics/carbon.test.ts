@@ -69,6 +69,7 @@ describe('carbon intensity from the shipped tables, offline', () => {
   test('an unknown country or region is the user\'s mistake, naming the variable', async () => {
     await assert.rejects(query('XYZ'), (error: unknown) => isUserError(error) && /PROV4ML_COUNTRY='XYZ'/.test(error.message));
     await assert.rejects(query('USA', 'atlantis'), (error: unknown) => isUserError(error) && /PROV4ML_REGION='atlantis'/.test(error.message));
+    await assert.rejects(query(null, 'quebec'), (error: unknown) => isUserError(error) && /PROV4ML_REGION='quebec' needs PROV4ML_COUNTRY/.test(error.message));
     await assert.rejects(query('NOR', 'SE1'), (error: unknown) => isUserError(error) && /known: NO1, NO2/.test(error.message));
   });
 });

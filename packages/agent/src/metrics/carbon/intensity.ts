@@ -39,7 +39,10 @@ export async function resolveCarbonIntensity(query: CarbonIntensityQuery): Promi
   if (query.forcedGPerKWh !== null) {
     return { gPerKWh: query.forcedGPerKWh, basis: 'forced', countryIso, region, source: 'forced by PROV4ML_CARBON_INTENSITY / carbonIntensityGPerKWh' };
   }
-  if (countryIso === null) return worldAverage(null, null, 'no country configured (PROV4ML_COUNTRY)');
+  if (countryIso === null) {
+    if (region !== null) throw new UserError(`PROV4ML_REGION='${region}' needs PROV4ML_COUNTRY (the region's ISO 3166 alpha-3 country)`);
+    return worldAverage(null, null, 'no country configured (PROV4ML_COUNTRY)');
+  }
   const countries = await readJsonCarbonTable('global_energy_mix.json');
   const country = asRecord(countries[countryIso]);
   if (country === null) {
