@@ -45,14 +45,18 @@ describe('toDot', () => {
     assert.match(dot, /\nn4 \[label="ghost", URL="http:\/\/example.org\/ghost", shape=oval, style=filled, fillcolor=lightgray, color=dimgray\];\nn2 -> n4 \[label="used"/);
   });
 
-  it('draws the same nodes and edges as the original drew for its own G1 run', () => {
-    const ours = provJsonToDot(readFixture(G1_JSON));
-    const theirs = readFixture('g1_provgraph_experiment_name.dot');
-    for (const pattern of [/^n\d+ \[/, /^b\d+ \[/, /^ann\d+ \[/, / -> /]) {
-      assert.equal(statements(ours, pattern).length, statements(theirs, pattern).length, String(pattern));
-    }
-    assert.deepEqual(statements(ours, /^n\d+ \[/).map((line) => /shape=(\w+)/.exec(line)?.[1]).sort(), statements(theirs, /^n\d+ \[/).map((line) => /shape=(\w+)/.exec(line)?.[1]).sort());
-  });
+  const drawnByPythonProv: readonly (readonly [string, string])[] = [[G1_JSON, 'g1_provgraph_experiment_name.dot'], [G3_JSON, 'g3_prov_mnist_exp_GR0_0.prov_to_dot.dot']];
+  for (const [json, theirsName] of drawnByPythonProv) {
+    it(`draws the same nodes, point nodes, notes and edges as python prov's prov_to_dot did for ${json}`, () => {
+      const ours = provJsonToDot(readFixture(json));
+      const theirs = readFixture(theirsName);
+      for (const pattern of [/^n\d+ \[/, /^b\d+ \[/, /^ann\d+ \[/, / -> /]) {
+        assert.equal(statements(ours, pattern).length, statements(theirs, pattern).length, String(pattern));
+      }
+      const shapes = (dot: string): string[] => statements(dot, /^n\d+ \[/).map((line) => /shape=(\w+)/.exec(line)?.[1] ?? '').sort();
+      assert.deepEqual(shapes(ours), shapes(theirs));
+    });
+  }
 
   it('cuts attribute values longer than maxValueLength and ends them with "..."', () => {
     const doc = new ProvDocument().setDefaultNamespace('http://example.org/').entity('e', { long: 'x'.repeat(150), short: 'y'.repeat(100) });
