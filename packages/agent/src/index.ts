@@ -34,6 +34,43 @@ export { startSharedClock, type SharedClock } from './clock.js';
 export { SeriesTable } from './series.js';
 export type { Sampler, SampleKind } from './sampling.js';
 
+// Job detection and configuration.
+export {
+  resolveRunOptions,
+  selectEnvironment,
+  RUN_OPTION_VARIABLES,
+  RECORDED_VARIABLE_NAMES,
+  SECRET_NAME_PATTERN,
+  MAX_RECORDED_VARIABLE_LENGTH,
+  type RunOptions,
+  type RunOptionVariable,
+  type Environment,
+} from './config.js';
+export {
+  detectJob,
+  LAUNCHER_PRECEDENCE,
+  LOCAL_JOB_ID_PREFIX,
+  type JobInfo,
+  type JobInfoOverrides,
+  type JobOverridesInput,
+  type LauncherRow,
+} from './detect.js';
+export {
+  resolveAggregatorEndpoint,
+  isLoopbackEndpoint,
+  checkZmqEndpoint,
+  derivePort,
+  tcpEndpoint,
+  DERIVED_PORT_BASE,
+  DERIVED_PORT_SLOTS,
+  MAX_AGGREGATOR_PORT,
+  type AggregatorPlacement,
+  type HostedAggregator,
+  type RemoteAggregator,
+  type AggregatorOptions,
+} from './endpoint.js';
+export { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from './hostlist.js';
+
 // The local channel: protocol, server (in the agent) and Node client (in a program under `prov4ml run`).
 export * from './channel/index.js';
 
