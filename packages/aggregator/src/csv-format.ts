@@ -1,8 +1,11 @@
 /**
  * Metric CSV rows, written straight into bytes: `step,value,timestamp_ms\n` per point. Finalising
  * millions of points is bounded by this loop, so integers (steps, timestamps, integral values) are
- * written digit pair by digit pair and only fractional values go through Number#toString.
+ * written digit pair by digit pair, and fractional values by a fast shortest-digits writer that
+ * leaves only the cases it cannot decide to Number#toString.
  */
+
+import { writeShortestDouble } from './double-format.js';
 
 export const CSV_HEADER = 'step,value,timestamp_ms\n';
 
@@ -48,7 +51,8 @@ export function csvValue(value: number): string {
 function writeValue(out: Uint8Array, pos: number, value: number): number {
   // For integers below 2^53 the digits are exactly what String(value) gives, without the string.
   if (Number.isSafeInteger(value)) return writeInteger(out, pos, value);
-  return writeAscii(out, pos, csvValue(value));
+  const end = writeShortestDouble(out, pos, value);
+  return end >= 0 ? end : writeAscii(out, pos, csvValue(value));
 }
 
 /** Writes a safe integer in decimal; returns the position after it. */

@@ -41,10 +41,18 @@ export class MetricCsvWriter {
     this.#files.set(relativePath, file);
   }
 
-  /** Adds points to a created file. Resolves at once unless too many points wait to be written. */
+  /**
+   * Adds points to a created file. Resolves at once unless too many points wait to be written. A big
+   * batch that owns its arrays is handed over whole: the caller must not use the arrays afterwards.
+   */
   async append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void> {
     const file = this.#files.get(relativePath);
     if (file === undefined) throw new Error(`CSV ${relativePath} was not created`);
+    if (file.length === 0 && steps.length >= POOL_MIN_POINTS && ownsWholeBuffer(steps, values, timestamps)) {
+      // A big batch goes to a formatter as it is: its arrays are transferred, not copied.
+      this.#dispatchArrays(file, steps, values, timestamps);
+      return this.#backPressure();
+    }
     let from = 0;
     while (from < steps.length) {
       const take = Math.min(steps.length - from, CSV_CHUNK_POINTS - file.length);
@@ -56,6 +64,10 @@ export class MetricCsvWriter {
       from += take;
       if (file.length === CSV_CHUNK_POINTS) this.#dispatch(file);
     }
+    return this.#backPressure();
+  }
+
+  async #backPressure(): Promise<void> {
     if (this.#pointsInFlight > MAX_CSV_POINTS_IN_FLIGHT) await new Promise<void>((resolve) => this.#drained.push(resolve));
     if (this.#failure !== null) throw this.#failure;
   }
@@ -72,12 +84,16 @@ export class MetricCsvWriter {
     if (this.#failure !== null) throw this.#failure;
   }
 
+  /** Hands the gathered points of a file to a formatter. */
   #dispatch(file: CsvFile): void {
     const { length } = file;
-    const steps = file.steps.slice(0, length);
-    const values = file.values.slice(0, length);
-    const timestamps = file.timestamps.slice(0, length);
     file.length = 0;
+    this.#dispatchArrays(file, file.steps.slice(0, length), file.values.slice(0, length), file.timestamps.slice(0, length));
+  }
+
+  /** Formats the points (on the pool when there are many; their arrays are then transferred) and chains the write. */
+  #dispatchArrays(file: CsvFile, steps: Float64Array, values: Float64Array, timestamps: Float64Array): void {
+    const { length } = steps;
     this.#pointsInFlight += length;
     const rows = length >= POOL_MIN_POINTS ? (this.#pool ??= new CsvFormatPool()).format(steps, values, timestamps) : formatCsvRows(steps, values, timestamps);
     file.written = Promise.all([file.written, rows])
@@ -92,6 +108,12 @@ export class MetricCsvWriter {
   #fail(path: string, error: unknown): void {
     this.#failure ??= new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
+}
+
+/** True when each array is the whole of its own buffer, so transferring them gives away nothing else. */
+function ownsWholeBuffer(...arrays: Float64Array[]): boolean {
+  const whole = arrays.every((array) => array.buffer instanceof ArrayBuffer && array.byteOffset === 0 && array.byteLength === array.buffer.byteLength);
+  return whole && new Set(arrays.map((array) => array.buffer)).size === arrays.length;
 }
 
 function allocate(capacity: number): Pick<CsvFile, 'steps' | 'values' | 'timestamps'> {

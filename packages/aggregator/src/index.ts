@@ -4,5 +4,6 @@ export { finalizeJob, type FinalizeInput, type FinalizeResult, type RankOutcome,
 export { safeNameComponent, metricFileStem, rankDocumentStem, COLLECTION_FILE } from './names.js';
 export { RECEIVED_LOG_DIR, receivedLogPath } from './received-log.js';
 export { CSV_HEADER, csvValue } from './csv-format.js';
+export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory-collection.js';
 export { buildReport, writeReport, defaultReportPath, type ReportOptions, type ReportResult, type WriteReportOptions } from './report/index.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './progress.js';

@@ -163,9 +163,13 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   if (values.length !== steps.length || timestamps.length !== steps.length) {
     fail(`${at} has ${steps.length} steps, ${values.length} values and ${timestamps.length} timestamps`);
   }
+  // One pass over millions of points per second: plain comparisons instead of calls. Math.floor(NaN) is
+  // not NaN, and t - t is 0 only for a finite t.
   for (let i = 0; i < steps.length; i++) {
-    if (!Number.isSafeInteger(steps[i])) fail(`${at}.steps[${i}] is not an integer`);
-    if (!Number.isFinite(timestamps[i])) fail(`${at}.timestamps[${i}] is not finite`);
+    const step = steps[i]!;
+    if (Math.floor(step) !== step || step > Number.MAX_SAFE_INTEGER || step < Number.MIN_SAFE_INTEGER) fail(`${at}.steps[${i}] is not an integer`);
+    const timestamp = timestamps[i]!;
+    if (timestamp - timestamp !== 0) fail(`${at}.timestamps[${i}] is not finite`);
   }
   return {
     name: name(o, 'name', at),

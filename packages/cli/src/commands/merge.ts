@@ -1,0 +1,32 @@
+import type { CommandModule } from 'yargs';
+import { mergeRunDir } from '@prov4ml/aggregator';
+
+interface MergeArgs {
+  'run-dir': string;
+  'world-size'?: number;
+  'job-id'?: string;
+  unified: boolean;
+}
+
+/** Post-job: rebuild every rank's document, the CSVs and the collection from the spools alone. */
+export const mergeCommand: CommandModule<object, MergeArgs> = {
+  command: 'merge <run-dir>',
+  describe: 'Rebuild a run directory\'s documents, metric CSVs and collection from its spools (and received logs)',
+  builder: (yargs) =>
+    yargs
+      .positional('run-dir', { type: 'string', demandOption: true, describe: 'the run directory, <save dir>/<experiment>_<run id>' })
+      .option('world-size', { alias: 'world_size', type: 'number', describe: 'ranks of the job (default: what the spools say)' })
+      .option('job-id', { alias: 'job_id', type: 'string', describe: 'job to rebuild (default: the one in the spools)' })
+      .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
+  handler: async (args) => {
+    const result = await mergeRunDir(args['run-dir'], {
+      worldSize: args['world-size'],
+      jobKey: args['job-id'],
+      unified: args.unified,
+      log: (line) => void process.stderr.write(`prov4ml merge: ${line}\n`),
+    });
+    const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
+    process.stdout.write(`${result.runDir}: ${result.files.length} files for ${result.worldSize} ranks of job ${result.jobKey}\n`);
+    if (unfinished.length > 0) process.stdout.write(`ranks that did not end cleanly: ${unfinished.join(', ')}\n`);
+  },
+};
