@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -216,6 +216,33 @@ describe('Python client against the Node channel server', needs('Debian python3'
     assert.deepEqual(pointsOf(seriesByKey(connection).get('loss/TRAINING')), [[7, 0.25]]);
     assert.equal(connection.messages.at(-1)?.t, 'flush');
     assert.equal(connection.messages.some((m) => m.t === 'end_run'), false);
+  });
+});
+
+describe('Python client without the wrapper', needs('Debian python3', pythonAvailable), () => {
+  it('starts its own agent (the prov4ml CLI), which writes the rank\'s provenance by the time end_run returns', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'prov4ml-own-agent-'));
+    try {
+      const script = [
+        'import math, prov4ml',
+        'prov4ml.start_run("www.example.org", "own", provenance_save_dir="prov")',
+        'for step in range(300):',
+        '    prov4ml.log_metric("loss", 1.0 / (step + 1), prov4ml.Context.TRAINING, step)',
+        'prov4ml.log_metric("loss", math.nan, "training", 300)',
+        'prov4ml.end_run()',
+      ].join('\n');
+      const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' };
+      delete env.PROV4ML_CHANNEL;
+      const result = await run(DEBIAN_PYTHON, ['-c', script], { cwd: directory, env });
+      assert.equal(result.code, 0, result.output);
+      assert.doesNotMatch(result.output, /Prov4mlWarning/);
+      const csv = readFileSync(join(directory, 'prov', 'own_0', 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8').trim().split('\n');
+      assert.equal(csv.length, 1 + 301);
+      assert.match(csv.at(-1)!, /^300,NaN,/);
+      assert.ok(existsSync(join(directory, 'prov', 'own_0', 'prov_own_GR0.json')));
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
