@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type DropCause } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from './finalize.js';
+import { CsvFormatPool } from './format-pool.js';
 import { readFrameFile } from './frame-file.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from './limits.js';
@@ -77,6 +78,8 @@ class LiveAggregator implements Aggregator {
   #timer: NodeJS.Timeout | undefined;
   #finalizing: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
+  /** Started with the job's first frame, so finalising does not wait for threads to start. */
+  #formatPool: CsvFormatPool | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
   #rejectFinalized!: (error: unknown) => void;
 
@@ -157,6 +160,10 @@ class LiveAggregator implements Aggregator {
     if (!decoded.ok) return this.#drop(decoded.cause, decoded.detail);
     const envelope = decoded.envelope;
     if (this.#runDir === null) await this.openRunDir(envelope.runDir);
+    if (this.#formatPool === null) {
+      this.#formatPool = new CsvFormatPool();
+      this.#formatPool.warmUp();
+    }
     const offer = this.#tracker.offer(envelope, payload, Date.now());
     if (!offer.accepted) {
       this.#drop(offer.cause, offer.detail);
@@ -240,13 +247,24 @@ class LiveAggregator implements Aggregator {
     const sources = new Map<number, RankSources>();
     for (const [rank, sender] of this.#tracker.senders()) sources.set(rank, { files: [receivedLogPath(runDir, rank)], sender });
     try {
-      const result = await finalizeJob({ runDir, jobKey: this.#tracker.jobKey!, worldSize, sources, unified: this.#options.unified, log: this.#log });
+      const result = await finalizeJob({
+        runDir,
+        jobKey: this.#tracker.jobKey!,
+        worldSize,
+        sources,
+        unified: this.#options.unified,
+        formatPool: this.#formatPool ?? undefined,
+        log: this.#log,
+      });
       const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
       this.#log(`finalised ${runDir}: ${result.files.length} files${unfinished.length > 0 ? `; unfinished ranks: ${unfinished.join(', ')}` : ''}`);
       this.#resolveFinalized(result);
     } catch (error) {
       this.#log(`finalisation failed: ${(error as Error).message}`);
       this.#rejectFinalized(error);
+    } finally {
+      // Its threads are not needed any more; the (closed) pool stays so that no new one is started.
+      await this.#formatPool?.close();
     }
   }
 
@@ -259,6 +277,7 @@ class LiveAggregator implements Aggregator {
     await this.#ackSends;
     this.#acks.close();
     await this.#receivedLog?.close();
+    await this.#formatPool?.close();
     this.#rejectFinalized(new Error('the aggregator was shut down before the job finished'));
   }
 }

@@ -5,7 +5,7 @@
  * leaves only the cases it cannot decide to Number#toString.
  */
 
-import { writeShortestDouble } from './double-format.js';
+import { DIGIT_PAIRS, writeShortestDouble } from './double-format.js';
 
 export const CSV_HEADER = 'step,value,timestamp_ms\n';
 
@@ -17,11 +17,6 @@ const NEWLINE = 0x0a;
 const MINUS = 0x2d;
 const ZERO = 0x30;
 
-const DIGIT_PAIRS = new Uint8Array(200);
-for (let i = 0; i < 100; i++) {
-  DIGIT_PAIRS[2 * i] = ZERO + Math.floor(i / 10);
-  DIGIT_PAIRS[2 * i + 1] = ZERO + (i % 10);
-}
 const POWERS_OF_TEN = Array.from({ length: 9 }, (_, i) => 10 ** i);
 
 /** The CSV rows of points [0, steps.length) as bytes (a view of a fresh, transferable ArrayBuffer). */

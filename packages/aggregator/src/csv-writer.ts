@@ -30,8 +30,13 @@ export class MetricCsvWriter {
   readonly #drained: (() => void)[] = [];
   #failure: unknown = null;
 
-  constructor(runDir: string) {
+  readonly #ownsPool: boolean;
+
+  /** With a `pool`, big chunks are formatted there (the caller closes it); else on a pool of its own. */
+  constructor(runDir: string, pool?: CsvFormatPool) {
     this.#runDir = runDir;
+    this.#pool = pool ?? null;
+    this.#ownsPool = pool === undefined;
   }
 
   /** Starts a file (header only) at `relativePath`; later batches append to it. */
@@ -78,8 +83,10 @@ export class MetricCsvWriter {
     try {
       await Promise.all([...this.#files.values()].map((file) => file.written));
     } finally {
-      await this.#pool?.close();
-      this.#pool = null;
+      if (this.#ownsPool) {
+        await this.#pool?.close();
+        this.#pool = null;
+      }
     }
     if (this.#failure !== null) throw this.#failure;
   }

@@ -23,7 +23,8 @@ const EIGHT_DIGITS = 1e8;
 const NINE_DIGITS = 1e9;
 
 const LOG10_2 = Math.LOG10E * Math.LN2;
-const DIGIT_PAIRS = new Uint8Array(200);
+/** The two ASCII digits of 0..99 at [2i, 2i + 1]: integers are written two digits per division. */
+export const DIGIT_PAIRS = new Uint8Array(200);
 for (let i = 0; i < 100; i++) {
   DIGIT_PAIRS[2 * i] = 0x30 + Math.floor(i / 10);
   DIGIT_PAIRS[2 * i + 1] = 0x30 + (i % 10);
@@ -64,14 +65,12 @@ export function writeShortestDouble(out: Uint8Array, pos: number, value: number)
   words[0] = 0;
   const limit = bits[0]! * power;
   // s = a × 1e8 + b + f with integers a (9 digits), b (8 digits) and 0 <= f < 1.
-  let a = Math.floor(sHigh / EIGHT_DIGITS);
-  const product = a * EIGHT_DIGITS;
-  const productLow = twoProductError(a, EIGHT_DIGITS, product);
-  const whole = sHigh - product; // exact: both are integers above 2^53 and close together
-  const rest = sLow - productLow;
-  const restFloor = Math.floor(rest);
-  let b = whole + restFloor;
-  const f = rest - restFloor;
+  let a = Math.floor(sHigh * 1e-8);
+  // a < 2^30 and 1e8 = 390625 × 2^8, so a × 1e8 is exact; so is the difference of two integers this close.
+  const whole = sHigh - a * EIGHT_DIGITS;
+  const lowFloor = Math.floor(sLow);
+  let b = whole + lowFloor;
+  const f = sLow - lowFloor;
   if (b < 0) {
     a--;
     b += EIGHT_DIGITS;

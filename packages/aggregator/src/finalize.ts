@@ -21,6 +21,7 @@ import {
   type RankSummary,
 } from '@prov4ml/prov-core';
 import { MetricCsvWriter } from './csv-writer.js';
+import type { CsvFormatPool } from './format-pool.js';
 import { readFrameFile } from './frame-file.js';
 import { COLLECTION_FILE, FileNameRegistry, rankDocumentStem, unifiedDocumentFile } from './names.js';
 import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
@@ -39,6 +40,8 @@ export interface FinalizeInput {
   sources: ReadonlyMap<number, RankSources>;
   /** Also write `prov_<experiment>_unified.json`: the collection with one bundle per rank. */
   unified?: boolean;
+  /** Formatters started beforehand (the live aggregator warms them up); else a pool of its own. */
+  formatPool?: CsvFormatPool;
   log?: (line: string) => void;
 }
 
@@ -66,7 +69,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   await ensureDir(join(runDir, 'metrics'));
-  const csv = new MetricCsvWriter(runDir);
+  const csv = new MetricCsvWriter(runDir, input.formatPool);
   const fileNames = new FileNameRegistry();
   const facts: RankFacts[] = [];
   try {
