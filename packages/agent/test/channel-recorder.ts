@@ -2,8 +2,10 @@
  * A channel server for tests: records every message per connection and answers requests the way an
  * agent would, without being one (start_run → started, artifact → ok with a stored path, …).
  */
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { after, before } from 'node:test';
 import type { MetricSeriesBatch } from '@prov4ml/prov-core';
 import {
   startChannelServer,
@@ -21,6 +23,8 @@ export interface RecordedConnection {
 
 export interface RecordingServer {
   server: ChannelServer;
+  /** The temporary directory holding the socket; also the run directory the server reports. */
+  directory: string;
   path: string;
   connections: RecordedConnection[];
   logs: string[];
@@ -64,6 +68,7 @@ export async function startRecordingServer(directory: string): Promise<Recording
   });
   return {
     server,
+    directory,
     path,
     connections,
     logs,
@@ -95,6 +100,26 @@ function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<st
     default:
       return null;
   }
+}
+
+/**
+ * A recording server in a fresh temporary directory for the tests of the enclosing describe: started
+ * before them, closed and removed after them. Returns a getter, as the server exists only once they run.
+ */
+export function useRecordingServer(prefix: string): () => RecordingServer {
+  let recording: RecordingServer | undefined;
+  before(async () => {
+    recording = await startRecordingServer(mkdtempSync(join(tmpdir(), prefix)));
+  });
+  after(async () => {
+    if (!recording) return;
+    await recording.server.close();
+    rmSync(recording.directory, { recursive: true, force: true });
+  });
+  return () => {
+    if (!recording) throw new Error('the recording server is not started yet');
+    return recording;
+  };
 }
 
 /** Every metric series of a connection's records messages, in arrival order. */

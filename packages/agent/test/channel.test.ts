@@ -17,7 +17,7 @@ import {
   startChannelServer,
   type ChannelRecord,
 } from '../src/channel/index.js';
-import { startRecordingServer, waitFor, type RecordingServer } from './channel-recorder.js';
+import { useRecordingServer, waitFor } from './channel-recorder.js';
 
 const AGENT_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -48,25 +48,14 @@ describe('metric columns', () => {
 });
 
 describe('channel server and Node client', () => {
-  let directory: string;
-  let recording: RecordingServer;
-
-  before(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'prov4ml-channel-'));
-    recording = await startRecordingServer(directory);
-  });
-
-  after(async () => {
-    await recording.server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const server = useRecordingServer('prov4ml-channel-');
 
   it('makes the socket private to the user', () => {
-    assert.equal(statSync(recording.path).mode & 0o777, 0o600);
+    assert.equal(statSync(server().path).mode & 0o777, 0o600);
   });
 
   it('says hello, answers requests by id and decodes records to the agent form', async () => {
-    const client = await connectChannel(recording.path);
+    const client = await connectChannel(server().path);
     const started = await client.request({
       t: 'start_run',
       provUserNamespace: 'ns',
@@ -76,7 +65,7 @@ describe('channel server and Node client', () => {
       saveAfterNLogs: 5,
       rank: null,
     });
-    assert.deepEqual(started, { t: 'started', id: 1, rank: 0, worldSize: 4, runDir: directory, collectAllProcesses: false, saveAfterNLogs: 5 });
+    assert.deepEqual(started, { t: 'started', id: 1, rank: 0, worldSize: 4, runDir: server().directory, collectAllProcesses: false, saveAfterNLogs: 5 });
     const records: ChannelRecord[] = [
       { kind: 'param', time: 1, name: 'lr', value: 0.1 },
       {
@@ -98,9 +87,9 @@ describe('channel server and Node client', () => {
     client.send({ t: 'records', records });
     await client.request({ t: 'flush' });
     await client.close();
-    await waitFor('the disconnect', () => recording.experiment('node_client')[0]?.disconnected === true);
+    await waitFor('the disconnect', () => server().experiment('node_client')[0]?.disconnected === true);
 
-    const [connection] = recording.experiment('node_client');
+    const [connection] = server().experiment('node_client');
     assert.deepEqual(connection?.messages[0], { t: 'hello', pid: process.pid, lang: 'node', version: AGENT_VERSION });
     assert.deepEqual(connection.info, { id: connection.info.id, pid: process.pid, lang: 'node', version: AGENT_VERSION });
     assert.deepEqual(connection.messages[2], { t: 'records', records });
@@ -111,14 +100,14 @@ describe('channel server and Node client', () => {
   });
 
   it('rejects a request the agent refuses with its message', async () => {
-    const client = await connectChannel(recording.path);
+    const client = await connectChannel(server().path);
     const refused = client.request({ t: 'artifact', path: '/tmp/refuse.bin', name: null, context: 'TRAINING', step: null, timestamp: null, role: 'artifact' });
     await assert.rejects(refused, (error: unknown) => error instanceof ChannelRequestError && error.message === 'refused by the test' && error.request === 'artifact');
     await client.close();
   });
 
   it('rejects waiting requests when the agent goes away, and refuses to connect to nothing', async () => {
-    const path = join(directory, 'silent.sock');
+    const path = join(server().directory, 'silent.sock');
     const silent = await startChannelServer({ path, handler: { onMessage() {} }, log: () => {} });
     const client = await connectChannel(path);
     const waiting = client.request({ t: 'flush' });
@@ -129,7 +118,7 @@ describe('channel server and Node client', () => {
   });
 
   it('serves clients side by side, each with its own replies', async () => {
-    const clients = await Promise.all([1, 2, 3].map(() => connectChannel(recording.path)));
+    const clients = await Promise.all([1, 2, 3].map(() => connectChannel(server().path)));
     const replies = await Promise.all(clients.map((client) => Promise.all([client.request({ t: 'flush' }), client.request({ t: 'flush' })])));
     assert.deepEqual(replies, clients.map(() => [{ t: 'ok', id: 1 }, { t: 'ok', id: 2 }]));
     await Promise.all(clients.map((client) => client.close()));
@@ -137,18 +126,7 @@ describe('channel server and Node client', () => {
 });
 
 describe('channel server facing a broken client', () => {
-  let directory: string;
-  let recording: RecordingServer;
-
-  before(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'prov4ml-channel-bad-'));
-    recording = await startRecordingServer(directory);
-  });
-
-  after(async () => {
-    await recording.server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const server = useRecordingServer('prov4ml-channel-bad-');
 
   const closes: Array<[string, Buffer, RegExp]> = [
     ['a length over the frame limit', header(MAX_CHANNEL_FRAME_BYTES + 1), /exceeds the limit/],
@@ -159,19 +137,19 @@ describe('channel server facing a broken client', () => {
   ];
   for (const [what, bytes, reason] of closes) {
     it(`closes a connection that sends ${what}, and keeps serving others`, async () => {
-      const logsBefore = recording.logs.length;
-      const socket = await rawConnection(recording.path);
+      const logsBefore = server().logs.length;
+      const socket = await rawConnection(server().path);
       socket.write(bytes);
       await new Promise((resolve) => socket.once('close', resolve));
-      assert.match(recording.logs.slice(logsBefore).join('\n'), reason);
-      const client = await connectChannel(recording.path);
+      assert.match(server().logs.slice(logsBefore).join('\n'), reason);
+      const client = await connectChannel(server().path);
       assert.deepEqual(await client.request({ t: 'flush' }), { t: 'ok', id: 1 });
       await client.close();
     });
   }
 
   it('drops a message with a bad field, answers its id with an error, and keeps the connection', async () => {
-    const socket = await rawConnection(recording.path);
+    const socket = await rawConnection(server().path);
     const replies = collectReplies(socket);
     socket.write(frame({ t: 'start_run', id: 7, rank: -1 }));
     socket.write(frame({ t: 'records', records: [{ kind: 'run_start', time: 1 }] }));
@@ -184,7 +162,7 @@ describe('channel server facing a broken client', () => {
     assert.equal(replies[0]?.t, 'error');
     assert.match(String(replies[0]?.message), /start_run: rank is not an integer ≥ 0/);
     assert.deepEqual(replies[1], { t: 'ok', id: 8 });
-    const log = recording.logs.join('\n');
+    const log = server().logs.join('\n');
     assert.match(log, /kind "run_start" cannot come from a program/);
     assert.match(log, /values is not base64/);
     assert.match(log, /has 1 steps, 2 values and 1 timestamps/);
@@ -193,18 +171,18 @@ describe('channel server facing a broken client', () => {
   });
 
   it('stops logging drops of one connection after a bound', async () => {
-    const logsBefore = recording.logs.length;
-    const socket = await rawConnection(recording.path);
+    const logsBefore = server().logs.length;
+    const socket = await rawConnection(server().path);
     const replies = collectReplies(socket);
     for (let i = 0; i < MAX_LOGGED_DROPS_PER_CONNECTION + 5; i++) socket.write(frame({ t: 'sample', kind: 'nothing', context: 'TRAINING', step: 0 }));
     socket.write(frame({ t: 'flush', id: 1 }));
     await waitFor('the flush reply', () => replies.length === 1);
-    assert.equal(recording.logs.length - logsBefore, MAX_LOGGED_DROPS_PER_CONNECTION);
+    assert.equal(server().logs.length - logsBefore, MAX_LOGGED_DROPS_PER_CONNECTION);
     socket.destroy();
   });
 
   it('reassembles frames that arrive a byte at a time', async () => {
-    const socket = await rawConnection(recording.path);
+    const socket = await rawConnection(server().path);
     const replies = collectReplies(socket);
     const bytes = Buffer.concat([frame({ t: 'flush', id: 1 }), frame({ t: 'flush', id: 2 })]);
     for (const byte of bytes) socket.write(Buffer.of(byte));
@@ -214,19 +192,19 @@ describe('channel server facing a broken client', () => {
   });
 
   it('closes a connection that never reads its replies once they pass the backlog bound', async () => {
-    const logsBefore = recording.logs.length;
-    const socket = await rawConnection(recording.path);
+    const logsBefore = server().logs.length;
+    const socket = await rawConnection(server().path);
     const request = frame({ t: 'flush', id: 1 });
     const closed = new Promise((resolve) => socket.once('close', resolve));
     for (let i = 0; i < 150_000 && !socket.destroyed; i++) socket.write(request);
     await closed;
-    assert.match(recording.logs.slice(logsBefore).join('\n'), /bytes of replies unread/);
+    assert.match(server().logs.slice(logsBefore).join('\n'), /bytes of replies unread/);
   });
 
   it('survives a handler that throws, answering the request with an error', async () => {
-    const path = join(directory, 'throwing.sock');
+    const path = join(server().directory, 'throwing.sock');
     const logs: string[] = [];
-    const server = await startChannelServer({
+    const throwing = await startChannelServer({
       path,
       log: (line) => logs.push(line),
       handler: {
@@ -240,7 +218,7 @@ describe('channel server facing a broken client', () => {
     await assert.rejects(client.request({ t: 'flush' }), /prov4ml agent failed on flush/);
     assert.match(logs.join('\n'), /failed on a flush message: agent bug/);
     await client.close();
-    await server.close();
+    await throwing.close();
   });
 });
 

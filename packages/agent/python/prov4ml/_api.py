@@ -120,20 +120,11 @@ def end_run(create_graph=False, create_svg=False):
 
 
 @contextlib.contextmanager
-def start_run_ctx(
-    prov_user_namespace=None,
-    experiment_name=None,
-    provenance_save_dir=None,
-    collect_all_processes=None,
-    save_after_n_logs=None,
-    rank=None,
-    create_graph=False,
-    create_svg=False,
-):
-    """The original's context manager: start_run on entry, end_run on exit (also after an exception)."""
+def start_run_ctx(*start_run_args, create_graph=False, create_svg=False, **start_run_kwargs):
+    """The original's context manager: start_run (same arguments) on entry, end_run on exit, also after an exception."""
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
-    start_run(prov_user_namespace, experiment_name, provenance_save_dir, collect_all_processes, save_after_n_logs, rank)
+    start_run(*start_run_args, **start_run_kwargs)
     try:
         yield
     finally:

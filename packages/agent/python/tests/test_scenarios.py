@@ -13,17 +13,10 @@ import warnings
 from unittest import mock
 
 import prov4ml
-from prov4ml import Context, FoldOperation, LoggingItemKind
+from prov4ml import Context, FoldOperation
 
-try:
-    import numpy
-except ImportError:
-    numpy = None
+from ._optional import numpy, torch
 
-try:
-    import torch
-except ImportError:
-    torch = None
 
 CHANNEL = os.environ.get("PROV4ML_CHANNEL")
 HARNESS = "needs the Node channel server of packages/agent/test/python-client.test.ts"

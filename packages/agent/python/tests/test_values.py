@@ -13,15 +13,8 @@ from prov4ml._kinds import FOLD_NAMES, canonical_context
 from prov4ml._values import as_number, as_step, number_to_wire, param_value
 from prov4ml._wire import encode_column, encode_frame
 
-try:
-    import numpy
-except ImportError:
-    numpy = None
+from ._optional import numpy, torch
 
-try:
-    import torch
-except ImportError:
-    torch = None
 
 PACKAGE_JSON = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir, "package.json")
 
