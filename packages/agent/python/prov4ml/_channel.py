@@ -7,7 +7,7 @@ import socket
 import threading
 
 from ._errors import warn_once
-from ._limits import MAX_REPLY_FRAME_BYTES
+from ._limits import MAX_REPLY_FRAME_BYTES, SEND_TIMEOUT_S
 from ._wire import HEADER_BYTES, encode_frame, frame_length
 
 
@@ -31,6 +31,7 @@ class Channel:
     def __init__(self, sock, path):
         self.path = path
         self._sock = sock
+        sock.settimeout(SEND_TIMEOUT_S)
         self._send_lock = threading.Lock()
         self._waiters = {}
         self._waiters_lock = threading.Lock()
@@ -98,7 +99,10 @@ class Channel:
         pending = bytearray()
         try:
             while True:
-                chunk = self._sock.recv(65536)
+                try:
+                    chunk = self._sock.recv(65536)
+                except socket.timeout:  # the timeout is meant for sends; a quiet agent is normal
+                    continue
                 if not chunk:
                     self._fail("the agent closed the channel %s" % self.path)
                     return

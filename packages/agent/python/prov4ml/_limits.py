@@ -44,6 +44,10 @@ MAX_REPLY_FRAME_BYTES = 1024 * 1024
 #: Steps travel as float64 and must stay exact integers.
 MAX_SAFE_STEP = 2 ** 53 - 1
 
+#: How long one send may wait for an agent that stopped reading; past it the channel counts as failed
+#: (what is logged afterwards is dropped with a warning) instead of blocking end_run for ever.
+SEND_TIMEOUT_S = 60.0
+
 #: How long start_run waits for the agent to answer (it may wait for a shared file system).
 START_TIMEOUT_S = 120.0
 

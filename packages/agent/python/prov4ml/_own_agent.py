@@ -66,6 +66,18 @@ class OwnAgent:
             raise
         return cls(process, directory, channel)
 
+    def release(self):
+        """At interpreter exit without end_run: the agent sees this process end and finishes on its own."""
+        self.channel.close()
+        shutil.rmtree(self._directory, ignore_errors=True)
+
+    def stop(self):
+        """After a failed start_run: nothing to deliver, so the agent is not left waiting for this process."""
+        self.channel.close()
+        self._process.kill()
+        self._process.wait()
+        shutil.rmtree(self._directory, ignore_errors=True)
+
     def finish(self):
         """After end_run: lets the agent deliver and exit, then removes its socket directory."""
         self.channel.close()

@@ -98,7 +98,10 @@ class Session:
         try:
             started = channel.request(dict(start, t="start_run"), START_TIMEOUT_S)
         except (AgentRefused, ChannelError) as error:
-            channel.close()
+            if own_agent is not None:
+                own_agent.stop()
+            else:
+                channel.close()
             raise Prov4mlError("prov4ml.start_run: %s" % error) from None
         return cls(channel, own_agent, started, start["collectAllProcesses"], start["saveAfterNLogs"])
 
@@ -134,12 +137,10 @@ class Session:
             self.channel.request({"t": "flush"}, EXIT_FLUSH_TIMEOUT_S)
         except (AgentRefused, ChannelError):
             pass
-        self.channel.close()
-
-    def flush(self, timeout):
-        """Sends what is buffered and waits until the agent has it in its spool."""
-        self.send_pending()
-        self.channel.request({"t": "flush"}, timeout)
+        if self._own_agent is not None:
+            self._own_agent.release()
+        else:
+            self.channel.close()
 
     def _stop_flusher(self):
         self._stopping = True
