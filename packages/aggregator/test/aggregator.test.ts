@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Subscriber } from 'zeromq';
 import { decodeAck, encodeEnvelope, encodeFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION, type DropCause } from '@prov4ml/prov-core';
 import { mergeRunDir, startAggregator, type FinalizeResult } from '@prov4ml/aggregator';
-import { needs, pythonModuleAvailable } from '../../../test/support/components.js';
+import { commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { encodeAll, expectedCsv, pushAll, pythonProvFailures, rankEnvelopes, temporaryRunDir, waitFor } from './support.js';
 
 const JOB = 'local-test';
@@ -109,7 +109,6 @@ test('hostile frames are counted by cause and dropped while a valid job arriving
 
 test('a SIGKILLed aggregator restarted on the same run directory replays its log: every point once', async () => {
   const runDir = temporaryRunDir();
-  mkdirSync(runDir, { recursive: true });
   const perRank = jobMessages(runDir, 2);
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/aggregator-process.ts'), runDir, '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
@@ -167,6 +166,35 @@ test('a rank that falls silent is finalised as unfinished, with the time it was 
   assert.match(document, /"prov-ml:unfinished":true/);
   assert.match(document, /"prov-ml:last_seen":\{"\$":"2023-11-14T22:13:20\.002Z"/);
   writtenDocuments.push(...jsonFiles(result));
+});
+
+test('frames naming a run directory that does not exist are dropped until it does', async () => {
+  const runDir = join(temporaryRunDir(), 'not_yet_0');
+  const aggregator = await startAggregator({ bind: 'tcp://127.0.0.1:0' });
+  const frames = jobMessages(runDir, 1)[0]!;
+  await pushAll(aggregator.endpoint, [frames[0]!]);
+  await waitFor(() => aggregator.dropCounts().run_dir_unusable === 1, 5_000);
+  mkdirSync(runDir);
+  await pushAll(aggregator.endpoint, frames);
+  await aggregator.finalized;
+  await aggregator.shutdown();
+  assert.equal(readFileSync(join(runDir, 'metrics/loss_TRAINING_GR0.csv'), 'utf8'), expectedCsv(0, 0, POINTS));
+  assert.ok(!existsSync(join(runDir, '..', '.aggregator')));
+});
+
+test('a rank whose program asked for a graph gets its DOT and SVG beside its document; Graphviz reads the DOT', needs('graphviz', commandWorks('dot', ['-V'])), async () => {
+  const runDir = temporaryRunDir();
+  const envelopes = rankEnvelopes(JOB, 1, runDir, { rank: 0, sender: 'graph0', pointsPerFrame: 10, frames: 1 });
+  const end = envelopes.at(-1)!.records.find((record) => record.kind === 'run_end')!;
+  Object.assign(end, { createGraph: true, createSvg: true });
+  const aggregator = await startAggregator({ bind: 'tcp://127.0.0.1:0' });
+  await pushAll(aggregator.endpoint, encodeAll(envelopes));
+  const result = await aggregator.finalized;
+  await aggregator.shutdown();
+  assert.ok(result.files.includes('prov_exp_GR0.dot') && result.files.includes('prov_exp_GR0.svg'), result.files.join(' '));
+  assert.match(readFileSync(join(runDir, 'prov_exp_GR0.svg'), 'utf8'), /<svg/);
+  const check = spawnSync('dot', ['-Tsvg', join(runDir, 'prov_exp_GR0.dot')], { encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stderr);
 });
 
 test('python prov reads every document written above', needs('python3-prov', hasPythonProv), () => {

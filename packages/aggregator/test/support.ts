@@ -1,14 +1,17 @@
 /** Helpers of the aggregator tests: envelopes of a synthetic job, a real PUSH socket, CSV and PROV checks. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Push } from 'zeromq';
 import { encodeEnvelope, PROTOCOL_VERSION, type Envelope, type ProvRecordData } from '@prov4ml/prov-core';
 import { DEBIAN_PYTHON } from '../../../test/support/components.js';
 
+/** A fresh, existing run directory (the agents create theirs before they send). */
 export function temporaryRunDir(name = 'exp_0'): string {
-  return join(mkdtempSync(join(tmpdir(), 'prov4ml-agg-')), name);
+  const runDir = join(mkdtempSync(join(tmpdir(), 'prov4ml-agg-')), name);
+  mkdirSync(runDir);
+  return runDir;
 }
 
 export interface SyntheticRank {
