@@ -16,7 +16,7 @@ import { storeArtifact } from './artifacts.js';
 import { Batcher } from './batcher.js';
 import type { JobInfo } from './detect.js';
 import type { AggregatorPlacement } from './endpoint.js';
-import { ENDPOINT_DISCOVERY_TIMEOUT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
+import { ENDPOINT_DISCOVERY_TIMEOUT_MS, FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
 import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
 import { samplesToBatches, type SampleKind, type Sampler } from './sampling.js';
 import { Sender } from './sender.js';
@@ -49,6 +49,11 @@ export interface RunEndDetails {
   createSvg: boolean;
 }
 
+/** The job's run directory and the configuration the first startRun of the rank gave it. */
+export interface ConfiguredRun extends ClaimedRunDir {
+  config: RunConfigRecord;
+}
+
 export interface ShutdownReport {
   runDir: string | undefined;
   spoolPath: string | undefined;
@@ -68,8 +73,8 @@ export class Agent {
   readonly senderId = randomBytes(8).toString('hex');
   private readonly batcher: Batcher;
   private readonly early: ProvRecordData[] = [];
-  private claimed: ClaimedRunDir | undefined;
-  private configuring: Promise<ClaimedRunDir> | undefined;
+  private claimed: ConfiguredRun | undefined;
+  private configuring: Promise<ConfiguredRun> | undefined;
   private spool: Spool | undefined;
   private readonly spoolLocations: SpoolLocation[] = [];
   private sender: Sender | undefined;
@@ -108,7 +113,7 @@ export class Agent {
    * Applies the program's startRun: the first call of the job decides the run directory; later calls
    * (another process of the same rank) reuse it.
    */
-  configure(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ClaimedRunDir> {
+  configure(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ConfiguredRun> {
     this.configuring ??= this.open(config);
     return this.configuring;
   }
@@ -173,14 +178,17 @@ export class Agent {
     return this.stopping;
   }
 
-  private async open(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ClaimedRunDir> {
+  private async open({ provenanceSaveDir, ...config }: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ConfiguredRun> {
     const { job } = this.options;
-    const claimed = claimRunDir({
-      saveDir: config.provenanceSaveDir ?? this.options.defaultSaveDir,
-      experimentName: config.experimentName,
-      jobKey: job.jobKey,
-      runId: this.options.runId,
-    });
+    const claimed: ConfiguredRun = {
+      ...claimRunDir({
+        saveDir: provenanceSaveDir ?? this.options.defaultSaveDir,
+        experimentName: config.experimentName,
+        jobKey: job.jobKey,
+        runId: this.options.runId,
+      }),
+      config,
+    };
     this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`));
     this.claimed = claimed;
     this.submit(config);
@@ -271,10 +279,7 @@ export class Agent {
     const delivered = this.sender ? await this.sender.waitForAck(lastSeq, Math.max(0, deadline - Date.now())) : false;
     let finalized = false;
     if (this.hosted) {
-      finalized = await Promise.race([
-        this.hosted.finalized.then(() => true),
-        sleep(this.options.finalizeTimeoutMs ?? 120_000).then(() => false),
-      ]);
+      finalized = await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? FINALIZE_WAIT_MS);
       await this.hosted.shutdown();
     }
     this.closed = true;
@@ -303,6 +308,23 @@ async function waitForEndpointFile(path: string, timeoutMs: number, cancelled: (
     if (Date.now() > deadline || cancelled()) throw new Error(`no aggregator endpoint appeared in ${path}`);
     await sleep(100);
   }
+}
+
+/** True when `promise` resolves within `ms`; false when it rejects or the time runs out. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -137,8 +137,8 @@ export async function endRun(options: EndRunOptions = {}): Promise<void> {
   if (createSvg && !createGraph) throw new UserError('endRun: createSvg needs createGraph (the SVG is drawn from the graph)');
   const run = requireRun('endRun');
   logExecutionEndTime();
-  for (const [name, final] of run.finals) {
-    run.sink.submit({ kind: 'final_metric', time: Date.now(), name, ...final });
+  for (const [name, { operation, initialValue, value, count }] of run.finals) {
+    run.sink.submit({ kind: 'final_metric', time: Date.now(), name, operation, initialValue, value, count });
   }
   current = undefined;
   run.sink.submit({ kind: 'metrics', series: run.series.drain() });

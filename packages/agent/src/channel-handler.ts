@@ -38,7 +38,16 @@ export function agentChannelHandler(
               provenanceSaveDir: message.provenanceSaveDir ?? defaults.provenanceSaveDir,
             })
             .then(
-              (claimed) => reply({ t: 'started', id: message.id, rank: agent.job.rank, worldSize: agent.job.worldSize, runDir: claimed.runDir }),
+              (run) =>
+                reply({
+                  t: 'started',
+                  id: message.id,
+                  rank: agent.job.rank,
+                  worldSize: agent.job.worldSize,
+                  runDir: run.runDir,
+                  collectAllProcesses: run.config.collectAllProcesses,
+                  saveAfterNLogs: run.config.saveAfterNLogs,
+                }),
               (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
             );
           return;

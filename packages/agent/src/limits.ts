@@ -13,7 +13,7 @@ export const MAX_POINTS_PER_ENVELOPE = 262_144;
 export const MAX_RECORDS_PER_ENVELOPE = 1_024;
 
 /** Points the batcher holds before it seals synchronously, even inside a tight loop that never yields. */
-export const MAX_PENDING_POINTS = 1_048_576;
+export const MAX_PENDING_POINTS = 262_144;
 
 /** Bytes of unacknowledged frames kept in memory for resending; older ones are re-read from the spool. */
 export const MAX_UNACKED_BYTES_IN_MEMORY = 16 * 1024 * 1024;
@@ -35,6 +35,9 @@ export const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** After the program ends, how long the agent waits for acks before it exits keeping its spool. */
 export const SHUTDOWN_ACK_TIMEOUT_MS = 20_000;
+
+/** How long the hosting rank waits, after its own end, for the other ranks and the job's files. */
+export const FINALIZE_WAIT_MS = 120_000;
 
 /** How long a rank waits for the hosted aggregator to publish its endpoint in the run directory. */
 export const ENDPOINT_DISCOVERY_TIMEOUT_MS = 600_000;

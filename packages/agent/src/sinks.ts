@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
-import type { ArtifactRecord, ContextName, ProvRecordData, MetricSeriesBatch } from '@prov4ml/prov-core';
+import type { ArtifactRecord, ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
 import { Agent } from './agent.js';
-import { connectChannel, encodeColumn, type ChannelClient } from './channel/client.js';
+import { connectChannel, type ChannelClient } from './channel/client.js';
+import { CHANNEL_RECORD_KINDS, type ChannelRecord } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
 import { detectJob } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
@@ -93,7 +94,6 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
 
 async function openChannelSink(options: RunOptions, path: string): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
-  client.send({ t: 'hello', pid: process.pid, lang: 'node', version: process.version });
   const started = await client.request({
     t: 'start_run',
     provUserNamespace: options.provUserNamespace,
@@ -103,14 +103,14 @@ async function openChannelSink(options: RunOptions, path: string): Promise<RunSi
     saveAfterNLogs: options.saveAfterNLogs,
     rank: options.rank,
   });
-  if (started.t !== 'started') throw new Error(`the prov4ml agent refused startRun: ${'message' in started ? started.message : started.t}`);
   return {
     rank: started.rank,
     worldSize: started.worldSize,
-    submit: (record) => client.send({ t: 'records', records: [toChannelRecord(record)] }),
+    submit: (record) => {
+      if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
+    },
     logArtifact: async (request) => {
-      const reply = await client.request({ t: 'artifact', ...request, name: request.name ?? null });
-      if (reply.t === 'error') throw new Error(`logArtifact: ${reply.message}`);
+      await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
     },
     sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
     flush: async () => {
@@ -123,18 +123,9 @@ async function openChannelSink(options: RunOptions, path: string): Promise<RunSi
   };
 }
 
-/** Metric columns cross the local channel as base64 float64 (docs/ARCHITECTURE.md). */
-function toChannelRecord(record: ProvRecordData) {
-  if (record.kind !== 'metrics') return record;
-  return {
-    kind: 'metrics' as const,
-    series: record.series.map((s) => ({
-      ...s,
-      steps: encodeColumn(s.steps),
-      values: encodeColumn(s.values),
-      timestamps: encodeColumn(s.timestamps),
-    })),
-  };
+/** The program reports only what it knows; run start and end are the wrapper's own observations. */
+function isChannelRecord(record: ProvRecordData): record is ChannelRecord {
+  return (CHANNEL_RECORD_KINDS as readonly string[]).includes(record.kind);
 }
 
 export function undeliveredMessage(spoolPath: string | undefined, runDir: string | undefined): string {

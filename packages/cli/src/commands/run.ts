@@ -9,8 +9,8 @@ interface RunArgs extends RunFlags {
 }
 
 export const runCommand: CommandModule<object, RunArgs> = {
-  command: 'run [options] -- <command..>',
-  describe: "Run a program as one rank's wrapper (under srun/mpirun/torchrun), or as N local ranks with -n",
+  command: 'run',
+  describe: "Run a program as one rank's wrapper (under srun/mpirun/torchrun), or as N local ranks with -n: prov4ml run [options] -- CMD ...",
   builder: (yargs) =>
     yargs
       .options(runOptionFlags)
