@@ -36,6 +36,16 @@ function assertExactlyOnce(runDir: string, ranks: number, points: number): void 
   }
 }
 
+type Attributes = Record<string, { $: string; type: string } | string | boolean | undefined> & { 'prov-ml:exit_code'?: { $: string; type: string } };
+
+/** The rank's run activity (the one typed LearningExecution) of a written PROV-JSON document. */
+function runActivity(path: string): Attributes {
+  const document = JSON.parse(readFileSync(path, 'utf8')) as { activity: Record<string, Attributes> };
+  const runs = Object.values(document.activity).filter((activity) => activity['prov-ml:type'] === 'LearningExecution');
+  assert.equal(runs.length, 1, `${path} has one run activity`);
+  return runs[0]!;
+}
+
 function rankDocuments(runDir: string): string[] {
   return readdirSync(runDir).filter((name) => /^prov_.*_GR\d+\.json$/.test(name)).sort();
 }
@@ -63,8 +73,10 @@ describe('local ranks over real ZeroMQ sockets', () => {
     assert.equal(result.code, 1, 'the job reports the failing rank');
     const runDir = onlyRunDir(dir);
     for (const rank of [0, 1, 3]) assert.equal(readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`)).rows, 4000);
-    const failed = readFileSync(join(runDir, 'prov_points_GR2.json'), 'utf8');
-    assert.match(failed, /"prov-ml:exit_code": \{"\$": "?1"?, "type": "xsd:int"\}/);
+    const failed = runActivity(join(runDir, 'prov_points_GR2.json'));
+    assert.deepEqual(failed['prov-ml:exit_code'], { $: '1', type: 'xsd:int' });
+    assert.deepEqual(failed['prov-ml:global_rank'], { $: '2', type: 'xsd:int' });
+    assert.deepEqual(runActivity(join(runDir, 'prov_points_GR0.json'))['prov-ml:exit_code'], { $: '0', type: 'xsd:int' });
   });
 
   test('a program that exits non-zero: the code is propagated and recorded', async () => {
@@ -73,7 +85,9 @@ describe('local ranks over real ZeroMQ sockets', () => {
     assert.equal(result.code, 3);
     const runDir = onlyRunDir(dir);
     for (const rank of [0, 1]) {
-      assert.match(readFileSync(join(runDir, `prov_points_GR${rank}.json`), 'utf8'), /"prov-ml:exit_code": \{"\$": "?3"?, "type": "xsd:int"\}/);
+      const activity = runActivity(join(runDir, `prov_points_GR${rank}.json`));
+      assert.deepEqual(activity['prov-ml:exit_code'], { $: '3', type: 'xsd:int' });
+      assert.equal(activity['prov-ml:clean'], true);
     }
   });
 

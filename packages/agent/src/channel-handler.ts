@@ -23,8 +23,6 @@ export function agentChannelHandler(
     onMessage(message: ClientMessage, reply: (r: AgentReply) => void): void {
       switch (message.t) {
         case 'hello':
-          // The original records the interpreter's version; the client says which it is.
-          agent.submit({ kind: 'param', time: Date.now(), name: `${message.lang}_version`, value: message.version });
           return;
         case 'start_run':
           agent
