@@ -3,7 +3,10 @@
  * `--json FILE` writes one flat JSON object of all figures. Figures are seconds unless named otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { measureHotPath } from './hot-path.js';
+import { measureSampling } from './metrics.js';
 import { measureProvJson } from './prov-json.js';
+import { measurePythonClient } from './python-client.js';
 
 interface BenchPart {
   readonly measure: () => Promise<Record<string, number>>;
@@ -14,6 +17,9 @@ interface BenchPart {
 /** Add a part here, one line each. */
 const PARTS: readonly BenchPart[] = [
   { measure: measureProvJson, limits: { provjson_write_1m_attrs_s: 'provjson_write_limit_s' } },
+  { measure: measureHotPath, limits: { hot_path_ns: 'hot_path_target_ns' } },
+  { measure: measurePythonClient, limits: { python_log_metric_us: 'python_log_metric_target_us' } },
+  { measure: measureSampling, limits: { sample_cpu_ms: 'sample_cpu_limit_ms' } },
 ];
 
 function jsonOutputPath(argv: readonly string[]): string | undefined {
