@@ -34,18 +34,75 @@ interface Bucket {
   broken: boolean;
 }
 
-/** Reads `source` twice (range, then buckets) and keeps at most 2 × `buckets` vertices plus breaks. */
+/**
+ * Points of one series kept in memory between the range pass and the bucket pass, so that a series
+ * is read once; a longer series (16 bytes a point: 32 MiB here) is read a second time instead.
+ */
+export const MAX_BUFFERED_SERIES_POINTS = 2_000_000;
+const INITIAL_BUFFER_POINTS = 4096;
+
+/** Downsamples `source` to at most 2 × `buckets` vertices plus breaks. */
 export async function downsampleSeries(source: SeriesSource, buckets: number): Promise<DownsampledSeries> {
   if (!Number.isInteger(buckets) || buckets < 1) throw new TypeError(`downsampleSeries(buckets): must be a positive integer, got ${String(buckets)}`);
   let firstStep = Number.POSITIVE_INFINITY;
   let lastStep = Number.NEGATIVE_INFINITY;
-  await source.forEachPoint((step) => {
+  const buffer = new PointBuffer(MAX_BUFFERED_SERIES_POINTS);
+  await source.forEachPoint((step, value) => {
     if (step < firstStep) firstStep = step;
     if (step > lastStep) lastStep = step;
+    buffer.push(step, value);
   });
   const downsampler = new MinMaxDownsampler(firstStep, lastStep, buckets);
-  await source.forEachPoint((step, value) => downsampler.add(step, value));
+  const add = (step: number, value: number): void => downsampler.add(step, value);
+  if (buffer.complete) buffer.forEach(add);
+  else await source.forEachPoint(add);
   return downsampler.result();
+}
+
+/** Growable step and value columns that stop growing at `limit` points and then only say so. */
+class PointBuffer {
+  readonly #limit: number;
+  #steps = new Float64Array(INITIAL_BUFFER_POINTS);
+  #values = new Float64Array(INITIAL_BUFFER_POINTS);
+  #length = 0;
+  #complete = true;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** False once a point did not fit: the caller must read the source again. */
+  get complete(): boolean {
+    return this.#complete;
+  }
+
+  push(step: number, value: number): void {
+    if (!this.#complete) return;
+    if (this.#length === this.#steps.length) {
+      if (this.#length >= this.#limit) {
+        this.#complete = false;
+        this.#steps = new Float64Array(0);
+        this.#values = new Float64Array(0);
+        return;
+      }
+      const size = Math.min(this.#limit, this.#length * 2);
+      this.#steps = grow(this.#steps, size);
+      this.#values = grow(this.#values, size);
+    }
+    this.#steps[this.#length] = step;
+    this.#values[this.#length] = value;
+    this.#length += 1;
+  }
+
+  forEach(visit: (step: number, value: number) => void): void {
+    for (let i = 0; i < this.#length; i += 1) visit(this.#steps[i] as number, this.#values[i] as number);
+  }
+}
+
+function grow(array: Float64Array, size: number): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(size);
+  grown.set(array);
+  return grown;
 }
 
 /** One pass over points whose step range is known in advance. */

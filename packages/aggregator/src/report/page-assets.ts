@@ -40,7 +40,8 @@ details summary{cursor:pointer}
 .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:16px}
 figure.plot{position:relative;margin:0;border:1px solid var(--line);border-radius:8px;padding:10px 12px 8px}
 figcaption{font-weight:600;padding-right:110px}
-figcaption .context,figcaption .unit{font-weight:500;font-size:12px;color:var(--muted);margin-left:6px}
+figcaption .context,figcaption .unit{font-weight:500;font-size:11px;color:var(--muted);margin-left:6px}
+figcaption .context{background:#eef1f6;border-radius:4px;padding:1px 6px;letter-spacing:.04em}
 .log-switch{position:absolute;top:12px;right:86px;margin:0}
 .log-switch+label{position:absolute;top:9px;right:14px;font-size:12px;color:var(--muted);cursor:pointer}
 .log-switch:disabled+label{opacity:.45;cursor:not-allowed}

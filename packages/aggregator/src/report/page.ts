@@ -146,11 +146,7 @@ function finalMetricsSection(ranks: readonly RankFacts[]): string {
 function metricsSection(plots: readonly PlotInput[]): string {
   if (plots.length === 0) return '<section id="metrics"><h2>Metrics</h2><p class="muted">No metric series were found.</p></section>';
   const contexts = [...new Set(plots.map((plot) => plot.context))];
-  const groups = contexts.map((context) => {
-    const figures = plots.filter((plot) => plot.context === context).map(renderPlot);
-    return `<h3>${escapeHtml(context)}</h3><div class="plots">${figures.join('')}</div>`;
-  });
-  return `<section id="metrics"><h2>Metrics <span class="count">${plots.length}</span></h2><p class="muted">Hover a line for its summary; plots are downsampled for display (min and max per pixel column), the CSV files hold every point.</p>${groups.join('')}</section>`;
+  return `<section id="metrics"><h2>Metrics <span class="count">${plots.length}</span></h2><p class="muted">${contexts.length} context(s): ${escapeHtml(contexts.join(', '))}. Hover a line for its summary and a plot for values; plots are downsampled for display (min and max per pixel column), the CSV files hold every point.</p><div class="plots">${plots.map(renderPlot).join('')}</div></section>`;
 }
 
 function graphsSection(graphs: readonly RankGraph[]): string {

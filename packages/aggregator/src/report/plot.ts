@@ -27,7 +27,7 @@ export interface PlotInput {
 /** The SVG's coordinate system; the element scales to the page width. */
 export const PLOT_WIDTH = 760;
 export const PLOT_HEIGHT = 300;
-const MARGIN = { left: 72, right: 18, top: 16, bottom: 46 } as const;
+const MARGIN = { left: 80, right: 18, top: 16, bottom: 46 } as const;
 /** Pixels the lines can use horizontally: the downsampler needs no more buckets than half of this. */
 export const PLOT_AREA_WIDTH = PLOT_WIDTH - MARGIN.left - MARGIN.right;
 const X_PIXELS: readonly [number, number] = [MARGIN.left, PLOT_WIDTH - MARGIN.right];
@@ -48,7 +48,7 @@ export function rankColor(index: number, count: number): string {
 /** The `<figure>` for one plot. */
 export function renderPlot(plot: PlotInput): string {
   const extent = dataExtent(plot.lines);
-  const xScale = linearScale(extent.firstStep, extent.lastStep, X_PIXELS);
+  const xScale = linearScale(extent.firstStep, extent.lastStep, X_PIXELS, { integerTicks: extent.integerSteps });
   const linear = linearScale(extent.min, extent.max, Y_PIXELS);
   const log = extent.minPositive === null ? null : logScale(extent.minPositive, extent.max, Y_PIXELS);
   const unitLabel = plot.unit === '' ? '' : ` (${plot.unit})`;
@@ -82,6 +82,8 @@ export function renderPlot(plot: PlotInput): string {
 }
 
 interface Extent {
+  /** Every step is a whole number (the usual case): the x axis gets no fractional ticks. */
+  integerSteps: boolean;
   firstStep: number;
   lastStep: number;
   min: number;
@@ -90,9 +92,10 @@ interface Extent {
 }
 
 function dataExtent(lines: readonly PlotLine[]): Extent {
-  const extent: Extent = { firstStep: Infinity, lastStep: -Infinity, min: Infinity, max: -Infinity, minPositive: null };
+  const extent: Extent = { integerSteps: true, firstStep: Infinity, lastStep: -Infinity, min: Infinity, max: -Infinity, minPositive: null };
   for (const { series } of lines) {
     for (const step of series.steps) {
+      if (!Number.isInteger(step)) extent.integerSteps = false;
       if (step < extent.firstStep) extent.firstStep = step;
       if (step > extent.lastStep) extent.lastStep = step;
     }
@@ -107,7 +110,7 @@ function xAxis(scale: Scale): string {
   const y = Y_PIXELS[0];
   return `<g class="axis x-axis">${scale.ticks.map((tick) => {
     const x = round(scale.at(tick));
-    return `<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 5}"/><text x="${x}" y="${y + 18}" text-anchor="middle">${escapeHtml(formatNumber(tick))}</text>`;
+    return `<line x1="${x}" x2="${x}" y1="${y}" y2="${y + 5}"/><text x="${x}" y="${y + 18}" text-anchor="middle">${escapeHtml(scale.label(tick))}</text>`;
   }).join('')}</g>`;
 }
 
@@ -115,7 +118,7 @@ function xAxis(scale: Scale): string {
 function scaleGroup(className: string, yScale: Scale, xScale: Scale, plot: PlotInput, colors: readonly string[]): string {
   const ticks = yScale.ticks.map((tick) => {
     const y = round(yScale.at(tick));
-    return `<line class="grid" x1="${X_PIXELS[0]}" x2="${X_PIXELS[1]}" y1="${y}" y2="${y}"/><text x="${X_PIXELS[0] - 6}" y="${y + 4}" text-anchor="end">${escapeHtml(formatNumber(tick))}</text>`;
+    return `<line class="grid" x1="${X_PIXELS[0]}" x2="${X_PIXELS[1]}" y1="${y}" y2="${y}"/><text x="${X_PIXELS[0] - 6}" y="${y + 4}" text-anchor="end">${escapeHtml(yScale.label(tick))}</text>`;
   }).join('');
   const lines = plot.lines.map((line, index) => {
     const d = pathData(line.series, xScale, yScale);
