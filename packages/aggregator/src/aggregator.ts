@@ -4,7 +4,7 @@
  * of frames becomes one write per rank, then one cumulative ack per sender. When every rank has ended
  * (or fell silent), the job is finalised from the received logs.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type DropCause } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
@@ -71,7 +71,8 @@ class LiveAggregator implements Aggregator {
   #pendingBytes = 0;
   #ackDue = new Set<number>();
   #flushScheduled = false;
-  #writes: Promise<void> = Promise.resolve();
+  /** The write loop while it runs. */
+  #writes: Promise<void> | null = null;
   #ackSends: Promise<void> = Promise.resolve();
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
@@ -141,6 +142,22 @@ class LiveAggregator implements Aggregator {
     }
   }
 
+  /**
+   * The run directory a rank names, adopted only if it already exists: the agents create it before
+   * they send, so a directory that is not there is a sender's mistake (or not yet visible on a shared
+   * file system — the frame is resent). Returns why it cannot be used, or null.
+   */
+  async #adoptRunDirOf(runDir: string): Promise<string | null> {
+    try {
+      if (!(await stat(runDir)).isDirectory()) return `run directory ${runDir} is not a directory`;
+      await this.openRunDir(runDir);
+      return null;
+    } catch (error) {
+      this.#runDir = null;
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `run directory ${runDir} does not exist (yet)` : (error as Error).message;
+    }
+  }
+
   async #receiveLoop(): Promise<void> {
     try {
       for await (const parts of this.#pull) {
@@ -148,7 +165,12 @@ class LiveAggregator implements Aggregator {
           this.#drop('malformed', `a message of ${parts.length} parts`);
           continue;
         }
-        await this.#ingest(parts[0]!);
+        try {
+          await this.#ingest(parts[0]!);
+        } catch (error) {
+          // A bug in handling one frame must not stop the aggregator; the frame is not acked and is resent.
+          this.#log(`cannot handle a frame: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
       }
     } catch (error) {
       if (this.#stopping === null) this.#log(`receive loop stopped: ${(error as Error).message}`);
@@ -159,7 +181,10 @@ class LiveAggregator implements Aggregator {
     const decoded = decodeEnvelope(payload);
     if (!decoded.ok) return this.#drop(decoded.cause, decoded.detail);
     const envelope = decoded.envelope;
-    if (this.#runDir === null) await this.openRunDir(envelope.runDir);
+    if (this.#runDir === null) {
+      const problem = await this.#adoptRunDirOf(envelope.runDir);
+      if (problem !== null) return this.#drop('run_dir_unusable', problem);
+    }
     if (this.#formatPool === null) {
       this.#formatPool = new CsvFormatPool();
       this.#formatPool.warmUp();
@@ -182,41 +207,48 @@ class LiveAggregator implements Aggregator {
     if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) await this.#flush();
   }
 
-  /** Flushes once the receive loop has drained what ZeroMQ had queued: one write per burst. */
+  /** Flushes once the receive loop has drained what ZeroMQ had queued. */
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     setImmediate(() => void this.#flush());
   }
 
+  /** Resolves when everything accepted so far is on disk and acked. */
   #flush(): Promise<void> {
     this.#flushScheduled = false;
-    const batch = this.#pending;
-    const ranks = this.#ackDue;
-    this.#pending = new Map();
-    this.#pendingBytes = 0;
-    this.#ackDue = new Set();
-    if (batch.size === 0 && ranks.size === 0) return this.#writes;
-    this.#writes = this.#writes.then(async () => {
+    this.#writes ??= this.#writeLoop().finally(() => (this.#writes = null));
+    return this.#writes;
+  }
+
+  /**
+   * Writes and acks until nothing is pending. Frames that arrive during a write go into the next one
+   * (group commit): under load a write carries many frames, so ingest is not bound by write latency.
+   */
+  async #writeLoop(): Promise<void> {
+    while (this.#pending.size > 0 || this.#ackDue.size > 0) {
+      const batch = this.#pending;
+      const ranks = this.#ackDue;
+      this.#pending = new Map();
+      this.#pendingBytes = 0;
+      this.#ackDue = new Set();
       if (batch.size > 0) await this.#append(batch);
       for (const rank of ranks) this.#ack(rank);
       this.#checkCompletion();
-    });
-    return this.#writes;
+    }
   }
 
   async #append(batch: Map<number, AcceptedFrame[]>): Promise<void> {
     const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
-    try {
-      await this.#receivedLog!.append(payloads);
-      for (const [rank, frames] of batch) this.#tracker.markDurable(rank, frames.at(-1)!.seq);
-      this.#writeFailed = false;
-    } catch (error) {
-      // Nothing of the batch is acked; the agents keep it in their spools and resend it.
-      for (const rank of batch.keys()) this.#tracker.rollBack(rank);
-      if (!this.#writeFailed) this.#log(`${(error as Error).message}; frames stay in the agents' spools and are resent`);
-      this.#writeFailed = true;
+    const failures = await this.#receivedLog!.append(payloads);
+    for (const [rank, frames] of batch) {
+      if (failures.has(rank)) this.#tracker.rollBack(rank);
+      else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
     }
+    // Nothing that failed is acked; the agents keep it in their spools and resend it.
+    const [failure] = failures.values();
+    if (failure !== undefined && !this.#writeFailed) this.#log(`${failure.message}; frames stay in the agents' spools and are resent`);
+    this.#writeFailed = failure !== undefined;
   }
 
   #ack(rank: number): void {
@@ -239,9 +271,8 @@ class LiveAggregator implements Aggregator {
   }
 
   async #finalize(): Promise<void> {
-    // Called from the write chain, or from the timer: either way, let the writes before it land first.
-    await Promise.resolve();
-    await this.#writes;
+    // Every frame before each complete rank's run end is on disk (that is what complete means);
+    // frames still being written belong to ranks that are not waited for.
     const runDir = this.#runDir!;
     const worldSize = this.#tracker.worldSize!;
     const sources = new Map<number, RankSources>();

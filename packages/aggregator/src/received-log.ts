@@ -4,7 +4,7 @@
  */
 import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeFrame, UserError } from '@prov4ml/prov-core';
+import { encodeFrameHeader, UserError } from '@prov4ml/prov-core';
 import { MAX_OPEN_LOG_FILES } from './limits.js';
 
 export const RECEIVED_LOG_DIR = '.aggregator';
@@ -47,19 +47,38 @@ export class ReceivedLog {
     this.#sizes.set(rank, validBytes);
   }
 
-  /** Appends each rank's payloads as frames, one write per rank; on failure the file is cut back and the error rethrown. */
-  async append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Promise<void> {
-    for (const [rank, payloads] of payloadsByRank) {
-      const frames = payloads.map((payload) => encodeFrame(payload));
-      const file = await this.#handle(rank);
-      const before = this.#sizes.get(rank) ?? 0;
-      try {
-        await file.writev(frames, before);
-        this.#sizes.set(rank, before + frames.reduce((sum, frame) => sum + frame.length, 0));
-      } catch (error) {
-        await truncate(receivedLogPath(this.#runDir, rank), before).catch(() => undefined);
-        throw new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-      }
+  /**
+   * Appends each rank's payloads as frames: one write per rank, the ranks' files written in parallel.
+   * Returns the ranks whose append failed, with a UserError naming the file; each of those files is
+   * cut back to its last whole frame.
+   */
+  async append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Promise<Map<number, UserError>> {
+    const failures = new Map<number, UserError>();
+    const ranks = [...payloadsByRank.keys()];
+    // Handles are taken a group at a time, so that opening one never closes another of the same group.
+    for (let from = 0; from < ranks.length; from += MAX_OPEN_LOG_FILES) {
+      const group = ranks.slice(from, from + MAX_OPEN_LOG_FILES);
+      const handles: FileHandle[] = [];
+      for (const rank of group) handles.push(await this.#handle(rank));
+      await Promise.all(group.map(async (rank, index) => {
+        const failure = await this.#appendTo(rank, handles[index]!, payloadsByRank.get(rank)!);
+        if (failure !== null) failures.set(rank, failure);
+      }));
+    }
+    return failures;
+  }
+
+  async #appendTo(rank: number, file: FileHandle, payloads: readonly Uint8Array[]): Promise<UserError | null> {
+    // Length headers and payloads as separate buffers: the payloads are written without a copy.
+    const pieces = payloads.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
+    const before = this.#sizes.get(rank) ?? 0;
+    try {
+      await file.writev(pieces, before);
+      this.#sizes.set(rank, before + pieces.reduce((sum, piece) => sum + piece.length, 0));
+      return null;
+    } catch (error) {
+      await truncate(receivedLogPath(this.#runDir, rank), before).catch(() => undefined);
+      return new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
 
@@ -102,3 +121,4 @@ export class ReceivedLog {
 export async function cutReceivedLog(runDir: string, rank: number, validBytes: number): Promise<void> {
   await truncate(receivedLogPath(runDir, rank), validBytes);
 }
+

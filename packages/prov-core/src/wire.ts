@@ -29,6 +29,7 @@ export const DROP_CAUSES = [
   'wrong_version',
   'unknown_kind',
   'rank_out_of_range',
+  'run_dir_unusable',
   'wrong_job',
   'wrong_world_size',
   'sender_changed',
@@ -89,11 +90,15 @@ export function decodeAck(bytes: Uint8Array): Ack | null {
 
 /** One frame for a spool or received log: u32 little-endian length, then the payload. */
 export function encodeFrame(payload: Uint8Array): Buffer {
-  if (payload.length > MAX_FRAME_BYTES) throw new RangeError(`frame payload of ${payload.length} bytes exceeds MAX_FRAME_BYTES`);
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
-  frame.writeUInt32LE(payload.length, 0);
-  frame.set(payload, FRAME_HEADER_BYTES);
-  return frame;
+  return Buffer.concat([encodeFrameHeader(payload.length), payload]);
+}
+
+/** The length header of a frame alone, for writers that write header and payload without joining them. */
+export function encodeFrameHeader(payloadLength: number): Buffer {
+  if (payloadLength > MAX_FRAME_BYTES) throw new RangeError(`frame payload of ${payloadLength} bytes exceeds MAX_FRAME_BYTES`);
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32LE(payloadLength, 0);
+  return header;
 }
 
 /**
