@@ -71,8 +71,6 @@ class LiveAggregator implements Aggregator {
   #pendingBytes = 0;
   #ackDue = new Set<number>();
   #flushScheduled = false;
-  /** The write loop while it runs. */
-  #writes: Promise<void> | null = null;
   #ackSends: Promise<void> = Promise.resolve();
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
@@ -116,7 +114,7 @@ class LiveAggregator implements Aggregator {
   /** Adopts the run directory and replays its received logs (after a crash) before anything is acked. */
   async openRunDir(runDir: string): Promise<void> {
     this.#runDir = runDir;
-    this.#receivedLog = await ReceivedLog.create(runDir);
+    this.#receivedLog = ReceivedLog.create(runDir);
     const names = await readdir(join(runDir, RECEIVED_LOG_DIR));
     let replayed = 0;
     for (const name of names) {
@@ -131,7 +129,7 @@ class LiveAggregator implements Aggregator {
       });
       if (end.problem !== null) {
         this.#log(`received log of rank ${rank}: ${end.problem} tail after byte ${end.validBytes} cut off (the agents resend it)`);
-        await cutReceivedLog(runDir, rank, end.validBytes);
+        cutReceivedLog(runDir, rank, end.validBytes);
       }
       this.#receivedLog.adopt(rank, end.validBytes);
     }
@@ -204,43 +202,32 @@ class LiveAggregator implements Aggregator {
       this.#ackDue.add(envelope.rank);
     }
     this.#scheduleFlush();
-    if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) await this.#flush();
+    if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) this.#flush();
   }
 
-  /** Flushes once the receive loop has drained what ZeroMQ had queued. */
+  /** Flushes once the receive loop has drained what ZeroMQ had queued: one write per rank per burst. */
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => void this.#flush());
+    setImmediate(() => this.#flush());
   }
 
-  /** Resolves when everything accepted so far is on disk and acked. */
-  #flush(): Promise<void> {
+  /** Writes everything accepted so far to the received logs, then acks it. */
+  #flush(): void {
     this.#flushScheduled = false;
-    this.#writes ??= this.#writeLoop().finally(() => (this.#writes = null));
-    return this.#writes;
+    const batch = this.#pending;
+    const ranks = this.#ackDue;
+    this.#pending = new Map();
+    this.#pendingBytes = 0;
+    this.#ackDue = new Set();
+    if (batch.size > 0) this.#append(batch);
+    for (const rank of ranks) this.#ack(rank);
+    this.#checkCompletion();
   }
 
-  /**
-   * Writes and acks until nothing is pending. Frames that arrive during a write go into the next one
-   * (group commit): under load a write carries many frames, so ingest is not bound by write latency.
-   */
-  async #writeLoop(): Promise<void> {
-    while (this.#pending.size > 0 || this.#ackDue.size > 0) {
-      const batch = this.#pending;
-      const ranks = this.#ackDue;
-      this.#pending = new Map();
-      this.#pendingBytes = 0;
-      this.#ackDue = new Set();
-      if (batch.size > 0) await this.#append(batch);
-      for (const rank of ranks) this.#ack(rank);
-      this.#checkCompletion();
-    }
-  }
-
-  async #append(batch: Map<number, AcceptedFrame[]>): Promise<void> {
+  #append(batch: Map<number, AcceptedFrame[]>): void {
     const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
-    const failures = await this.#receivedLog!.append(payloads);
+    const failures = this.#receivedLog!.append(payloads);
     for (const [rank, frames] of batch) {
       if (failures.has(rank)) this.#tracker.rollBack(rank);
       else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
@@ -303,11 +290,11 @@ class LiveAggregator implements Aggregator {
     clearInterval(this.#timer);
     this.#pull.close();
     await this.#receiving;
-    await this.#flush();
+    this.#flush();
     await this.#finalizing;
     await this.#ackSends;
     this.#acks.close();
-    await this.#receivedLog?.close();
+    this.#receivedLog?.close();
     await this.#formatPool?.close();
     this.#rejectFinalized(new Error('the aggregator was shut down before the job finished'));
   }

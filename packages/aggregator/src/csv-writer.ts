@@ -2,7 +2,7 @@
  * Writes metric CSV files from batches of points: gathers each file's points into chunks, formats big
  * chunks on the worker pool and small ones inline, and writes every file's chunks in order.
  */
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 import { CSV_HEADER, formatCsvRows } from './csv-format.js';
@@ -42,8 +42,12 @@ export class MetricCsvWriter {
   /** Starts a file (header only) at `relativePath`; later batches append to it. */
   create(relativePath: string): void {
     const path = join(this.#runDir, relativePath);
-    const file: CsvFile = { path, ...allocate(256), length: 0, written: writeFile(path, CSV_HEADER).catch((error) => this.#fail(path, error)) };
-    this.#files.set(relativePath, file);
+    try {
+      writeFileSync(path, CSV_HEADER);
+    } catch (error) {
+      this.#fail(path, error);
+    }
+    this.#files.set(relativePath, { path, ...allocate(256), length: 0, written: Promise.resolve() });
   }
 
   /**
@@ -104,7 +108,7 @@ export class MetricCsvWriter {
     this.#pointsInFlight += length;
     const rows = length >= POOL_MIN_POINTS ? (this.#pool ??= new CsvFormatPool()).format(steps, values, timestamps) : formatCsvRows(steps, values, timestamps);
     file.written = Promise.all([file.written, rows])
-      .then(([, bytes]) => appendFile(file.path, bytes))
+      .then(([, bytes]) => appendFileSync(file.path, bytes))
       .catch((error) => this.#fail(file.path, error))
       .finally(() => {
         this.#pointsInFlight -= length;

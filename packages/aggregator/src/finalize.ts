@@ -5,7 +5,7 @@
  * `merge` both run this, so their files are the same.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   buildCollection,
@@ -68,7 +68,7 @@ const DEFAULT_NAMESPACE_NAME = 'www.example.org';
 export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult> {
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
-  await ensureDir(join(runDir, 'metrics'));
+  ensureDir(join(runDir, 'metrics'));
   const csv = new MetricCsvWriter(runDir, input.formatPool);
   const fileNames = new FileNameRegistry();
   const facts: RankFacts[] = [];
@@ -89,11 +89,11 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     members.push(member);
   }
   const collection = { job, members, ...jobSpan(summaries) };
-  await writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
+  writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
   written.push(COLLECTION_FILE);
   if (input.unified === true) {
     const unified = unifiedDocumentFile(job.experimentName);
-    await writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
+    writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
     written.push(unified);
   }
   return {
@@ -169,14 +169,14 @@ async function writeRankDocument(runDir: string, summary: RankSummary): Promise<
   const stem = rankDocumentStem(summary.job.experimentName, summary.rank);
   const doc = buildRankDocument(summary);
   const json = Buffer.from(toProvJson(doc));
-  await writeText(join(runDir, `${stem}.json`), json);
+  writeText(join(runDir, `${stem}.json`), json);
   const files = [`${stem}.json`];
   if (summary.runEnd?.createGraph === true) {
     const dot = toDot(doc);
-    await writeText(join(runDir, `${stem}.dot`), dot);
+    writeText(join(runDir, `${stem}.dot`), dot);
     files.push(`${stem}.dot`);
     if (summary.runEnd.createSvg) {
-      await writeText(join(runDir, `${stem}.svg`), await dotToSvg(dot, `${stem}.dot`));
+      writeText(join(runDir, `${stem}.svg`), await dotToSvg(dot, `${stem}.dot`));
       files.push(`${stem}.svg`);
     }
   }
@@ -190,17 +190,17 @@ async function writeRankDocument(runDir: string, summary: RankSummary): Promise<
   return { files, member };
 }
 
-async function ensureDir(path: string): Promise<void> {
+function ensureDir(path: string): void {
   try {
-    await mkdir(path, { recursive: true });
+    mkdirSync(path, { recursive: true });
   } catch (error) {
     throw new UserError(`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
 
-async function writeText(path: string, content: string | Buffer): Promise<void> {
+function writeText(path: string, content: string | Buffer): void {
   try {
-    await writeFile(path, content);
+    writeFileSync(path, content);
   } catch (error) {
     throw new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

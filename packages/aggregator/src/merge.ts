@@ -68,7 +68,7 @@ async function frameFiles(dir: string, rankOf: (name: string) => number | null):
     const rank = rankOf(name);
     if (rank === null) continue;
     const path = join(dir, name);
-    const payload = await readFirstFrame(path);
+    const payload = readFirstFrame(path);
     const decoded = payload === null ? null : decodeEnvelope(payload);
     if (decoded === null || !decoded.ok || decoded.envelope.rank !== rank) continue;
     const files = byRank.get(rank) ?? [];

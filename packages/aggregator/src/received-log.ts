@@ -1,8 +1,12 @@
 /**
  * The aggregator's received log: `<run dir>/.aggregator/GR<rank>.log`, every accepted frame of a rank
  * in sequence order, append-only. Acks promise that a frame is here; finalisation and `merge` read it back.
+ *
+ * Writes are synchronous: they land in the page cache (which survives the death of the process) in
+ * microseconds, while ZeroMQ's own thread keeps receiving; a promise per write would cost more than
+ * the write, and a 1024-rank job appends to 1024 files per burst.
  */
-import { mkdir, open, truncate, type FileHandle } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, truncateSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeFrameHeader, UserError } from '@prov4ml/prov-core';
 import { MAX_OPEN_LOG_FILES } from './limits.js';
@@ -25,70 +29,59 @@ export function rankOfReceivedLog(fileName: string): number | null {
  */
 export class ReceivedLog {
   readonly #runDir: string;
-  readonly #open = new Map<number, FileHandle>();
+  /** Open descriptors by rank, least recently used first. */
+  readonly #open = new Map<number, number>();
   readonly #sizes = new Map<number, number>();
 
   private constructor(runDir: string) {
     this.#runDir = runDir;
   }
 
-  static async create(runDir: string): Promise<ReceivedLog> {
+  static create(runDir: string): ReceivedLog {
     const dir = join(runDir, RECEIVED_LOG_DIR);
     try {
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
     } catch (error) {
       throw new UserError(`cannot create the received log directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     return new ReceivedLog(runDir);
   }
 
-  /** Declares the size of an existing log (after replay) so appends continue from there. */
+  /** Declares the size of an existing log (after replay) so a failed append is cut back to it. */
   adopt(rank: number, validBytes: number): void {
     this.#sizes.set(rank, validBytes);
   }
 
   /**
-   * Appends each rank's payloads as frames: one write per rank, the ranks' files written in parallel.
-   * Returns the ranks whose append failed, with a UserError naming the file; each of those files is
-   * cut back to its last whole frame.
+   * Appends each rank's payloads as frames, one write per rank. Returns the ranks whose append failed,
+   * with a UserError naming the file; each of those files is cut back to its last whole frame.
    */
-  async append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Promise<Map<number, UserError>> {
+  append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Map<number, UserError> {
     const failures = new Map<number, UserError>();
-    const ranks = [...payloadsByRank.keys()];
-    // Handles are taken a group at a time, so that opening one never closes another of the same group.
-    for (let from = 0; from < ranks.length; from += MAX_OPEN_LOG_FILES) {
-      const group = ranks.slice(from, from + MAX_OPEN_LOG_FILES);
-      const handles: FileHandle[] = [];
-      for (const rank of group) handles.push(await this.#handle(rank));
-      await Promise.all(group.map(async (rank, index) => {
-        const failure = await this.#appendTo(rank, handles[index]!, payloadsByRank.get(rank)!);
-        if (failure !== null) failures.set(rank, failure);
-      }));
+    for (const [rank, payloads] of payloadsByRank) {
+      // Length headers and payloads as separate buffers: the payloads are written without a copy.
+      const pieces = payloads.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
+      const before = this.#sizes.get(rank) ?? 0;
+      try {
+        this.#sizes.set(rank, before + writeAll(this.#descriptor(rank), pieces));
+      } catch (error) {
+        this.#forget(rank);
+        try {
+          truncateSync(receivedLogPath(this.#runDir, rank), before);
+        } catch {
+          // The file may not even exist; there is nothing to cut back then.
+        }
+        failures.set(rank, new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
+      }
     }
     return failures;
   }
 
-  async #appendTo(rank: number, file: FileHandle, payloads: readonly Uint8Array[]): Promise<UserError | null> {
-    // Length headers and payloads as separate buffers: the payloads are written without a copy.
-    const pieces = payloads.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
-    const before = this.#sizes.get(rank) ?? 0;
-    try {
-      await file.writev(pieces, before);
-      this.#sizes.set(rank, before + pieces.reduce((sum, piece) => sum + piece.length, 0));
-      return null;
-    } catch (error) {
-      await truncate(receivedLogPath(this.#runDir, rank), before).catch(() => undefined);
-      return new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
+  close(): void {
+    for (const rank of [...this.#open.keys()]) this.#forget(rank);
   }
 
-  async close(): Promise<void> {
-    const handles = [...this.#open.values()];
-    this.#open.clear();
-    await Promise.all(handles.map((handle) => handle.close()));
-  }
-
-  async #handle(rank: number): Promise<FileHandle> {
+  #descriptor(rank: number): number {
     const existing = this.#open.get(rank);
     if (existing !== undefined) {
       // Re-insert to mark it most recently used.
@@ -96,29 +89,36 @@ export class ReceivedLog {
       this.#open.set(rank, existing);
       return existing;
     }
-    if (this.#open.size >= MAX_OPEN_LOG_FILES) {
-      const [oldestRank, oldest] = this.#open.entries().next().value as [number, FileHandle];
-      this.#open.delete(oldestRank);
-      await oldest.close();
-    }
-    const path = receivedLogPath(this.#runDir, rank);
-    let handle: FileHandle;
-    try {
-      // 'r+' keeps the replayed content; positional writes continue at the adopted size.
-      handle = await open(path, 'r+').catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-        return open(path, 'w+');
-      });
-    } catch (error) {
-      throw new UserError(`cannot open the received log ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-    }
-    this.#open.set(rank, handle);
-    return handle;
+    if (this.#open.size >= MAX_OPEN_LOG_FILES) this.#forget(this.#open.keys().next().value as number);
+    // 'a': every write goes to the end, which replay has already cut back to whole frames.
+    const fd = openSync(receivedLogPath(this.#runDir, rank), 'a');
+    this.#open.set(rank, fd);
+    return fd;
+  }
+
+  #forget(rank: number): void {
+    const fd = this.#open.get(rank);
+    this.#open.delete(rank);
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
-/** Cuts a received log back to its last whole frame (after a torn write or a corrupt length). */
-export async function cutReceivedLog(runDir: string, rank: number, validBytes: number): Promise<void> {
-  await truncate(receivedLogPath(runDir, rank), validBytes);
+/** Buffers per writev call, below every system's IOV_MAX (1024 on Linux), beyond which writes come back short. */
+const MAX_PIECES_PER_WRITE = 512;
+
+/** Writes every piece; a short write (only a full disk causes one) throws ENOSPC. Returns the bytes written. */
+function writeAll(fd: number, pieces: readonly Uint8Array[]): number {
+  let total = 0;
+  for (let from = 0; from < pieces.length; from += MAX_PIECES_PER_WRITE) {
+    const slice = pieces.slice(from, from + MAX_PIECES_PER_WRITE);
+    const wanted = slice.reduce((sum, piece) => sum + piece.length, 0);
+    if (writevSync(fd, slice) < wanted) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+    total += wanted;
+  }
+  return total;
 }
 
+/** Cuts a received log back to its last whole frame (after a torn write or a corrupt length). */
+export function cutReceivedLog(runDir: string, rank: number, validBytes: number): void {
+  truncateSync(receivedLogPath(runDir, rank), validBytes);
+}
