@@ -5,5 +5,5 @@ export { safeNameComponent, metricFileStem, rankDocumentStem, COLLECTION_FILE } 
 export { RECEIVED_LOG_DIR, receivedLogPath } from './received-log.js';
 export { CSV_HEADER, csvValue } from './csv-format.js';
 export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory-collection.js';
-export { buildReport, writeReport, defaultReportPath, type ReportOptions, type ReportResult, type WriteReportOptions } from './report/index.js';
+export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report/index.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './progress.js';

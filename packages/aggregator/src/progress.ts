@@ -92,7 +92,8 @@ class TerminalProgressBar implements ProgressReporter {
 
 /** The bar's text, cut to fit `columns` so it never wraps (a wrapped line cannot be redrawn with \r). */
 export function formatProgressLine(label: string, done: number, total: number, detail: string, columns = DEFAULT_COLUMNS): string {
-  const width = Math.max(MIN_LINE_CHARS, (Number.isFinite(columns) ? columns : DEFAULT_COLUMNS) - 1);
+  // A pseudo-terminal may report 0 columns: treat any unusable width as the usual 80.
+  const width = Math.max(MIN_LINE_CHARS, (Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_COLUMNS) - 1);
   const fraction = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(fraction * BAR_CHARS);
   const line = `${label} [${'#'.repeat(filled)}${'-'.repeat(BAR_CHARS - filled)}] ${done}/${total}${detail === '' ? '' : ` ${detail}`}`;

@@ -7,7 +7,7 @@ import type { SeriesSource } from '../src/report/model.js';
 
 function source(rank: number, name: string, values: readonly number[], steps?: readonly number[]): SeriesSource {
   return {
-    rank, name, context: 'TRAINING', unit: '', lastValue: null, origin: 'test',
+    rank, name, context: 'TRAINING', unit: '', lastValue: null,
     async forEachPoint(visit) {
       values.forEach((value, i) => visit(steps?.[i] ?? i, value));
     },

@@ -47,6 +47,15 @@ test('on a terminal: redrawn in place, throttled, always drawn at the end, clear
   assert.ok(stream.writes.every((line) => line.length - '\r\x1b[K'.length <= 59), 'never wraps a 60-column terminal');
 });
 
+test('a terminal that reports 0 columns gets the usual 80, not a stump of a bar', () => {
+  const stream = new RecordingStream(true, 0);
+  const bar = progressBar({ stream, label: 'merge' });
+  bar.addTotal(2);
+  bar.advance('spool/GR0-a.spool');
+  bar.advance('spool/GR1-b.spool');
+  assert.equal(stream.writes.at(-1), '\r\x1b[Kmerge [##############################] 2/2 spool/GR1-b.spool');
+});
+
 test('buildReport reports one step per document and per plotted line', async (t) => {
   const dir = await writeRunFixture({ ranks: 3, lossPoints: 100 });
   t.after(() => rmSync(dirname(dir), { recursive: true, force: true }));

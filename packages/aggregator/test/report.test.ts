@@ -47,7 +47,7 @@ test('a run directory of 4 ranks: summary, totals, exit status, parameters, one 
     { caption: 'emissions', lines: 4 },
   ]);
   assert.equal(report.lineCount, 16);
-  for (const fact of [`<dd>${FIXTURE_EXPERIMENT}</dd>`, '<dt>Run id</dt><dd>0</dd>', '<dd>local-report-fixture</dd>', '<dt>Launcher</dt><dd>local</dd>', '<dt>Ranks</dt><dd>4</dd>', 'node0 <span class="muted">(rank 0-3)</span>', '2026-11-26 09:00:00 UTC', '<dt>Duration</dt><dd>1 min 03 s</dd>']) {
+  for (const fact of [`<dd>${FIXTURE_EXPERIMENT}</dd>`, '<dt>Run id</dt><dd>0</dd>', '<dd>local-report-fixture</dd>', '<dt>Launcher</dt><dd>local</dd>', '<dt>User</dt><dd>alice</dd>', '<dt>Ranks</dt><dd>4</dd>', 'node0 <span class="muted">(rank 0-3)</span>', '2026-11-26 09:00:00 UTC', '<dt>Duration</dt><dd>1 min 03 s</dd>']) {
     assert.ok(html.includes(fact), fact);
   }
   assert.match(html, /<dt>Exit status<\/dt><dd><span class="bad">rank 2: killed by SIGKILL<\/span>/);
@@ -123,6 +123,7 @@ test('a single G3 file: its missing side files are notes, the rest of the page i
   assert.equal(notes.length, 10);
   assert.match(notes[0] as string, /param_batch_size \(TRAINING\): side file .*param_batch_size_Context\.TRAINING_GR0\.nc not found/);
   assert.ok(html.includes('<dt>Experiment</dt><dd>mnist_exp_GR0_0</dd>'));
+  assert.ok(html.includes('<dt>User</dt><dd>deniztas</dd>'));
   assert.ok(html.includes('<td><code>execution_start_time</code></td><td>1760967802.1765888</td>'));
   assert.ok(html.includes('yProvML G3'));
 });
@@ -149,7 +150,29 @@ test('user mistakes are one-line UserErrors naming the path', async () => {
   made.push(join(empty, 'x'));
   await assert.rejects(buildReport(empty), (error: unknown) => error instanceof UserError && error.message.startsWith(`${empty}: no per-rank PROV-JSON documents here`));
   const dir = await fixture({ ranks: 1, lossPoints: 10 });
+  const output = join(dir, 'no-such-dir', 'r.html');
+  await assert.rejects(writeReport(dir, { output }), (error: unknown) => error instanceof UserError && error.message === `--output ${output}: cannot write: ENOENT`);
+});
+
+test('a broken or missing metric file is a note; the other ranks\' lines are still drawn', async () => {
+  const dir = await fixture({ ranks: 3, lossPoints: 10 });
   writeFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'step,value,timestamp_ms\n0,1,5\n1,oops,6\n');
-  await assert.rejects(buildReport(dir), (error: unknown) => error instanceof UserError && error.message === `${join(dir, 'metrics', 'loss_TRAINING_GR0.csv')} line 3: not a step and a value: "1,oops,6"`);
-  await assert.rejects(writeReport(dir, { output: join(dir, 'no-such-dir', 'r.html') }), (error: unknown) => error instanceof UserError);
+  rmSync(join(dir, 'metrics', 'val_loss_VALIDATION_GR2.csv'));
+  const { html, notes } = await buildReport(dir);
+  assert.deepEqual(notes, [
+    `loss (TRAINING) rank 0: not plotted: ${join(dir, 'metrics', 'loss_TRAINING_GR0.csv')} line 3: not a step and a value: "1,oops,6"`,
+    `val_loss (VALIDATION) rank 2: not plotted: ${join(dir, 'metrics', 'val_loss_VALIDATION_GR2.csv')}: no such file`,
+  ]);
+  assert.deepEqual(plotLines(html).slice(0, 2), [{ caption: 'loss', lines: 2 }, { caption: 'val_loss', lines: 2 }]);
+  assert.ok(html.includes('<section id="notes">'));
+});
+
+test('a metric file named outside the run directory is not read', async () => {
+  const dir = await fixture({ ranks: 1, lossPoints: 10 });
+  const document = join(dir, `prov_${FIXTURE_EXPERIMENT}_GR0.json`);
+  writeFileSync(document, readFileSync(document, 'utf8').replace('"metrics/loss_TRAINING_GR0.csv"', '"../../../etc/passwd"'));
+  const { notes, html } = await buildReport(dir);
+  assert.equal(notes.length, 1);
+  assert.match(notes[0] as string, /: metric file \.\.\/\.\.\/\.\.\/etc\/passwd is outside the run directory$/);
+  assert.ok(!html.includes('root:'));
 });

@@ -52,7 +52,7 @@ export function hasType(record: ProvRecord, typeKeys: readonly string[], type: s
 }
 
 /** A number as the original or we wrote it (`1.5`, `np.float64(1.5)`, `nan`, `INF`); null when it is not one. */
-export function numberFromText(text: string): number | null {
+function numberFromText(text: string): number | null {
   try {
     return decodeOriginalNumber(text, 'value');
   } catch {

@@ -4,7 +4,7 @@
  * `prov_<exp>_GR<r>_<run>.json`), or a single file of any of them.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { MAX_INPUT_TEXT_BYTES, UserError, decodeUtf8, parseProvJson, type ProvDocument } from '@prov4ml/prov-core';
 import type { DocumentGeneration } from './model.js';
 
@@ -31,7 +31,7 @@ const PROV4ML_NAME = /^prov_(.+)_GR(\d+)\.json$/;
 const G1_NAME = /^provgraph_(.+?)(?:_GR(\d+))?\.json$/;
 
 /** The rank a document's file name gives, or undefined when the name is not a per-rank document's. */
-export function rankFromFileName(name: string): number | null | undefined {
+function rankFromFileName(name: string): number | null | undefined {
   const match = G3_NAME.exec(name) ?? PROV4ML_NAME.exec(name) ?? G1_NAME.exec(name);
   if (match === null) return undefined;
   return match[2] === undefined ? null : Number(match[2]);
@@ -67,16 +67,31 @@ export async function findRunDocuments(input: string): Promise<RunDocuments> {
 
 /** Reads and parses one document; throws UserError naming the file. */
 export async function readProvDocument(file: DocumentFile): Promise<ProvDocument> {
+  return parseProvJson(await readTextFile(file.path), file.path);
+}
+
+/** A UTF-8 file of at most {@link MAX_INPUT_TEXT_BYTES}; throws UserError naming the path. */
+export async function readTextFile(path: string): Promise<string> {
   let bytes: Buffer;
   try {
-    const info = await stat(file.path);
-    if (info.size > MAX_INPUT_TEXT_BYTES) throw new UserError(`${file.path}: ${info.size} bytes, over the limit of ${MAX_INPUT_TEXT_BYTES} bytes`);
-    bytes = await readFile(file.path);
+    const info = await stat(path);
+    if (info.size > MAX_INPUT_TEXT_BYTES) throw new UserError(`${path}: ${info.size} bytes, over the limit of ${MAX_INPUT_TEXT_BYTES} bytes`);
+    bytes = await readFile(path);
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`${file.path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new UserError(`${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  return parseProvJson(decodeUtf8(bytes, file.path), file.path);
+  return decodeUtf8(bytes, path);
+}
+
+/**
+ * `relative` (a path a document names) resolved in `directory`, or null when it would leave it: a
+ * document can be edited by anyone, and the report must not read files it was not pointed at.
+ */
+export function pathInside(directory: string, relative: string): string | null {
+  const normalised = normalize(relative);
+  if (isAbsolute(normalised) || normalised === '..' || normalised.startsWith(`..${sep}`)) return null;
+  return join(directory, normalised);
 }
 
 /** Which writer produced `doc`, from its prefixes and attribute names. */

@@ -3,7 +3,7 @@
  * comments dropped, element ids made unique per rank (the page holds many graphs), and node links
  * made inert, so that nothing in the page can lead the browser off the file.
  */
-import { dotToSvg, toDot, type ProvDocument } from '@prov4ml/prov-core';
+import { dotToSvg, isUserError, toDot, type ProvDocument } from '@prov4ml/prov-core';
 import type { RankGraph } from './model.js';
 
 /**
@@ -31,7 +31,14 @@ export class GraphBudget {
     if (this.#usedChars >= MAX_GRAPH_SVG_CHARS) {
       return { rank, omitted: 'left out to keep the page small (the graphs of earlier ranks are shown)' };
     }
-    const svg = inlineSvg(await dotToSvg(toDot(doc), `graph of rank ${rank}`), `g${rank}-`);
+    let svg: string;
+    try {
+      svg = inlineSvg(await dotToSvg(toDot(doc), `graph of rank ${rank}`), `g${rank}-`);
+    } catch (error) {
+      // One graph Graphviz cannot draw must not cost the reader the rest of the page.
+      if (!isUserError(error)) throw error;
+      return { rank, omitted: error.message };
+    }
     if (this.#usedChars + svg.length > MAX_GRAPH_SVG_CHARS && this.#usedChars > 0) {
       return { rank, omitted: 'left out to keep the page small (the graphs of earlier ranks are shown)' };
     }

@@ -68,7 +68,7 @@ export async function writeReport(input: string, options: WriteReportOptions = {
 }
 
 /** `<dir>/report.html` for a run directory; `<name>.report.html` beside a single document. */
-export async function defaultReportPath(input: string): Promise<string> {
+async function defaultReportPath(input: string): Promise<string> {
   const info = await stat(input).catch(() => null);
   if (info?.isFile() === true) return join(dirname(input), `${basename(input).replace(/\.json$/i, '')}.report.html`);
   return join(input, 'report.html');

@@ -54,7 +54,8 @@ export async function forEachMetricCsvPoint(path: string, visit: (step: number, 
     }
   } catch (error) {
     if (error instanceof UserError) throw error;
-    throw new UserError(`${path}: cannot read metric file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UserError(`${path}: ${code === 'ENOENT' ? 'no such file' : `cannot read metric file: ${code ?? (error as Error).message}`}`);
   }
   if (pending !== '') handle(pending, 0, pending.length);
   if (lineNumber === 0) throw new UserError(`${path}: empty metric file (expected the header "${METRIC_CSV_HEADER}")`);

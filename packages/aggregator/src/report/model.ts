@@ -55,7 +55,7 @@ export interface SeriesPoints {
 
 /**
  * A metric series of one rank, with a way to visit its points. Visiting may read a file, so it is
- * asynchronous and may be repeated (the downsampler visits twice: once for the range, once to bucket).
+ * asynchronous and may be repeated (a series too long to hold in memory is read twice).
  */
 export interface SeriesSource {
   readonly rank: number;
@@ -66,8 +66,6 @@ export interface SeriesSource {
   readonly unit: string;
   /** Value at the largest step when the document says it without reading the points (our summaries); else null. */
   readonly lastValue: number | null;
-  /** Where the points live, for notes: a CSV path or 'inline in <document>'. */
-  readonly origin: string;
   /** Calls `visit` for every point in file order. Throws UserError naming the file when it is unreadable. */
   forEachPoint(visit: (step: number, value: number) => void): Promise<void>;
 }
@@ -87,8 +85,6 @@ export type RankGraph =
 
 /** Everything read from the input, before plotting. */
 export interface RunContents {
-  /** The report's input as the user named it. */
-  readonly input: string;
   readonly ranks: readonly RankFacts[];
   readonly series: readonly SeriesSource[];
   readonly graphs: readonly RankGraph[];

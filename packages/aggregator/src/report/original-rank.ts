@@ -5,11 +5,10 @@
  * (netCDF, Zarr) becomes a note on the page, never an error.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { MAX_INPUT_TEXT_BYTES, UserError, decodeUtf8, originalInlineSeries, parseOriginalMetricFile, type Attributes, type OriginalMetricSeries, type ProvDocument, type ProvRecord } from '@prov4ml/prov-core';
+import { originalInlineSeries, parseOriginalMetricFile, type Attributes, type OriginalMetricSeries, type ProvDocument, type ProvRecord } from '@prov4ml/prov-core';
 import { attributeNumber, attributeText, hasType } from './attributes.js';
-import type { DocumentFile } from './documents.js';
+import { pathInside, readTextFile, type DocumentFile } from './documents.js';
 import type { DocumentGeneration, FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './model.js';
 
 const G1_TYPE_KEYS = ['prov-ml:type'];
@@ -37,7 +36,7 @@ export function readG1Rank(doc: ProvDocument, file: DocumentFile, directory: str
   for (const record of records) {
     if (record.kind !== 'entity' || record.id === null || !hasType(record, G1_TYPE_KEYS, 'Metric')) continue;
     const inline = originalInlineSeries(record.attributes, `${file.name}: ${record.id}`);
-    const source = inline === null ? g1SideFileSeries(record, rank, directory, notes) : inMemorySeries(rank, inline, `inline in ${file.name}`);
+    const source = inline === null ? g1SideFileSeries(record, rank, directory, notes) : inMemorySeries(rank, inline);
     if (source !== null) series.push(source);
   }
   return {
@@ -99,7 +98,7 @@ export function readG3Rank(doc: ProvDocument, file: DocumentFile, directory: str
 }
 
 /** The original's `Context.TRAINING` (or `training`) spelled as our files do: `TRAINING`. */
-export function normaliseContext(context: string): string {
+function normaliseContext(context: string): string {
   return context.replace(/^Context\./, '').toUpperCase();
 }
 
@@ -132,15 +131,16 @@ function g1SideFileSeries(record: ProvRecord, rank: number, directory: string, n
   return sideFileSeries(rank, name, context, found);
 }
 
+/** The original wrote paths relative to the program's working directory; the run directory is the usual place to find them. */
 function locateSideFile(path: string, directory: string, rank: number): string | null {
   const name = basename(path);
-  const candidates = [join(directory, path), join(directory, 'metrics', name), join(directory, `metrics_GR${rank}`, name), join(directory, name)];
-  return candidates.find((candidate) => existsSync(candidate)) ?? null;
+  const candidates = [pathInside(directory, path), join(directory, 'metrics', name), join(directory, `metrics_GR${rank}`, name), join(directory, name)];
+  return candidates.find((candidate): candidate is string => candidate !== null && existsSync(candidate)) ?? null;
 }
 
 function sideFileSeries(rank: number, name: string, context: string, path: string): SeriesSource {
   return {
-    rank, name, context: normaliseContext(context), unit: '', lastValue: null, origin: path,
+    rank, name, context: normaliseContext(context), unit: '', lastValue: null,
     async forEachPoint(visit) {
       const series = await readSideFile(path);
       for (let i = 0; i < series.steps.length; i += 1) visit(series.steps[i] as number, series.values[i] as number);
@@ -149,16 +149,12 @@ function sideFileSeries(rank: number, name: string, context: string, path: strin
 }
 
 async function readSideFile(path: string): Promise<OriginalMetricSeries> {
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UserError(`${path}: cannot read: ${error.code ?? error.message}`);
-  });
-  if (bytes.length > MAX_INPUT_TEXT_BYTES) throw new UserError(`${path}: ${bytes.length} bytes, over the limit of ${MAX_INPUT_TEXT_BYTES} bytes`);
-  return parseOriginalMetricFile(decodeUtf8(bytes, path), path);
+  return parseOriginalMetricFile(await readTextFile(path), path);
 }
 
-function inMemorySeries(rank: number, series: OriginalMetricSeries, origin: string): SeriesSource {
+function inMemorySeries(rank: number, series: OriginalMetricSeries): SeriesSource {
   return {
-    rank, name: series.name, context: normaliseContext(series.context), unit: '', lastValue: valueAtLastStep(series), origin,
+    rank, name: series.name, context: normaliseContext(series.context), unit: '', lastValue: valueAtLastStep(series),
     async forEachPoint(visit) {
       for (let i = 0; i < series.steps.length; i += 1) visit(series.steps[i] as number, series.values[i] as number);
     },

@@ -57,6 +57,7 @@ function summarySection(job: JobSummary, totals: readonly ResourceTotal[]): stri
     ['Run id', escapeHtml(job.runId ?? '—')],
     ['Job id', escapeHtml(job.jobId ?? '—')],
     ['Launcher', escapeHtml(job.launcher ?? '—')],
+    ['User', escapeHtml(job.user ?? '—')],
     ['Ranks', `${job.worldSize}${job.documentCount === job.worldSize ? '' : ` <span class="warn">(${job.documentCount} document(s) found)</span>`}`],
     ['Hosts', hosts],
     ['Start', escapeHtml(formatTime(job.startMs))],

@@ -3,6 +3,7 @@
  * to what the page can afford. The page's size is bounded whatever the run logged: a vertex budget
  * shared by all lines, a floor of detail per line, and a ceiling on lines per plot and in all.
  */
+import { isUserError } from '@prov4ml/prov-core';
 import { NO_PROGRESS, type ProgressReporter } from '../progress.js';
 import { downsampleSeries, type DownsampledSeries } from './downsample.js';
 import type { SeriesSource } from './model.js';
@@ -58,15 +59,32 @@ export async function buildPlots(series: readonly SeriesSource[], progress: Prog
   for (const { group, omittedRanks } of drawn) {
     const lines: { rank: number; series: DownsampledSeries }[] = [];
     for (const source of group) {
-      const downsampled = await downsampleSeries(source, buckets);
-      lines.push({ rank: source.rank, series: downsampled });
-      lastValues.set(seriesKey(source.rank, source.name, source.context), downsampled.last);
+      const downsampled = await readLine(source, buckets, notes);
+      if (downsampled !== null) {
+        lines.push({ rank: source.rank, series: downsampled });
+        lastValues.set(seriesKey(source.rank, source.name, source.context), downsampled.last);
+      }
       progress.advance(`${source.name} rank ${source.rank}`);
     }
     const first = group[0] as SeriesSource;
+    if (lines.length === 0) continue;
     plots.push({ id: `plot-${plots.length + 1}`, name: first.name, context: first.context, unit: first.unit, lines, omittedRanks });
   }
   return { plots, lastValues, notes };
+}
+
+/**
+ * One line, or null with a note when its points cannot be read: a rank killed mid-write, or a file
+ * someone removed, must not cost the reader the rest of the report.
+ */
+async function readLine(source: SeriesSource, buckets: number, notes: string[]): Promise<DownsampledSeries | null> {
+  try {
+    return await downsampleSeries(source, buckets);
+  } catch (error) {
+    if (!isUserError(error)) throw error;
+    notes.push(`${source.name} (${source.context}) rank ${source.rank}: not plotted: ${error.message}`);
+    return null;
+  }
 }
 
 /** Series grouped by (name, context), groups in context order then first appearance, ranks ascending. */

@@ -2,10 +2,9 @@
  * What one of our per-rank documents says about its rank (the vocabulary of prov-core's
  * `vocabulary.ts`), and its metric series, whose points are in the CSV files the metric entities name.
  */
-import { isAbsolute, join, normalize, sep } from 'node:path';
 import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
-import type { DocumentFile } from './documents.js';
+import { pathInside, type DocumentFile } from './documents.js';
 import { forEachMetricCsvPoint } from './metric-csv.js';
 import type { FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './model.js';
 
@@ -96,17 +95,14 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
   const file = attributeText(attributes, 'prov-ml:metric_file');
   if (name === null || context === null) return 'no prov-ml:name or prov-ml:context';
   if (file === null) return 'no prov-ml:metric_file';
-  // The path comes from a document someone may have edited: it must stay inside the run directory.
-  const relative = normalize(file);
-  if (isAbsolute(relative) || relative === '..' || relative.startsWith(`..${sep}`)) return `metric file ${file} is outside the run directory`;
-  const path = join(directory, relative);
+  const path = pathInside(directory, file);
+  if (path === null) return `metric file ${file} is outside the run directory`;
   return {
     rank,
     name,
     context,
     unit: attributeText(attributes, 'prov-ml:unit') ?? '',
     lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
-    origin: path,
     forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
   };
 }

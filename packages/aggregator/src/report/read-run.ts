@@ -22,7 +22,6 @@ export async function readRun(input: string, progress: ProgressReporter = NO_PRO
     progress.advance(file.name);
   }
   return {
-    input,
     ranks: readings.map((reading) => reading.facts),
     series: readings.flatMap((reading) => reading.series),
     graphs: rankGraphs,

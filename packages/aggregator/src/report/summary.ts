@@ -12,6 +12,7 @@ export interface JobSummary {
   readonly runId: string | null;
   readonly jobId: string | null;
   readonly launcher: string | null;
+  readonly user: string | null;
   /** The world size the documents state, else the number of documents. */
   readonly worldSize: number;
   readonly documentCount: number;
@@ -44,6 +45,7 @@ export function summariseJob(ranks: readonly RankFacts[]): JobSummary {
     runId: first((rank) => rank.runId),
     jobId: first((rank) => rank.jobId),
     launcher: first((rank) => rank.launcher),
+    user: first((rank) => rank.user),
     worldSize: Math.max(ranks.length, ...ranks.map((rank) => rank.worldSize ?? 0)),
     documentCount: ranks.length,
     hosts: [...hosts.entries()].map(([host, hostRanks]) => ({ host, ranks: hostRanks })),
