@@ -9,24 +9,19 @@
  * config.ts (RunOptions.rank, worldSize, jobId).
  */
 import { randomUUID } from 'node:crypto';
-import { UserError, type LauncherName } from '@prov4ml/prov-core';
+import { UserError, type LauncherName, type RunStartRecord } from '@prov4ml/prov-core';
 import { readIntegerVariable, type Environment } from './config.js';
 import { expandHostlist, expandSlurmCounts } from './hostlist.js';
 
-export interface JobInfo {
-  rank: number;
-  worldSize: number;
-  localRank: number;
-  localWorldSize: number;
-  /** Index of this rank's node among the job's nodes. */
-  nodeRank: number;
+/** What detection knows about this rank; the run-start record carries the same fields. */
+export interface JobInfo
+  extends Pick<RunStartRecord, 'rank' | 'worldSize' | 'localRank' | 'localWorldSize' | 'nodeRank' | 'launcher'> {
   /** PROV4ML_JOB_ID, else Slurm's job id (also under MPI inside an allocation), else the launcher's. */
   jobId: string;
   /** Slurm step id, or null outside a step and under Open MPI's mpirun (whose ranks do not share one). */
   stepId: string | null;
   /** The job's nodes in node-rank order when the launcher says; [this host] when all ranks are here; else []. */
   hosts: string[];
-  launcher: LauncherName;
   /** Identical on every rank of one job step and different between jobs. */
   jobKey: string;
   /** MASTER_ADDR when set: torchrun's rendezvous host, which runs rank 0. */
@@ -34,14 +29,7 @@ export interface JobInfo {
 }
 
 /** What explicit options (startRun arguments, PROV4ML_RANK, PROV4ML_WORLD_SIZE, PROV4ML_JOB_ID) say. */
-export interface JobInfoOverrides {
-  rank: number;
-  worldSize: number;
-  localRank: number;
-  localWorldSize: number;
-  nodeRank: number;
-  jobId: string;
-}
+export type JobInfoOverrides = Pick<JobInfo, 'rank' | 'worldSize' | 'localRank' | 'localWorldSize' | 'nodeRank' | 'jobId'>;
 
 /** Explicit values as callers hold them: undefined or null means not given. */
 export type JobOverridesInput = { [K in keyof JobInfoOverrides]?: JobInfoOverrides[K] | null };
@@ -258,7 +246,7 @@ function readOpenMpi(input: DetectionInput): LauncherReading {
     localRank: fact(env, 'OMPI_COMM_WORLD_LOCAL_RANK', 0),
     localWorldSize: fact(env, 'OMPI_COMM_WORLD_LOCAL_SIZE', 1),
     // OMPI_COMM_WORLD_NODE_RANK is the rank among the node's processes, not the node's index.
-    nodeRank: orteDaemonIndex(env) ?? nodeIndex(input, hosts),
+    nodeRank: nodeIndex(input, hosts) ?? orteDaemonIndex(env),
   };
   const namespace = variable(env, 'PMIX_NAMESPACE', 'OMPI_MCA_ess_base_jobid');
   return {
@@ -271,8 +259,10 @@ function readOpenMpi(input: DetectionInput): LauncherReading {
 }
 
 /**
- * Open MPI 4 (ORTE) numbers its daemons, one per node, from 0 on mpirun's node; the local daemon's
- * number is in OMPI_MCA_orte_local_daemon_uri (`<job family>.<vpid>;tcp://…`).
+ * Outside Slurm, Open MPI 4 (ORTE) gives the node's index only as its daemon's number, in
+ * OMPI_MCA_orte_local_daemon_uri (`<job family>.<vpid>;tcp://…`): 0 is mpirun's own node, so the
+ * numbers start at 1 when mpirun's node runs no rank. Inside an allocation mpirun may start a daemon
+ * even on its own node (vpid 1 on a one-node job), which is why the node list is asked first.
  */
 function orteDaemonIndex(env: Environment): Fact | undefined {
   const vpid = /^\d+\.(\d+);/.exec(variable(env, 'OMPI_MCA_orte_local_daemon_uri') ?? '')?.[1];
@@ -406,9 +396,13 @@ function expandFirst(env: Environment, names: string[]): string[] | null {
   return name === undefined ? null : expandHostlist(env[name] ?? '', name);
 }
 
-/** The position of this node (SLURMD_NODENAME, else the host name, also without its domain) in hosts. */
+/**
+ * The position of this node in hosts. Its name: MPIR_CVAR_CH3_INTERFACE_HOSTNAME, which Hydra sets per
+ * node (it overwrites SLURMD_NODENAME with mpiexec's own), else SLURMD_NODENAME, else the host name,
+ * also without its domain.
+ */
 function nodeIndex({ env, hostname }: DetectionInput, hosts: string[]): Fact | undefined {
-  const nodeName = variable(env, 'SLURMD_NODENAME') ?? hostname;
+  const nodeName = variable(env, 'MPIR_CVAR_CH3_INTERFACE_HOSTNAME', 'SLURMD_NODENAME') ?? hostname;
   const candidates = [nodeName, nodeName.split('.')[0] ?? nodeName];
   for (const candidate of candidates) {
     const index = hosts.indexOf(candidate);
