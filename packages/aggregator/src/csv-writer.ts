@@ -26,11 +26,10 @@ export class MetricCsvWriter {
   readonly #runDir: string;
   readonly #files = new Map<string, CsvFile>();
   #pool: CsvFormatPool | null = null;
+  readonly #ownsPool: boolean;
   #pointsInFlight = 0;
   readonly #drained: (() => void)[] = [];
   #failure: unknown = null;
-
-  readonly #ownsPool: boolean;
 
   /** With a `pool`, big chunks are formatted there (the caller closes it); else on a pool of its own. */
   constructor(runDir: string, pool?: CsvFormatPool) {

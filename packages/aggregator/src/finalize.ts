@@ -5,7 +5,7 @@
  * `merge` both run this, so their files are the same.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   buildCollection,
@@ -124,6 +124,11 @@ async function readRank(
   const accumulator = new RankAccumulator(rank, fileNames, csv);
   let sender = sources.sender;
   for (const file of sources.files) {
+    // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
+    if (!existsSync(file)) {
+      log(`${file} does not exist; rank ${rank} has only what other files hold`);
+      continue;
+    }
     const end = await readFrameFile(file, async (frames) => {
       for (const frame of frames) {
         const decoded = decodeEnvelope(frame);
