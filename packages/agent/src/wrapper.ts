@@ -19,6 +19,9 @@ import { undeliveredMessage } from './sinks.js';
 /** The Python client shipped with this package; the wrapper puts it on the child's PYTHONPATH. */
 export const PYTHON_CLIENT_DIR = fileURLToPath(new URL('../python', import.meta.url));
 
+/** How often `prov4ml agent` checks that the program it serves is still there. */
+const PARENT_POLL_INTERVAL_MS = 500;
+
 /** Signals a batch system or a user sends to stop a job; the wrapper passes them on to its child. */
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'];
 
@@ -74,8 +77,9 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
     runStartRecord(rank.agent.job, { pid: options.parentPid, argv: [`pid ${options.parentPid}`], cwd: process.cwd(), env: options.env, wrapped: false }),
   );
   const metrics = await rank.startMetrics(options.parentPid);
-  const parentGone = waitForExit(options.parentPid);
-  const how = await Promise.race([programEnded.then(() => 'ended' as const), parentGone.then(() => 'gone' as const)]);
+  const parent = watchExit(options.parentPid);
+  const how = await Promise.race([programEnded.then(() => 'ended' as const), parent.gone.then(() => 'gone' as const)]);
+  parent.stop();
   await metrics.stop();
   await rank.close({ exitCode: null, signal: null, clean: how === 'ended' });
 }
@@ -121,18 +125,20 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
   };
 }
 
-/** Resolves when process `pid` no longer exists (polled: it is not our child). */
-function waitForExit(pid: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setInterval(() => {
+/** `gone` resolves when process `pid` no longer exists (polled: it is not our child); `stop` ends the polling. */
+function watchExit(pid: number): { gone: Promise<void>; stop(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const gone = new Promise<void>((resolve) => {
+    timer = setInterval(() => {
       try {
         process.kill(pid, 0);
       } catch {
         clearInterval(timer);
         resolve();
       }
-    }, 500);
+    }, PARENT_POLL_INTERVAL_MS);
   });
+  return { gone, stop: () => clearInterval(timer) };
 }
 
 function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent {
