@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 
 /** Points of the throw-away chunk each worker formats when warmed up. */
-const WARM_UP_POINTS = 50_000;
+const WARM_UP_POINTS = 10_000;
 
 export interface FormatRequest {
   id: number;
