@@ -42,11 +42,11 @@ interface ValueReader<T> {
   fromArgument(value: T): T | undefined;
 }
 
-interface OptionSpec<T> {
+interface OptionSpec<K extends keyof RunOptions> {
   env: string;
   description: string;
-  reader: ValueReader<T>;
-  fallback: T | null;
+  reader: ValueReader<NonNullable<RunOptions[K]>>;
+  fallback: RunOptions[K];
 }
 
 const text: ValueReader<string> = {
@@ -93,7 +93,7 @@ const endpoint: ValueReader<string> = {
  * Every run option, its variable and its meaning. The CLI reuses this table for `--help` and for its
  * own environment fallback, so option names, variables and descriptions cannot drift apart.
  */
-const RUN_OPTION_SPECS: { readonly [K in keyof RunOptions]: OptionSpec<NonNullable<RunOptions[K]>> } = {
+const RUN_OPTION_SPECS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
   provUserNamespace: {
     env: 'PROV4ML_PROV_USER_NAMESPACE',
     description: "namespace of the user's PROV identifiers",
@@ -166,12 +166,12 @@ export interface RunOptionVariable {
   expected: string;
 }
 
-export const RUN_OPTION_VARIABLES: readonly RunOptionVariable[] = (Object.keys(RUN_OPTION_SPECS) as (keyof RunOptions)[]).map(
-  (option) => {
-    const spec = RUN_OPTION_SPECS[option];
-    return { option, env: spec.env, description: spec.description, expected: spec.reader.expected };
-  },
-);
+const RUN_OPTION_NAMES = Object.keys(RUN_OPTION_SPECS) as (keyof RunOptions)[];
+
+export const RUN_OPTION_VARIABLES: readonly RunOptionVariable[] = RUN_OPTION_NAMES.map((option) => {
+  const spec = RUN_OPTION_SPECS[option];
+  return { option, env: spec.env, description: spec.description, expected: spec.reader.expected };
+});
 
 /** A resolved value and where it came from, so that a contradiction between two options names both. */
 interface Resolved<T> {
@@ -184,7 +184,7 @@ function resolveOption<K extends keyof RunOptions>(
   explicit: Partial<RunOptions>,
   env: Environment,
 ): Resolved<RunOptions[K]> {
-  const spec: OptionSpec<NonNullable<RunOptions[K]>> = RUN_OPTION_SPECS[option];
+  const spec: OptionSpec<K> = RUN_OPTION_SPECS[option];
   const given: unknown = explicit[option];
   if (given !== undefined && given !== null) {
     if (typeof given !== spec.reader.argumentType) {
@@ -200,7 +200,7 @@ function resolveOption<K extends keyof RunOptions>(
     if (value === undefined) throw badValue(spec.env, raw, spec.reader.expected);
     return { value, source: spec.env };
   }
-  return { value: spec.fallback as RunOptions[K], source: 'default' };
+  return { value: spec.fallback, source: 'default' };
 }
 
 function badValue(name: string, value: unknown, expected: string): UserError {
@@ -219,7 +219,7 @@ function describeValue(value: unknown): string {
 export function resolveRunOptions(explicit: Partial<RunOptions>, env: Environment): RunOptions {
   const options = {} as RunOptions;
   const sources = {} as Record<keyof RunOptions, string>;
-  for (const option of Object.keys(RUN_OPTION_SPECS) as (keyof RunOptions)[]) {
+  for (const option of RUN_OPTION_NAMES) {
     const resolved = resolveOption(option, explicit, env);
     assign(options, option, resolved.value);
     sources[option] = resolved.source;

@@ -148,7 +148,7 @@ export const LAUNCHER_PRECEDENCE: readonly LauncherRow[] = [
 /**
  * Detects this process's rank, job and nodes from the launcher's environment; explicit values beat it.
  * @param hostname this host's name: the node list of a local job, and the name looked up in a Slurm
- *   node list (after SLURMD_NODENAME).
+ *   node list when no launcher variable names this node.
  * @param newJobId makes the job key of a process that is a job of its own (rank 0 of 1 with no job id).
  * @throws UserError naming the variable or option when the environment contradicts itself (rank ≥ size,
  *   a negative or non-integer number, a node list that does not parse) or when several ranks have no
@@ -222,14 +222,20 @@ function readTorchrun(input: DetectionInput): LauncherReading {
     hosts,
     stepId: slurmStepId(env),
     jobKey: slurmStepKey(env) ?? torchrunJobKey(env),
-    jobId: variable(env, 'TORCHELASTIC_RUN_ID') ?? null,
+    jobId: torchrunRunId(env),
   };
 }
 
-/** torchrun's run id is "none" under static rendezvous unless --rdzv_id is given; then the master's address names the job. */
-function torchrunJobKey(env: Environment): string | null {
+/** torchrun's run id, except the "none" it gets under static rendezvous unless --rdzv_id is given. */
+function torchrunRunId(env: Environment): string | null {
   const runId = variable(env, 'TORCHELASTIC_RUN_ID');
-  if (runId !== undefined && runId !== 'none') return `torchrun-${runId}`;
+  return runId === undefined || runId === 'none' ? null : runId;
+}
+
+/** The run id names the job; without one, the rendezvous address that all ranks share does. */
+function torchrunJobKey(env: Environment): string | null {
+  const runId = torchrunRunId(env);
+  if (runId !== null) return `torchrun-${runId}`;
   const masterAddr = variable(env, 'MASTER_ADDR');
   const masterPort = variable(env, 'MASTER_PORT');
   return masterAddr && masterPort ? `torchrun-${masterAddr}:${masterPort}` : null;

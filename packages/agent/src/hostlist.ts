@@ -11,13 +11,15 @@
  *   second… up to the one before the last (`a[1-2]b[3-4]c[5-6]` → a1b3c5 a1b3c6 a2b3c5 a2b3c6 a1b4c5 …).
  * - Slurm's quirk, kept: with three or more groups, an invalid range in a group before the last two
  *   makes the item name no host, silently (`a[1/2]b[1]c[3],x` → x).
- * - Errors, as in Slurm: a list that names no host (`,`), text after the last `]` (`node[1-2]-ib`), a descending range (`n[10-8]`), an
+ * - Errors, as in Slurm: text after the last `]` (`node[1-2]-ib`), a descending range (`n[10-8]`), an
  *   empty range (`node[]`, `n[1,]`), anything else in a range (`node[1-5/2]`, an `x`), more than
- *   {@link MAX_HOSTS_PER_RANGE} hosts in one range.
+ *   {@link MAX_HOSTS_PER_RANGE} hosts in one range; and a list that names no host (`,`), for which
+ *   Slurm prints nothing.
  *
  * Deliberate differences: brackets that do not pair up (`node[1-3`, `node1]`, `n[[1]]`) and control
  * characters are errors here, where Slurm returns names such as `node]` that no host can have; numbers
- * above 2^64-1, which Slurm silently clamps, are errors too.
+ * above 2^64-1, which Slurm silently clamps, and lists of more than {@link MAX_HOSTLIST_HOSTS} hosts
+ * are errors too.
  */
 import { UserError } from '@prov4ml/prov-core';
 

@@ -233,7 +233,7 @@ const CASES: LauncherCase[] = [
     env: { ...TORCHRUN, TORCHELASTIC_RUN_ID: 'none', MASTER_ADDR: 'node01', MASTER_PORT: '29533' },
     expected: {
       hosts: ['vm'], masterAddr: 'node01', rank: 1, worldSize: 2, localRank: 1, localWorldSize: 2, nodeRank: 0,
-      jobId: 'none', stepId: null, launcher: 'torchrun', jobKey: 'torchrun-node01:29533',
+      jobId: 'torchrun-node01:29533', stepId: null, launcher: 'torchrun', jobKey: 'torchrun-node01:29533',
     },
   },
   {
