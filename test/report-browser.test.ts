@@ -95,6 +95,7 @@ describe('the report in headless chromium', needs('chromium', existsSync(CHROMIU
     await loss.locator('label', { hasText: 'log scale' }).click();
 
     const chart = loss.locator('svg.chart');
+    await chart.scrollIntoViewIfNeeded();
     const box = await chart.boundingBox();
     assert.ok(box !== null);
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.4);

@@ -64,6 +64,7 @@ svg.chart .crosshair{stroke:#6b7280;stroke-dasharray:3 3}
 .legend li{cursor:default;white-space:nowrap}
 .legend i{display:inline-block;width:14px;height:3px;border-radius:2px;vertical-align:middle;margin-right:5px}
 .legend .last{color:var(--muted);font-variant-numeric:tabular-nums}
+.legend-details summary{font-size:12px;color:var(--muted);margin-top:6px}
 .note{color:var(--muted);font-size:12px;margin:6px 0 0}
 .tooltip{position:absolute;pointer-events:none;background:rgba(255,255,255,.97);border:1px solid #cfd5df;border-radius:6px;padding:6px 8px;font-size:12px;box-shadow:0 2px 10px rgba(0,0,0,.12);z-index:2;min-width:140px}
 .tooltip b{display:block;margin-bottom:2px}

@@ -27,7 +27,7 @@ export interface PlotInput {
 /** The SVG's coordinate system; the element scales to the page width. */
 export const PLOT_WIDTH = 760;
 export const PLOT_HEIGHT = 300;
-const MARGIN = { left: 80, right: 18, top: 16, bottom: 46 } as const;
+const MARGIN = { left: 80, right: 28, top: 16, bottom: 46 } as const;
 /** Pixels the lines can use horizontally: the downsampler needs no more buckets than half of this. */
 export const PLOT_AREA_WIDTH = PLOT_WIDTH - MARGIN.left - MARGIN.right;
 const X_PIXELS: readonly [number, number] = [MARGIN.left, PLOT_WIDTH - MARGIN.right];
@@ -35,6 +35,9 @@ const Y_PIXELS: readonly [number, number] = [PLOT_HEIGHT - MARGIN.bottom, MARGIN
 
 /** Series with at most this many points also get a dot per point: a handful of validation epochs reads better so. */
 const MAX_DOTTED_POINTS = 60;
+
+/** Past this many lines the legend starts folded: 64 entries would bury the plot beneath them. */
+const MAX_OPEN_LEGEND_ENTRIES = 16;
 
 /** Tableau 10: distinct for the usual 1–10 ranks; more ranks get evenly spread hues. */
 const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -184,7 +187,11 @@ function legend(plot: PlotInput, colors: readonly string[]): string {
   const omitted = plot.omittedRanks.length === 0
     ? ''
     : `<p class="note">${plot.omittedRanks.length} more rank(s) not drawn, to keep the page small: ${escapeHtml(rankList(plot.omittedRanks))}</p>`;
-  return `<ul class="legend">${items.join('')}</ul>${omitted}`;
+  const list = `<ul class="legend">${items.join('')}</ul>`;
+  if (plot.lines.length <= MAX_OPEN_LEGEND_ENTRIES) return list + omitted;
+  const lasts = plot.lines.map((line) => line.series.last).filter((value): value is number => value !== null && Number.isFinite(value));
+  const range = lasts.length === 0 ? '' : `, last values ${formatNumber(Math.min(...lasts))} to ${formatNumber(Math.max(...lasts))}`;
+  return `<details class="legend-details"><summary>legend: ${plot.lines.length} ranks${escapeHtml(range)}</summary>${list}</details>${omitted}`;
 }
 
 /** What the hover script reads: per line, its vertices' steps and values (null for a break). */
