@@ -107,6 +107,8 @@ describe('the report in headless chromium', needs('chromium', existsSync(CHROMIU
     await loss.screenshot({ path: join(OUTPUT_DIR, 'report-plot-hover.png') });
     await loss.locator('.legend li').nth(1).hover();
     assert.equal(await chart.evaluate((element) => element.classList.contains('focus')), true);
+    await page.mouse.move(0, 0);
+    assert.equal(await chart.evaluate((element) => element.classList.contains('focus')), false);
 
     assert.equal(await page.locator('details.graph').count(), 4);
     assert.equal(await page.locator('details.graph[open] .graph-view svg').count(), 1);
