@@ -15,7 +15,7 @@ import type { Aggregator } from '@prov4ml/aggregator';
 import { storeArtifact } from './artifacts.js';
 import { Batcher } from './batcher.js';
 import type { JobInfo } from './detect.js';
-import type { AggregatorPlacement } from './endpoint.js';
+import { tcpEndpoint, type AggregatorPlacement } from './endpoint.js';
 import { ENDPOINT_DISCOVERY_TIMEOUT_MS, FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
 import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
 import { samplesToBatches, type SampleKind, type Sampler } from './sampling.js';
@@ -208,15 +208,18 @@ export class Agent {
     } else if (job.rank === placement.hostRank) {
       const { startAggregator } = await import('@prov4ml/aggregator');
       this.hosted = await startAggregator({
-        bind: `tcp://${placement.bind}:${placement.port}`,
+        bind: tcpEndpoint(placement.bind, placement.port),
         worldSize: job.worldSize,
         jobKey: job.jobKey,
         runDir,
         log: this.options.log,
       });
       endpoint = this.hosted.endpoint;
-      const port = new URL(endpoint.replace(/^tcp:/, 'http:')).port;
-      await writeFile(join(runDir, ENDPOINT_FILE), `tcp://${placement.advertise}:${port}\n`);
+      const port = Number(new URL(endpoint.replace(/^tcp:/, 'http:')).port);
+      await writeFile(join(runDir, ENDPOINT_FILE), `${tcpEndpoint(placement.advertise ?? placement.bind, port)}\n`);
+    } else if (placement.endpoint !== null) {
+      // A port derived from the job (Slurm): no need to wait for rank 0 to publish it.
+      endpoint = placement.endpoint;
     } else {
       endpoint = await waitForEndpointFile(join(runDir, ENDPOINT_FILE), ENDPOINT_DISCOVERY_TIMEOUT_MS, () => this.closed);
     }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:os';
+import { LOCAL_JOB_ID_PREFIX } from './detect.js';
 
 export interface LocalLaunchOptions {
   /** Number of ranks to start on this machine. */
@@ -8,6 +9,8 @@ export interface LocalLaunchOptions {
   /** The command that starts one rank's wrapper, e.g. [node, prov4ml.js, 'run', …flags, '--', …program]. */
   rankCommand: string[];
   env: Record<string, string | undefined>;
+  /** PROV4ML_JOB_ID when given; else a fresh `local-<uuid>` shared by the ranks. */
+  jobId: string | null;
   log: (line: string) => void;
 }
 
@@ -17,7 +20,7 @@ export interface LocalLaunchOptions {
  * reach every rank. Resolves to the first non-zero exit code, or 0.
  */
 export async function launchLocalRanks(options: LocalLaunchOptions): Promise<number> {
-  const jobId = options.env.PROV4ML_JOB_ID ?? `local-${randomUUID()}`;
+  const jobId = options.jobId ?? `${LOCAL_JOB_ID_PREFIX}${randomUUID()}`;
   const [program, ...args] = options.rankCommand as [string, ...string[]];
   const children: ChildProcess[] = [];
   for (let rank = 0; rank < options.ranks; rank++) {

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { constants, hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { UserError } from '@prov4ml/prov-core';
+import { isUserError, UserError } from '@prov4ml/prov-core';
 import { Agent } from './agent.js';
 import { agentChannelHandler, type ProgramEnd } from './channel-handler.js';
 import { startChannelServer } from './channel/server.js';
@@ -42,19 +42,26 @@ export interface WrapOptions {
  */
 export async function runWrapped(options: WrapOptions): Promise<number> {
   if (options.command.length === 0) throw new UserError('run: no command given (usage: prov4ml run [options] -- CMD ...)');
-  const rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
-  const child = spawnChild(options, rank.channelPath);
+  let rank: OpenRank;
+  try {
+    rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
+  } catch (error) {
+    // A launcher environment we cannot make sense of must not cost the user their training run.
+    if (!isUserError(error)) throw error;
+    options.log(`${error.message}; running ${options.command[0]} without provenance`);
+    return exitStatus(await supervise(spawnChild(options, {}), options));
+  }
+  const child = spawnChild(options, { PROV4ML_CHANNEL: rank.channelPath });
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
   const metrics = await rank.startMetrics(child.pid ?? null);
-
-  const forward = (signal: NodeJS.Signals) => child.kill(signal);
-  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
-  const { code, signal } = await childExit(child, options);
-  for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+  const { code, signal } = await supervise(child, options);
   await metrics.stop();
-
   await rank.close({ exitCode: code, signal, clean: signal === null });
-  // A shell reports a child killed by signal N as 128 + N; so do we.
+  return exitStatus({ code, signal });
+}
+
+/** The exit code to propagate: the child's, or 128 + N for signal N, as a shell reports it. */
+function exitStatus({ code, signal }: ChildEnd): number {
   return signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0);
 }
 
@@ -163,16 +170,29 @@ export function runConfigOf(run: RunOptions, experimentName: string) {
   };
 }
 
-function spawnChild(options: WrapOptions, channelPath: string): ChildProcess {
+function spawnChild(options: WrapOptions, extraEnv: Record<string, string>): ChildProcess {
   const pythonPath = [PYTHON_CLIENT_DIR, options.env.PYTHONPATH].filter(Boolean).join(delimiter);
   const [program, ...args] = options.command as [string, ...string[]];
-  return spawn(program, args, {
-    stdio: 'inherit',
-    env: { ...options.env, PROV4ML_CHANNEL: channelPath, PYTHONPATH: pythonPath },
-  });
+  return spawn(program, args, { stdio: 'inherit', env: { ...options.env, PYTHONPATH: pythonPath, ...extraEnv } });
 }
 
-function childExit(child: ChildProcess, options: WrapOptions): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Waits for the child, passing on the signals a batch system or a user sends to the wrapper. */
+async function supervise(child: ChildProcess, options: WrapOptions): Promise<ChildEnd> {
+  const forward = (signal: NodeJS.Signals) => child.kill(signal);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  try {
+    return await childExit(child, options);
+  } finally {
+    for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+  }
+}
+
+function childExit(child: ChildProcess, options: WrapOptions): Promise<ChildEnd> {
   return new Promise((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       options.log(`cannot start ${options.command[0]}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);

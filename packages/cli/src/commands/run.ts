@@ -32,6 +32,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
         ranks: args.nprocs,
         rankCommand: [process.execPath, process.argv[1]!, 'run', ...forwardedFlags(process.argv), '--', ...command],
         env: process.env,
+        jobId: run.jobId,
         log,
       });
       return;
