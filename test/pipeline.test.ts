@@ -91,6 +91,25 @@ describe('local ranks over real ZeroMQ sockets', () => {
     }
   });
 
+  test('a launcher environment that contradicts itself is named, and the program still runs', async () => {
+    const dir = saveDir();
+    const result = await runCommand(process.execPath, [CLI, 'run', '--', process.execPath, '-e', 'console.log("trained"); process.exitCode = 4'], {
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, PROV4ML_RANK: '5', PROV4ML_WORLD_SIZE: '2' },
+    });
+    assert.equal(result.code, 4, 'the program ran and its exit code came through');
+    assert.equal(result.stdout, 'trained\n');
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /PROV4ML_RANK/);
+    assert.match(lines[0]!, /without provenance/);
+    const underSlurm = await runCommand(process.execPath, [CLI, 'run', '--', process.execPath, '-e', 'process.exitCode = 5'], {
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, SLURM_STEP_ID: '0', SLURM_JOB_ID: '7', SLURM_PROCID: '3', SLURM_NTASKS: '2', SLURM_STEP_NODELIST: 'node[01-' },
+    });
+    assert.equal(underSlurm.code, 5);
+    assert.match(underSlurm.stderr, /SLURM_/);
+    assert.match(underSlurm.stderr, /without provenance/);
+  });
+
   test('two jobs at once in one save dir do not mix', async () => {
     const dir = saveDir();
     const [a, b] = await Promise.all([runRanks(2, dir, { POINTS: '3000' }), runRanks(2, dir, { POINTS: '5000' })]);

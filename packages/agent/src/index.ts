@@ -28,7 +28,7 @@ export {
 // The pieces the CLI and tests assemble.
 export { Agent, ENDPOINT_FILE, ackEndpointFor, type AgentOptions, type RunEndDetails, type ShutdownReport } from './agent.js';
 export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './run-dir.js';
-export { runWrapped, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper.js';
+export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper.js';
 export { launchLocalRanks, type LocalLaunchOptions } from './local-launcher.js';
 export { startSharedClock, type SharedClock } from './clock.js';
 export { SeriesTable } from './series.js';

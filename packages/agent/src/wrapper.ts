@@ -46,10 +46,8 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   try {
     rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
   } catch (error) {
-    // A launcher environment we cannot make sense of must not cost the user their training run.
     if (!isUserError(error)) throw error;
-    options.log(`${error.message}; running ${options.command[0]} without provenance`);
-    return exitStatus(await supervise(spawnChild(options, {}), options));
+    return runWithoutProvenance(options, error.message);
   }
   const child = spawnChild(options, { PROV4ML_CHANNEL: rank.channelPath });
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
@@ -58,6 +56,15 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   await metrics.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
   return exitStatus({ code, signal });
+}
+
+/**
+ * Runs the program unobserved after a configuration problem, saying why once: a mistake in the job's
+ * environment must not cost the user their training run.
+ */
+export async function runWithoutProvenance(options: Pick<WrapOptions, 'command' | 'env' | 'log'>, reason: string): Promise<number> {
+  options.log(`${reason}; running ${options.command[0]} without provenance`);
+  return exitStatus(await supervise(spawnChild(options, {}), options));
 }
 
 /** The exit code to propagate: the child's, or 128 + N for signal N, as a shell reports it. */
@@ -170,7 +177,7 @@ export function runConfigOf(run: RunOptions, experimentName: string) {
   };
 }
 
-function spawnChild(options: WrapOptions, extraEnv: Record<string, string>): ChildProcess {
+function spawnChild(options: Pick<WrapOptions, 'command' | 'env'>, extraEnv: Record<string, string>): ChildProcess {
   const pythonPath = [PYTHON_CLIENT_DIR, options.env.PYTHONPATH].filter(Boolean).join(delimiter);
   const [program, ...args] = options.command as [string, ...string[]];
   return spawn(program, args, { stdio: 'inherit', env: { ...options.env, PYTHONPATH: pythonPath, ...extraEnv } });
@@ -182,7 +189,7 @@ interface ChildEnd {
 }
 
 /** Waits for the child, passing on the signals a batch system or a user sends to the wrapper. */
-async function supervise(child: ChildProcess, options: WrapOptions): Promise<ChildEnd> {
+async function supervise(child: ChildProcess, options: Pick<WrapOptions, 'command' | 'log'>): Promise<ChildEnd> {
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   try {
@@ -192,7 +199,7 @@ async function supervise(child: ChildProcess, options: WrapOptions): Promise<Chi
   }
 }
 
-function childExit(child: ChildProcess, options: WrapOptions): Promise<ChildEnd> {
+function childExit(child: ChildProcess, options: Pick<WrapOptions, 'command' | 'log'>): Promise<ChildEnd> {
   return new Promise((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       options.log(`cannot start ${options.command[0]}: ${error.code === 'ENOENT' ? 'command not found' : error.message}`);

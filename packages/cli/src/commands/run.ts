@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { UserError } from '@prov4ml/prov-core';
-import { detectJob, launchLocalRanks, resolveRunOptions, runWrapped } from '@prov4ml/agent';
+import { isUserError, UserError } from '@prov4ml/prov-core';
+import { detectJob, launchLocalRanks, resolveRunOptions, runWithoutProvenance, runWrapped, type RunOptions } from '@prov4ml/agent';
 import { explicitRunOptions, metricsOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface RunArgs extends RunFlags {
@@ -20,8 +20,15 @@ export const runCommand: CommandModule<object, RunArgs> = {
   handler: async (args) => {
     const command = args['--'] ?? [];
     if (command.length === 0) throw new UserError('run: no command given after -- (usage: prov4ml run [options] -- CMD ...)');
-    const run = resolveRunOptions(explicitRunOptions(args), process.env);
     const log = (line: string) => process.stderr.write(`prov4ml: ${line}\n`);
+    let run: RunOptions;
+    try {
+      run = resolveRunOptions(explicitRunOptions(args), process.env);
+    } catch (error) {
+      if (!isUserError(error) || args.nprocs !== undefined) throw error;
+      process.exitCode = await runWithoutProvenance({ command, env: process.env, log }, error.message);
+      return;
+    }
     if (args.nprocs !== undefined) {
       if (!Number.isInteger(args.nprocs) || args.nprocs < 1) throw new UserError(`run: -n must be a positive integer, got ${args.nprocs}`);
       const job = detectJob(process.env, {});
