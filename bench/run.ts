@@ -3,6 +3,7 @@
  * `--json FILE` writes one flat JSON object of all figures. Figures are seconds unless named otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { measureFinalize } from './finalize.js';
 import { measureHotPath } from './hot-path.js';
 import { measureSampling } from './metrics.js';
 import { measureProvJson } from './prov-json.js';
@@ -18,6 +19,7 @@ interface BenchPart {
 const PARTS: readonly BenchPart[] = [
   { measure: measureProvJson, limits: { provjson_write_1m_attrs_s: 'provjson_write_limit_s' } },
   { measure: measureHotPath, limits: { hot_path_ns: 'hot_path_target_ns' } },
+  { measure: measureFinalize, limits: { finalize_4x1m_s: 'finalize_4x1m_target_s' } },
   { measure: measurePythonClient, limits: { python_log_metric_us: 'python_log_metric_target_us' } },
   { measure: measureSampling, limits: { sample_cpu_ms: 'sample_cpu_limit_ms' } },
 ];
