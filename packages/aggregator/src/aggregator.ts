@@ -71,6 +71,8 @@ class LiveAggregator implements Aggregator {
   #pendingBytes = 0;
   #ackDue = new Set<number>();
   #flushScheduled = false;
+  /** The write loop while it runs. */
+  #writing: Promise<void> | null = null;
   #ackSends: Promise<void> = Promise.resolve();
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
@@ -202,32 +204,44 @@ class LiveAggregator implements Aggregator {
       this.#ackDue.add(envelope.rank);
     }
     this.#scheduleFlush();
-    if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) this.#flush();
+    if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) await this.#flush();
   }
 
-  /** Flushes once the receive loop has drained what ZeroMQ had queued: one write per rank per burst. */
+  /** Flushes once the receive loop has drained what ZeroMQ had queued. */
   #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => this.#flush());
+    setImmediate(() => void this.#flush());
   }
 
-  /** Writes everything accepted so far to the received logs, then acks it. */
-  #flush(): void {
+  /** Resolves when everything accepted so far is on disk and acked. */
+  #flush(): Promise<void> {
     this.#flushScheduled = false;
-    const batch = this.#pending;
-    const ranks = this.#ackDue;
-    this.#pending = new Map();
-    this.#pendingBytes = 0;
-    this.#ackDue = new Set();
-    if (batch.size > 0) this.#append(batch);
-    for (const rank of ranks) this.#ack(rank);
-    this.#checkCompletion();
+    this.#writing ??= this.#writeLoop().finally(() => (this.#writing = null));
+    return this.#writing;
   }
 
-  #append(batch: Map<number, AcceptedFrame[]>): void {
+  /**
+   * Writes and acks until nothing is pending. Frames that arrive during a write go into the next one
+   * (group commit): under load a write carries many frames, and the receive loop goes on decoding
+   * while the disk works.
+   */
+  async #writeLoop(): Promise<void> {
+    while (this.#pending.size > 0 || this.#ackDue.size > 0) {
+      const batch = this.#pending;
+      const ranks = this.#ackDue;
+      this.#pending = new Map();
+      this.#pendingBytes = 0;
+      this.#ackDue = new Set();
+      if (batch.size > 0) await this.#append(batch);
+      for (const rank of ranks) this.#ack(rank);
+      this.#checkCompletion();
+    }
+  }
+
+  async #append(batch: Map<number, AcceptedFrame[]>): Promise<void> {
     const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
-    const failures = this.#receivedLog!.append(payloads);
+    const failures = await this.#receivedLog!.append(payloads);
     for (const [rank, frames] of batch) {
       if (failures.has(rank)) this.#tracker.rollBack(rank);
       else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
@@ -290,7 +304,7 @@ class LiveAggregator implements Aggregator {
     clearInterval(this.#timer);
     this.#pull.close();
     await this.#receiving;
-    this.#flush();
+    await this.#flush();
     await this.#finalizing;
     await this.#ackSends;
     this.#acks.close();

@@ -2,11 +2,11 @@
  * The aggregator's received log: `<run dir>/.aggregator/GR<rank>.log`, every accepted frame of a rank
  * in sequence order, append-only. Acks promise that a frame is here; finalisation and `merge` read it back.
  *
- * Writes are synchronous: they land in the page cache (which survives the death of the process) in
- * microseconds, while ZeroMQ's own thread keeps receiving; a promise per write would cost more than
- * the write, and a 1024-rank job appends to 1024 files per burst.
+ * Writes run on libuv's threads, so that the receive loop decodes the next frames meanwhile; files are
+ * opened and closed synchronously (microseconds) and kept open, least recently used closed first.
  */
-import { closeSync, mkdirSync, openSync, truncateSync, writevSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, truncateSync, writev as fsWritev } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { encodeFrameHeader, UserError } from '@prov4ml/prov-core';
 import { MAX_OPEN_LOG_FILES } from './limits.js';
@@ -53,26 +53,31 @@ export class ReceivedLog {
   }
 
   /**
-   * Appends each rank's payloads as frames, one write per rank. Returns the ranks whose append failed,
-   * with a UserError naming the file; each of those files is cut back to its last whole frame.
+   * Appends each rank's payloads as frames: one write per rank, the ranks' files written in parallel.
+   * Returns the ranks whose append failed, with a UserError naming the file; each of those files is
+   * cut back to its last whole frame. One append at a time.
    */
-  append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Map<number, UserError> {
+  async append(payloadsByRank: ReadonlyMap<number, readonly Uint8Array[]>): Promise<Map<number, UserError>> {
     const failures = new Map<number, UserError>();
-    for (const [rank, payloads] of payloadsByRank) {
-      // Length headers and payloads as separate buffers: the payloads are written without a copy.
-      const pieces = payloads.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
-      const before = this.#sizes.get(rank) ?? 0;
-      try {
-        this.#sizes.set(rank, before + writeAll(this.#descriptor(rank), pieces));
-      } catch (error) {
-        this.#forget(rank);
+    const ranks = [...payloadsByRank.keys()];
+    // Descriptors are taken a group at a time, so that opening one never closes another of the group.
+    for (let from = 0; from < ranks.length; from += MAX_OPEN_LOG_FILES) {
+      await Promise.all(ranks.slice(from, from + MAX_OPEN_LOG_FILES).map(async (rank) => {
+        // Length headers and payloads as separate buffers: the payloads are written without a copy.
+        const pieces = payloadsByRank.get(rank)!.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
+        const before = this.#sizes.get(rank) ?? 0;
         try {
-          truncateSync(receivedLogPath(this.#runDir, rank), before);
-        } catch {
-          // The file may not even exist; there is nothing to cut back then.
+          this.#sizes.set(rank, before + (await writeAll(this.#descriptor(rank), pieces)));
+        } catch (error) {
+          this.#forget(rank);
+          try {
+            truncateSync(receivedLogPath(this.#runDir, rank), before);
+          } catch {
+            // The file may not even exist; there is nothing to cut back then.
+          }
+          failures.set(rank, new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
         }
-        failures.set(rank, new UserError(`cannot write the received log ${receivedLogPath(this.#runDir, rank)}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`));
-      }
+      }));
     }
     return failures;
   }
@@ -106,13 +111,15 @@ export class ReceivedLog {
 /** Buffers per writev call, below every system's IOV_MAX (1024 on Linux), beyond which writes come back short. */
 const MAX_PIECES_PER_WRITE = 512;
 
+const writev = promisify(fsWritev);
+
 /** Writes every piece; a short write (only a full disk causes one) throws ENOSPC. Returns the bytes written. */
-function writeAll(fd: number, pieces: readonly Uint8Array[]): number {
+async function writeAll(fd: number, pieces: readonly Uint8Array[]): Promise<number> {
   let total = 0;
   for (let from = 0; from < pieces.length; from += MAX_PIECES_PER_WRITE) {
     const slice = pieces.slice(from, from + MAX_PIECES_PER_WRITE);
     const wanted = slice.reduce((sum, piece) => sum + piece.length, 0);
-    if (writevSync(fd, slice) < wanted) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
+    if ((await writev(fd, slice)).bytesWritten < wanted) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
     total += wanted;
   }
   return total;
