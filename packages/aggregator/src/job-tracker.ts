@@ -7,7 +7,7 @@
  * that arrives early waits (bounded) for the ones before it.
  */
 import type { DropCause, Envelope } from '@prov4ml/prov-core';
-import { MAX_HELD_BYTES_PER_RANK, MAX_SEQ_AHEAD } from './limits.js';
+import { MAX_HELD_BYTES, MAX_SEQ_AHEAD } from './limits.js';
 
 export interface TrackerOptions {
   jobKey?: string;
@@ -33,7 +33,6 @@ interface RankTrack {
   durableUpTo: number;
   /** Early frames waiting for the gap before them, by seq. */
   held: Map<number, AcceptedFrame>;
-  heldBytes: number;
   /** Seq of the frame that carried the run end, once seen. */
   endSeq: number | null;
   /** Aggregator clock (ms) when this rank was last heard from. */
@@ -46,6 +45,7 @@ export class JobTracker {
   #startedAt: number | null = null;
   readonly #ranks = new Map<number, RankTrack>();
   #completeRanks = 0;
+  #heldBytes = 0;
 
   constructor(options: TrackerOptions) {
     this.#jobKey = options.jobKey ?? null;
@@ -77,21 +77,22 @@ export class JobTracker {
     track.lastHeardAt = now;
     const { seq } = envelope;
     if (seq <= track.releasedUpTo || track.held.has(seq)) return { accepted: false, cause: 'duplicate', detail: `rank ${envelope.rank} seq ${seq}` };
-    if (seq > track.releasedUpTo + MAX_SEQ_AHEAD || track.heldBytes + payload.length > MAX_HELD_BYTES_PER_RANK) {
+    const early = seq !== track.releasedUpTo + 1;
+    if (seq > track.releasedUpTo + MAX_SEQ_AHEAD || (early && this.#heldBytes + payload.length > MAX_HELD_BYTES)) {
       return { accepted: false, cause: 'seq_too_far_ahead', detail: `rank ${envelope.rank} seq ${seq} while expecting ${track.releasedUpTo + 1}` };
     }
     if (envelope.records.some((record) => record.kind === 'run_end')) track.endSeq = seq;
     const frame: AcceptedFrame = { rank: envelope.rank, seq, payload };
-    if (seq !== track.releasedUpTo + 1) {
+    if (early) {
       track.held.set(seq, frame);
-      track.heldBytes += payload.length;
+      this.#heldBytes += payload.length;
       return { accepted: true, frames: [] };
     }
     const frames = [frame];
     track.releasedUpTo = seq;
     for (let next = track.held.get(seq + 1); next !== undefined; next = track.held.get(track.releasedUpTo + 1)) {
       track.held.delete(next.seq);
-      track.heldBytes -= next.payload.length;
+      this.#heldBytes -= next.payload.length;
       frames.push(next);
       track.releasedUpTo = next.seq;
     }
@@ -169,7 +170,7 @@ export class JobTracker {
   #track(envelope: Envelope, now: number): RankTrack {
     let track = this.#ranks.get(envelope.rank);
     if (track === undefined) {
-      track = { sender: envelope.sender, releasedUpTo: 0, durableUpTo: 0, held: new Map(), heldBytes: 0, endSeq: null, lastHeardAt: now };
+      track = { sender: envelope.sender, releasedUpTo: 0, durableUpTo: 0, held: new Map(), endSeq: null, lastHeardAt: now };
       this.#ranks.set(envelope.rank, track);
     }
     return track;

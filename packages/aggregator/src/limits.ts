@@ -11,14 +11,18 @@ import { MAX_FRAME_BYTES } from '@prov4ml/prov-core';
  */
 export const MAX_ZMQ_MESSAGE_BYTES = MAX_FRAME_BYTES + 1024 * 1024;
 
-/** Messages ZeroMQ queues for us before it stops reading from senders (back-pressure instead of memory). */
-export const RECEIVE_HIGH_WATER_MARK = 1_000;
+/**
+ * Messages ZeroMQ queues per connected sender before it stops reading from that sender's socket
+ * (back-pressure through TCP instead of memory): at most this × MAX_ZMQ_MESSAGE_BYTES per sender,
+ * while a sender's frames are 6 MB at most (the agent's 262144 points per envelope).
+ */
+export const RECEIVE_HIGH_WATER_MARK = 8;
 
 /** Accepted frames held in memory before the receive loop waits for them to reach the received log. */
-export const MAX_PENDING_LOG_BYTES = 64 * 1024 * 1024;
+export const MAX_PENDING_LOG_BYTES = 32 * 1024 * 1024;
 
-/** Bytes of out-of-order frames held per rank until the gap before them is filled; beyond, they are dropped and resent. */
-export const MAX_HELD_BYTES_PER_RANK = 32 * 1024 * 1024;
+/** Bytes of out-of-order frames held, all ranks together, until the gaps before them fill; beyond, they are dropped and resent. */
+export const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 /** How far past the next expected sequence number a frame may be held. */
 export const MAX_SEQ_AHEAD = 4_096;
