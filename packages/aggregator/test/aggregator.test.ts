@@ -103,7 +103,7 @@ test('hostile frames are counted by cause and dropped while a valid job arriving
   await aggregator.shutdown();
   assertCsvsExact(runDir, 2);
   const nonRandom: Partial<Record<DropCause, number>> = {
-    wrong_version: 1, rank_out_of_range: 1, wrong_job: 1, wrong_world_size: 1, sender_changed: 1, too_deep: 1, oversized: 1,
+    wrong_version: 1, rank_out_of_range: 1, wrong_job: 1, wrong_world_size: 1, sender_changed: 1, too_deep: 1, oversized: 1, wrong_shape: 1, bad_length: 1,
   };
   for (const [cause, count] of Object.entries(nonRandom)) assert.ok(drops[cause as DropCause] >= count, `${cause}: ${drops[cause as DropCause]}`);
   assert.equal(Object.values(drops).reduce((a, b) => a + b, 0), hostile.length, JSON.stringify(drops));
