@@ -3,7 +3,6 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   encodeEnvelope,
-  encodeFrame,
   PROTOCOL_VERSION,
   type ArtifactRecord,
   type ContextName,
@@ -78,6 +77,9 @@ export class Agent {
   private spool: Spool | undefined;
   private readonly spoolLocations: SpoolLocation[] = [];
   private sender: Sender | undefined;
+  /** Sealed frames the spool's writer has not yet put in the file; sent only once it has. */
+  private readonly unpersisted: Array<{ seq: number; payload: Uint8Array; end: number }> = [];
+  /** Persisted frames waiting for the aggregator's endpoint to be known. */
   private readonly unsent: Array<{ seq: number; payload: Uint8Array }> = [];
   private hosted: Aggregator | undefined;
   private seq = 0;
@@ -189,7 +191,7 @@ export class Agent {
       }),
       config,
     };
-    this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`));
+    this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`), () => this.releasePersisted(), this.options.log);
     this.claimed = claimed;
     this.submit(config);
     for (const record of this.early.splice(0)) this.batcher.add(record);
@@ -247,9 +249,28 @@ export class Agent {
       runDir: this.claimed!.runDir,
       records,
     });
-    this.spoolLocations.push(this.spool!.append(encodeFrame(payload)));
-    if (this.sender) this.sender.enqueue(seq, payload);
-    else this.unsent.push({ seq, payload });
+    let location: SpoolLocation;
+    try {
+      location = this.spool!.appendFrame(payload);
+    } catch (error) {
+      // The disk refused the spool: never throw into the program's logging call; still try to deliver.
+      this.options.log(`${(error as Error).message}; sending frame ${seq} without a spooled copy`);
+      location = { offset: -1, length: 0 };
+      this.dispatch({ seq, payload });
+    }
+    this.spoolLocations.push(location);
+    if (location.offset >= 0) this.unpersisted.push({ seq, payload, end: location.offset + location.length });
+  }
+
+  /** Moves every frame the spool's writer has put in the file on to the sender. */
+  private releasePersisted(): void {
+    const persisted = this.spool!.persistedBytes();
+    while (this.unpersisted.length > 0 && this.unpersisted[0]!.end <= persisted) this.dispatch(this.unpersisted.shift()!);
+  }
+
+  private dispatch(frame: { seq: number; payload: Uint8Array }): void {
+    if (this.sender) this.sender.enqueue(frame.seq, frame.payload);
+    else this.unsent.push(frame);
   }
 
   private count(record: ProvRecordData): void {
@@ -275,6 +296,8 @@ export class Agent {
     this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });
     this.batcher.flush();
     this.batcher.stop();
+    await this.spool!.flushed();
+    this.releasePersisted();
     const lastSeq = this.seq;
     const timeout = this.options.shutdownAckTimeoutMs ?? SHUTDOWN_ACK_TIMEOUT_MS;
     const deadline = Date.now() + timeout;
@@ -287,7 +310,7 @@ export class Agent {
     }
     this.closed = true;
     await this.sender?.close();
-    this.spool?.close();
+    await this.spool?.close();
     return { runDir: this.claimed?.runDir, spoolPath: this.spool?.path, delivered, finalized };
   }
 }

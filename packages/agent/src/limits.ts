@@ -15,6 +15,12 @@ export const MAX_RECORDS_PER_ENVELOPE = 1_024;
 /** Points the batcher holds before it seals synchronously, even inside a tight loop that never yields. */
 export const MAX_PENDING_POINTS = 262_144;
 
+/**
+ * Bytes of sealed frames the spool's writer thread may still have to put in the file. The logging
+ * thread waits for the disk only when this much is queued; a SIGKILL can lose at most this much more.
+ */
+export const SPOOL_RING_BYTES = 16 * 1024 * 1024;
+
 /** Bytes of unacknowledged frames kept in memory for resending; older ones are re-read from the spool. */
 export const MAX_UNACKED_BYTES_IN_MEMORY = 16 * 1024 * 1024;
 

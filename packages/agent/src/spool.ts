@@ -1,6 +1,8 @@
 import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '@prov4ml/prov-core';
+import { SPOOL_RING_BYTES } from './limits.js';
 
 /** Where one frame sits in the spool file. */
 export interface SpoolLocation {
@@ -8,60 +10,187 @@ export interface SpoolLocation {
   length: number;
 }
 
+/** Byte counters shared with the writer thread (BigInt64 so that Atomics can wait on them). */
+const QUEUED = 0;
+const PERSISTED = 1;
+const STOP = 2;
+/** Set by the writer when a write failed; the message goes to the 'error' event. */
+const FAILED = 3;
+
+/*
+ * The writer thread: copies whatever the agent queued in the ring to the file, in order, and
+ * publishes how far the file is written. It waits on the QUEUED counter, so it needs no event loop.
+ */
+const WRITER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { fd, control, ring } = workerData;
+const counters = new BigInt64Array(control);
+const bytes = new Uint8Array(ring);
+const size = bytes.length;
+for (;;) {
+  const persisted = Atomics.load(counters, ${PERSISTED});
+  const queued = Atomics.load(counters, ${QUEUED});
+  if (queued === persisted) {
+    if (Atomics.load(counters, ${STOP}) !== 0n) break;
+    Atomics.wait(counters, ${QUEUED}, queued, 1000);
+    continue;
+  }
+  let from = Number(persisted % BigInt(size));
+  let left = Number(queued - persisted);
+  try {
+    while (left > 0) {
+      const n = Math.min(left, size - from);
+      let done = 0;
+      while (done < n) done += writeSync(fd, bytes, from + done, n - done);
+      from = (from + n) % size;
+      left -= n;
+    }
+  } catch (error) {
+    Atomics.store(counters, ${FAILED}, 1n);
+    parentPort.postMessage({ error: error.code || String(error) });
+    Atomics.notify(counters, ${PERSISTED});
+    break;
+  }
+  Atomics.store(counters, ${PERSISTED}, queued);
+  Atomics.notify(counters, ${PERSISTED});
+  parentPort.postMessage({ persisted: Number(queued) });
+}
+`;
+
 /**
  * The agent's append-only spool: every sealed frame is written here before it is sent, so a frame the
  * aggregator never acknowledged can be re-read (by the sender) or replayed (by `prov4ml merge`).
- * Writes are synchronous: they land in the page cache, which survives the death of this process.
+ *
+ * Appending only copies the frame into a shared ring; a writer thread puts it in the file, so the
+ * logging thread never waits for the disk unless the ring (SPOOL_RING_BYTES) is full. `onPersisted`
+ * tells how far the file is written — a frame may be sent only once it is.
  */
 export class Spool {
-  private fd: number | undefined;
-  private size = 0;
+  private readonly counters: BigInt64Array;
+  private readonly ring: Uint8Array;
+  private readonly writer: Worker;
+  private queued = 0;
+  private closed: Promise<void> | undefined;
+  private failure: string | undefined;
 
-  private constructor(readonly path: string, fd: number) {
-    this.fd = fd;
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    onPersisted: (bytes: number) => void,
+    private readonly log: (line: string) => void,
+    ringBytes: number,
+  ) {
+    const control = new SharedArrayBuffer(4 * 8);
+    const ring = new SharedArrayBuffer(ringBytes);
+    this.counters = new BigInt64Array(control);
+    this.ring = new Uint8Array(ring);
+    this.writer = new Worker(WRITER_SOURCE, { eval: true, workerData: { fd, control, ring } });
+    this.writer.unref();
+    this.writer.on('message', (message: { persisted?: number; error?: string }) => {
+      if (message.persisted !== undefined) onPersisted(message.persisted);
+      if (message.error !== undefined) this.fail(message.error);
+    });
   }
 
-  static open(path: string): Spool {
+  static open(path: string, onPersisted: (bytes: number) => void, log: (line: string) => void, ringBytes = SPOOL_RING_BYTES): Spool {
     try {
       mkdirSync(dirname(path), { recursive: true });
-      return new Spool(path, openSync(path, 'a+'));
+      return new Spool(path, openSync(path, 'a+'), onPersisted, log, ringBytes);
     } catch (error) {
       throw new UserError(`cannot create the spool ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
   }
 
-  /** Appends one frame; throws (with the path named) when the disk refuses it. */
-  append(frame: Uint8Array): SpoolLocation {
-    const fd = this.requireOpen();
-    const offset = this.size;
-    let written = 0;
-    try {
-      while (written < frame.length) written += writeSync(fd, frame, written, frame.length - written);
-    } catch (error) {
-      throw new UserError(`cannot write the spool ${this.path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  /**
+   * Queues one frame — the u32 LE length, then `payload` — without concatenating them first.
+   * Blocks only while the ring is full (the disk is slower than the logging).
+   */
+  appendFrame(payload: Uint8Array): SpoolLocation {
+    if (this.failure !== undefined) throw new UserError(`cannot write the spool ${this.path}: ${this.failure}`);
+    const header = new Uint8Array(4);
+    new DataView(header.buffer).setUint32(0, payload.length, true);
+    const offset = this.queued;
+    const length = header.length + payload.length;
+    if (length > this.ring.length) {
+      // Larger than the ring: wait until the writer is idle, then write it here, in order.
+      this.waitForRoom(this.ring.length);
+      writeFully(this.fd, header, this.path);
+      writeFully(this.fd, payload, this.path);
+      this.queued += length;
+      Atomics.store(this.counters, PERSISTED, BigInt(this.queued));
+      Atomics.store(this.counters, QUEUED, BigInt(this.queued));
+      return { offset, length };
     }
-    this.size += frame.length;
-    return { offset, length: frame.length };
+    this.waitForRoom(length);
+    this.copyIntoRing(header);
+    this.copyIntoRing(payload);
+    Atomics.store(this.counters, QUEUED, BigInt(this.queued));
+    Atomics.notify(this.counters, QUEUED);
+    return { offset, length };
+  }
+
+  private copyIntoRing(bytes: Uint8Array): void {
+    const at = this.queued % this.ring.length;
+    const first = Math.min(bytes.length, this.ring.length - at);
+    this.ring.set(bytes.subarray(0, first), at);
+    if (first < bytes.length) this.ring.set(bytes.subarray(first), 0);
+    this.queued += bytes.length;
+  }
+
+  /** Bytes of the spool known to be in the file. */
+  persistedBytes(): number {
+    return Number(Atomics.load(this.counters, PERSISTED));
   }
 
   read(location: SpoolLocation): Buffer {
     const buffer = Buffer.allocUnsafe(location.length);
     let done = 0;
     while (done < location.length) {
-      const n = readSync(this.requireOpen(), buffer, done, location.length - done, location.offset + done);
+      const n = readSync(this.fd, buffer, done, location.length - done, location.offset + done);
       if (n === 0) throw new Error(`spool ${this.path} ends before offset ${location.offset + location.length}`);
       done += n;
     }
     return buffer;
   }
 
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+  /** Resolves once everything queued so far is in the file (or the writer failed). */
+  async flushed(): Promise<void> {
+    while (this.failure === undefined && Atomics.load(this.counters, FAILED) === 0n && this.persistedBytes() < this.queued) {
+      await Atomics.waitAsync(this.counters, PERSISTED, BigInt(this.persistedBytes()), 1000).value;
+    }
   }
 
-  private requireOpen(): number {
-    if (this.fd === undefined) throw new Error(`spool ${this.path} is closed`);
-    return this.fd;
+  /** Waits until everything queued is in the file, then stops the writer. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.flushed();
+      Atomics.store(this.counters, STOP, 1n);
+      Atomics.notify(this.counters, QUEUED);
+      await this.writer.terminate();
+      closeSync(this.fd);
+    })();
+    return this.closed;
+  }
+
+  private waitForRoom(bytes: number): void {
+    while (this.queued + bytes - this.persistedBytes() > this.ring.length) {
+      if (Atomics.load(this.counters, FAILED) !== 0n) throw new UserError(`cannot write the spool ${this.path}: the writer failed`);
+      Atomics.wait(this.counters, PERSISTED, BigInt(this.persistedBytes()), 1000);
+    }
+  }
+
+  private fail(code: string): void {
+    this.failure ??= code;
+    this.log(`cannot write the spool ${this.path}: ${code}; records not yet written are kept in memory only`);
+  }
+}
+
+function writeFully(fd: number, bytes: Uint8Array, path: string): void {
+  try {
+    let done = 0;
+    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  } catch (error) {
+    throw new UserError(`cannot write the spool ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
