@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserError } from '@prov4ml/prov-core';
@@ -104,38 +104,33 @@ export class Spool {
 
   /**
    * Queues one frame — the u32 LE length, then `payload` — without concatenating them first.
-   * Blocks only while the ring is full (the disk is slower than the logging).
+   * Blocks only while the ring is full (the disk is slower than the logging); a frame larger than
+   * the ring passes through it in pieces, so the writer thread stays the file's only writer.
    */
   appendFrame(payload: Uint8Array): SpoolLocation {
     if (this.failure !== undefined) throw new UserError(`cannot write the spool ${this.path}: ${this.failure}`);
     const header = new Uint8Array(4);
     new DataView(header.buffer).setUint32(0, payload.length, true);
     const offset = this.queued;
-    const length = header.length + payload.length;
-    if (length > this.ring.length) {
-      // Larger than the ring: wait until the writer is idle, then write it here, in order.
-      this.waitForRoom(this.ring.length);
-      writeFully(this.fd, header, this.path);
-      writeFully(this.fd, payload, this.path);
-      this.queued += length;
-      Atomics.store(this.counters, PERSISTED, BigInt(this.queued));
-      Atomics.store(this.counters, QUEUED, BigInt(this.queued));
-      return { offset, length };
-    }
-    this.waitForRoom(length);
-    this.copyIntoRing(header);
-    this.copyIntoRing(payload);
-    Atomics.store(this.counters, QUEUED, BigInt(this.queued));
-    Atomics.notify(this.counters, QUEUED);
-    return { offset, length };
+    this.queue(header);
+    this.queue(payload);
+    return { offset, length: header.length + payload.length };
   }
 
-  private copyIntoRing(bytes: Uint8Array): void {
-    const at = this.queued % this.ring.length;
-    const first = Math.min(bytes.length, this.ring.length - at);
-    this.ring.set(bytes.subarray(0, first), at);
-    if (first < bytes.length) this.ring.set(bytes.subarray(first), 0);
-    this.queued += bytes.length;
+  private queue(bytes: Uint8Array): void {
+    const size = this.ring.length;
+    for (let start = 0; start < bytes.length; ) {
+      const piece = bytes.subarray(start, start + size);
+      this.waitForRoom(piece.length);
+      const at = this.queued % size;
+      const first = Math.min(piece.length, size - at);
+      this.ring.set(piece.subarray(0, first), at);
+      if (first < piece.length) this.ring.set(piece.subarray(first), 0);
+      this.queued += piece.length;
+      start += piece.length;
+      Atomics.store(this.counters, QUEUED, BigInt(this.queued));
+      Atomics.notify(this.counters, QUEUED);
+    }
   }
 
   /** Bytes of the spool known to be in the file. */
@@ -183,14 +178,5 @@ export class Spool {
   private fail(code: string): void {
     this.failure ??= code;
     this.log(`cannot write the spool ${this.path}: ${code}; records not yet written are kept in memory only`);
-  }
-}
-
-function writeFully(fd: number, bytes: Uint8Array, path: string): void {
-  try {
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-  } catch (error) {
-    throw new UserError(`cannot write the spool ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
 }
