@@ -24,6 +24,7 @@ import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
 import { readFrameFile } from './frame-file.js';
 import { COLLECTION_FILE, FileNameRegistry, rankDocumentStem, unifiedDocumentFile } from './names.js';
+import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
 
 export interface RankSources {
@@ -43,6 +44,8 @@ export interface FinalizeInput {
   /** Formatters started beforehand (the live aggregator warms them up); else a pool of its own. */
   formatPool?: CsvFormatPool;
   log?: (line: string) => void;
+  /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
+  progress?: ProgressReporter;
 }
 
 export interface RankOutcome {
@@ -72,9 +75,12 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const csv = new MetricCsvWriter(runDir, input.formatPool);
   const fileNames = new FileNameRegistry();
   const facts: RankFacts[] = [];
+  const progress = input.progress ?? NO_PROGRESS;
+  progress.addTotal(2 * worldSize);
   try {
     for (let rank = 0; rank < worldSize; rank++) {
       facts.push(await readRank(rank, input.jobKey, input.sources.get(rank) ?? { files: [], sender: null }, fileNames, csv, log));
+      progress.advance(`read rank ${rank}`);
     }
   } finally {
     await csv.finish();
@@ -87,6 +93,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     const { files, member } = await writeRankDocument(runDir, summary);
     written.push(...files);
     members.push(member);
+    progress.advance(`wrote rank ${summary.rank}`);
   }
   const collection = { job, members, ...jobSpan(summaries) };
   writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { decodeEnvelope, UserError, type Envelope } from '@prov4ml/prov-core';
 import { finalizeJob, type FinalizeResult, type RankSources } from './finalize.js';
 import { readFirstFrame } from './frame-file.js';
+import type { ProgressReporter } from './progress.js';
 import { RECEIVED_LOG_DIR, rankOfReceivedLog } from './received-log.js';
 
 export const SPOOL_DIR = 'spool';
@@ -20,6 +21,7 @@ export interface MergeOptions {
   /** Also write the unified document (the collection with one bundle per rank). */
   unified?: boolean;
   log?: (line: string) => void;
+  progress?: ProgressReporter;
 }
 
 interface FrameFile {
@@ -48,7 +50,7 @@ export async function mergeRunDir(runDir: string, options: MergeOptions = {}): P
     const files = [...log, ...rankSpools];
     if (files.length > 0) sources.set(rank, { files: files.map((file) => file.path), sender: files[0]!.first.sender });
   }
-  return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log });
+  return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log, progress: options.progress });
 }
 
 /** `GR<rank>-<sender>.spool`, as the agent names its spool. */
