@@ -40,6 +40,18 @@ export interface AgentOptions {
   finalizeTimeoutMs?: number;
 }
 
+/** A logged artifact: the path the program gave, under which name, role and step. */
+export interface ArtifactRequest {
+  path: string;
+  /** Name to store it under; else the path's base name. */
+  name?: string;
+  context: ContextName;
+  step: number | null;
+  /** Unix epoch ms of the logging call. */
+  time: number;
+  role: ArtifactRecord['role'];
+}
+
 export interface RunEndDetails {
   exitCode: number | null;
   signal: string | null;
@@ -121,14 +133,7 @@ export class Agent {
   }
 
   /** Copies an artifact into the run directory and records it. */
-  async logArtifact(request: {
-    path: string;
-    name?: string;
-    context: ContextName;
-    step: number | null;
-    time: number;
-    role: ArtifactRecord['role'];
-  }): Promise<ArtifactRecord> {
+  async logArtifact(request: ArtifactRequest): Promise<ArtifactRecord> {
     const runDir = this.claimed?.runDir;
     if (runDir === undefined) throw new Error('logArtifact before startRun');
     const stored = await storeArtifact(runDir, this.options.job.rank, request.path, request.name);

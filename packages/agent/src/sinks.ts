@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
-import type { ArtifactRecord, ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
-import { Agent } from './agent.js';
+import type { ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
+import { Agent, type ArtifactRequest } from './agent.js';
 import { connectChannel, type ChannelClient } from './channel/client.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
@@ -9,15 +9,6 @@ import { resolveAggregatorEndpoint } from './endpoint.js';
 import { runStartRecord } from './observe.js';
 import type { MetricsOptions } from './metrics/options.js';
 import { startRankMetrics, type SampleKind } from './sampling.js';
-
-export interface ArtifactRequest {
-  path: string;
-  name?: string;
-  context: ContextName;
-  step: number | null;
-  time: number;
-  role: ArtifactRecord['role'];
-}
 
 /**
  * Where the API's records go: to this process's own agent, or over the local channel to the agent of
