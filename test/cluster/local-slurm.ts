@@ -1,0 +1,106 @@
+// The real Slurm the cluster tests run on: started once through the project's own script
+// (slurm/start-local-slurm.sh) with two emulated nodes, and left running for the other test files
+// (`.ci/run` stops it after `npm test`).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commandWorks } from '../support/components.js';
+import { REPO_ROOT, runCommand, type CommandResult } from '../support/run-dir.js';
+
+export const SLURM_DIR = join(REPO_ROOT, 'slurm');
+
+/**
+ * Two emulated nodes on this one host, so that node ranks and the aggregator's host come from a real
+ * multi-node node list. Every test file asks for the same layout: another layout would restart the
+ * daemons under the jobs of a test file running in parallel.
+ */
+export const EMULATED_NODES = ['node01', 'node02'] as const;
+
+/** Starting from installed packages takes ~4 s; installing them first, up to a minute or two. */
+const START_TIMEOUT_MS = 300_000;
+/** A cluster test's job runs seconds; Slurm ends a hung one after this (the test gives up at JOB_TIMEOUT_MS). */
+const JOB_TIME_LIMIT = '3'; // minutes
+export const JOB_TIMEOUT_MS = 200_000;
+
+/** Slurm's daemons and clients are installed and we are root (slurmd and munged run as root here). */
+export const slurmInstalled =
+  process.getuid?.() === 0 && ['slurmctld', 'slurmd', 'munged'].every((daemon) => commandWorks(daemon, ['-V'])) && commandWorks('srun');
+
+let started: Promise<void> | undefined;
+
+/** Brings up the local cluster (idempotent, shared by the tests of this process). */
+export function startLocalSlurm(): Promise<void> {
+  started ??= (async () => {
+    const result = await runCommand(join(SLURM_DIR, 'start-local-slurm.sh'), [], {
+      env: { ...process.env, SLURM_LOCAL_NODES: String(EMULATED_NODES.length) },
+      timeoutMs: START_TIMEOUT_MS,
+    });
+    if (result.code !== 0) throw new Error(`start-local-slurm.sh exited ${result.code}:\n${result.stdout}${result.stderr}`);
+  })();
+  return started;
+}
+
+export interface BatchSubmission {
+  script: string;
+  scriptArguments?: string[];
+  /** sbatch options beyond the script's #SBATCH lines, e.g. ['-N', '2']. */
+  sbatchOptions?: string[];
+  env: NodeJS.ProcessEnv;
+  /** The job's stdout and stderr (sbatch --output). */
+  outputPath: string;
+}
+
+export interface BatchJob {
+  jobId: string;
+  /** The job's exit code (128 + N when killed by signal N). */
+  code: number | null;
+  /** What the job wrote to its output file. */
+  output: string;
+}
+
+/** `sbatch` from the repository root, waiting for the job's end (slurm/sbatch-wait.sh). */
+export async function submitAndWait(job: BatchSubmission): Promise<BatchJob> {
+  const result = await runCommand(
+    join(SLURM_DIR, 'sbatch-wait.sh'),
+    [`--time=${JOB_TIME_LIMIT}`, ...(job.sbatchOptions ?? []), `--output=${job.outputPath}`, job.script, ...(job.scriptArguments ?? [])],
+    { env: job.env, timeoutMs: JOB_TIMEOUT_MS },
+  );
+  const jobId = result.stdout.split('\n')[0] ?? '';
+  if (!/^\d+$/.test(jobId)) throw new Error(`sbatch gave no job id (exit ${result.code}): ${result.stdout}${result.stderr}`);
+  return { jobId, code: result.code, output: existsSync(job.outputPath) ? readFileSync(job.outputPath, 'utf8') : '' };
+}
+
+export interface StepRun {
+  /** srun options, e.g. ['-N', '1', '-n', '4']. */
+  srunOptions: string[];
+  command: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** `srun` of one job step, waited for; with the id Slurm gave its job. */
+export async function srun(step: StepRun): Promise<CommandResult & { jobId: string }> {
+  const name = `prov4ml-test-${process.pid}-${++stepCount}`;
+  const result = await runCommand('srun', ['-J', name, `--time=${JOB_TIME_LIMIT}`, ...step.srunOptions, ...step.command], {
+    env: step.env,
+    timeoutMs: JOB_TIMEOUT_MS,
+  });
+  return { ...result, jobId: await jobIdByName(name) };
+}
+
+let stepCount = 0;
+
+/** The id of the job named `name` (its record stays in slurmctld for MinJobAge after the end). */
+async function jobIdByName(name: string): Promise<string> {
+  const result = await runCommand('scontrol', ['-o', 'show', 'job']);
+  const record = result.stdout.split('\n').find((line) => line.includes(` JobName=${name} `));
+  const jobId = record === undefined ? undefined : /^JobId=(\d+) /.exec(record)?.[1];
+  if (jobId === undefined) throw new Error(`no job named ${name} in scontrol show job:\n${result.stdout}`);
+  return jobId;
+}
+
+/**
+ * The port of the aggregator rank 0 hosts for Slurm job J, step S when PROV4ML_PORT is not set, as the
+ * README documents it ("Where the aggregator listens"): 20000 + 2 × ((J × 64 + S) mod 6000).
+ */
+export function derivedAggregatorPort(jobId: string, stepId: number): number {
+  return 20_000 + 2 * ((Number(jobId) * 64 + stepId) % 6_000);
+}
