@@ -13,7 +13,7 @@ export const MAX_POINTS_PER_ENVELOPE = 262_144;
 export const MAX_RECORDS_PER_ENVELOPE = 1_024;
 
 /** Points the batcher holds before it seals synchronously, even inside a tight loop that never yields. */
-export const MAX_PENDING_POINTS = 262_144;
+export const MAX_PENDING_POINTS = 65_536;
 
 /**
  * Bytes of sealed frames the spool's writer thread may still have to put in the file. The logging

@@ -24,18 +24,28 @@ class SeriesBuffer {
     this.timestamps = copyInto(new Float64Array(capacity), this.timestamps);
   }
 
-  /** Moves the buffered points out into a batch and starts empty again. */
+  /**
+   * Moves the buffered points out into a batch and starts empty again. A full buffer changes hands
+   * as it is (the series continues in fresh arrays); a partly filled one is copied out, so that a
+   * series logged rarely does not keep allocating its largest capacity.
+   */
   drain(): MetricSeriesBatch {
     const n = this.length;
+    const full = n === this.steps.length;
     const batch: MetricSeriesBatch = {
       name: this.name,
       context: this.context,
       source: this.source,
       unit: this.unit,
-      steps: this.steps.slice(0, n),
-      values: this.values.slice(0, n),
-      timestamps: this.timestamps.slice(0, n),
+      steps: full ? this.steps : this.steps.slice(0, n),
+      values: full ? this.values : this.values.slice(0, n),
+      timestamps: full ? this.timestamps : this.timestamps.slice(0, n),
     };
+    if (full) {
+      this.steps = new Float64Array(n);
+      this.values = new Float64Array(n);
+      this.timestamps = new Float64Array(n);
+    }
     this.length = 0;
     return batch;
   }
