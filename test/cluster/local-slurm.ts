@@ -18,8 +18,8 @@ export const EMULATED_NODES = ['node01', 'node02'] as const;
 /** Starting from installed packages takes ~4 s; installing them first, up to a minute or two. */
 const START_TIMEOUT_MS = 300_000;
 /** A cluster test's job runs seconds; Slurm ends a hung one after this (the test gives up at JOB_TIMEOUT_MS). */
-const JOB_TIME_LIMIT = '3'; // minutes
-export const JOB_TIMEOUT_MS = 200_000;
+const JOB_TIME_LIMIT = '2'; // minutes
+export const JOB_TIMEOUT_MS = 150_000;
 
 /** Slurm's daemons and clients are installed and we are root (slurmd and munged run as root here). */
 export const slurmInstalled =
