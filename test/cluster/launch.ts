@@ -4,12 +4,17 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { CLI, REPO_ROOT } from '../support/run-dir.js';
+import { DEBIAN_PYTHON } from '../support/components.js';
+import { CLI, REPO_ROOT, runCommand, type CommandResult } from '../support/run-dir.js';
 
 /** Logs what its launcher said its rank is, and 5 known points; see the file's header. */
-export const RANK_PROGRAM = join(REPO_ROOT, 'test/cluster/fixtures/rank_program.py');
+const RANK_PROGRAM = join(REPO_ROOT, 'test/cluster/fixtures/rank_program.py');
+/** The rank program as a command (standard library only: any python3 would do). */
+export const RANK_PROGRAM_COMMAND = [DEBIAN_PYTHON, RANK_PROGRAM];
 /** Points of the metric `value` the rank program logs: rank × 100 + step for steps 0–4. */
 export const RANK_PROGRAM_POINTS = 5;
+/** A cluster test's launch takes seconds; this bounds a hang (Slurm ends its own jobs earlier, see local-slurm.ts). */
+export const LAUNCH_TIMEOUT_MS = 150_000;
 /** The exit status of the rank the rank program is told to fail (FAIL_RANK). */
 export const FAILED_RANK_STATUS = 3;
 
@@ -64,6 +69,17 @@ export function newJobFiles(label: string): JobFiles {
   const saveDir = join(directory, 'prov');
   mkdirSync(saveDir);
   return { saveDir, output: join(directory, 'job.out') };
+}
+
+export interface LaunchedJob extends CommandResult {
+  saveDir: string;
+}
+
+/** Runs a launcher (mpirun, srun, torchrun…) to its end with clusterEnv(fresh save directory, `env`). */
+export async function launch(command: string, args: string[], env: Record<string, string>): Promise<LaunchedJob> {
+  const { saveDir } = newJobFiles(command);
+  const result = await runCommand(command, args, { env: clusterEnv(saveDir, env), timeoutMs: LAUNCH_TIMEOUT_MS });
+  return { ...result, saveDir };
 }
 
 /** A TCP port that was free a moment ago (for a torch rendezvous the test starts itself). */

@@ -1,12 +1,14 @@
 // The real Slurm the cluster tests run on: started once through the project's own script
 // (slurm/start-local-slurm.sh) with two emulated nodes, and left running for the other test files
 // (`.ci/run` stops it after `npm test`).
+import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { commandWorks } from '../support/components.js';
-import { REPO_ROOT, runCommand, type CommandResult } from '../support/run-dir.js';
+import { REPO_ROOT, runCommand } from '../support/run-dir.js';
+import { clusterEnv, launch, LAUNCH_TIMEOUT_MS, newJobFiles, type LaunchedJob } from './launch.js';
 
-export const SLURM_DIR = join(REPO_ROOT, 'slurm');
+const SLURM_DIR = join(REPO_ROOT, 'slurm');
 
 /**
  * Two emulated nodes on this one host, so that node ranks and the aggregator's host come from a real
@@ -17,9 +19,8 @@ export const EMULATED_NODES = ['node01', 'node02'] as const;
 
 /** Starting from installed packages takes ~4 s; installing them first, up to a minute or two. */
 const START_TIMEOUT_MS = 300_000;
-/** A cluster test's job runs seconds; Slurm ends a hung one after this (the test gives up at JOB_TIMEOUT_MS). */
+/** A cluster test's job runs seconds; Slurm ends a hung one after this, before LAUNCH_TIMEOUT_MS. */
 const JOB_TIME_LIMIT = '2'; // minutes
-export const JOB_TIMEOUT_MS = 150_000;
 
 /** Slurm's daemons and clients are installed and we are root (slurmd and munged run as root here). */
 export const slurmInstalled =
@@ -39,50 +40,52 @@ export function startLocalSlurm(): Promise<void> {
   return started;
 }
 
-export interface BatchSubmission {
+export interface BatchTestJob {
   script: string;
   scriptArguments?: string[];
   /** sbatch options beyond the script's #SBATCH lines, e.g. ['-N', '2']. */
   sbatchOptions?: string[];
-  env: NodeJS.ProcessEnv;
-  /** The job's stdout and stderr (sbatch --output). */
-  outputPath: string;
+  /** Variables for the job beyond clusterEnv's (PROV4ML_EXPERIMENT_NAME, RANK_VARIABLE, …). */
+  env: Record<string, string>;
 }
 
-export interface BatchJob {
+export interface FinishedBatchJob {
   jobId: string;
-  /** The job's exit code (128 + N when killed by signal N). */
-  code: number | null;
+  saveDir: string;
   /** What the job wrote to its output file. */
   output: string;
 }
 
-/** `sbatch` from the repository root, waiting for the job's end (slurm/sbatch-wait.sh). */
-export async function submitAndWait(job: BatchSubmission): Promise<BatchJob> {
+/**
+ * `sbatch` from the repository root with a fresh save directory, waiting for the job's end
+ * (slurm/sbatch-wait.sh); fails the test, showing the job's output, unless the job exited 0.
+ */
+export async function runBatchJob(job: BatchTestJob): Promise<FinishedBatchJob> {
+  const files = newJobFiles(basename(job.script, '.sbatch'));
   const result = await runCommand(
     join(SLURM_DIR, 'sbatch-wait.sh'),
-    [`--time=${JOB_TIME_LIMIT}`, ...(job.sbatchOptions ?? []), `--output=${job.outputPath}`, job.script, ...(job.scriptArguments ?? [])],
-    { env: job.env, timeoutMs: JOB_TIMEOUT_MS },
+    [`--time=${JOB_TIME_LIMIT}`, ...(job.sbatchOptions ?? []), `--output=${files.output}`, job.script, ...(job.scriptArguments ?? [])],
+    { env: clusterEnv(files.saveDir, job.env), timeoutMs: LAUNCH_TIMEOUT_MS },
   );
   const jobId = result.stdout.split('\n')[0] ?? '';
   if (!/^\d+$/.test(jobId)) throw new Error(`sbatch gave no job id (exit ${result.code}): ${result.stdout}${result.stderr}`);
-  return { jobId, code: result.code, output: existsSync(job.outputPath) ? readFileSync(job.outputPath, 'utf8') : '' };
+  const output = existsSync(files.output) ? readFileSync(files.output, 'utf8') : '';
+  assert.equal(result.code, 0, `job ${jobId} failed:\n${output}${result.stderr}`);
+  return { jobId, saveDir: files.saveDir, output };
 }
 
 export interface StepRun {
   /** srun options, e.g. ['-N', '1', '-n', '4']. */
   srunOptions: string[];
   command: string[];
-  env: NodeJS.ProcessEnv;
+  /** Variables beyond clusterEnv's. */
+  env: Record<string, string>;
 }
 
-/** `srun` of one job step, waited for; with the id Slurm gave its job. */
-export async function srun(step: StepRun): Promise<CommandResult & { jobId: string }> {
+/** `srun` of one job step with a fresh save directory, waited for; with the id Slurm gave its job. */
+export async function srun(step: StepRun): Promise<LaunchedJob & { jobId: string }> {
   const name = `prov4ml-test-${process.pid}-${++stepCount}`;
-  const result = await runCommand('srun', ['-J', name, `--time=${JOB_TIME_LIMIT}`, ...step.srunOptions, ...step.command], {
-    env: step.env,
-    timeoutMs: JOB_TIMEOUT_MS,
-  });
+  const result = await launch('srun', ['-J', name, `--time=${JOB_TIME_LIMIT}`, ...step.srunOptions, ...step.command], step.env);
   return { ...result, jobId: await jobIdByName(name) };
 }
 

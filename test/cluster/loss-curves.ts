@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parameterOf } from './rank-documents.js';
+import { assertRankDocuments, onlyRunDirOf, parameterOf, type ExpectedRank } from './rank-documents.js';
 
 /** The example's defaults (its --epochs, --samples, --batch-size). */
 const EPOCHS = 2;
@@ -43,7 +43,7 @@ function printedFinalLosses(output: string): Map<number, { steps: number; loss: 
  * epoch to the last, and ends exactly at the loss the rank printed; validation loss once per epoch;
  * the world size parameter; a model version per epoch and the final model in the rank's artifacts.
  */
-export function assertLossCurves(runDir: string, experiment: string, worldSize: number, output: string): void {
+function assertLossCurves(runDir: string, experiment: string, worldSize: number, output: string): void {
   const steps = ddpStepsPerRank(worldSize);
   const printed = printedFinalLosses(output);
   assert.deepEqual([...printed.keys()].sort(), Array.from({ length: worldSize }, (_, rank) => rank), `every rank printed its final loss:\n${output}`);
@@ -63,4 +63,12 @@ export function assertLossCurves(runDir: string, experiment: string, worldSize: 
       assert.ok(statSync(join(runDir, 'artifacts', `GR${rank}`, model)).size > 0, `${where}: ${model} stored`);
     }
   }
+}
+
+/** A job whose ranks ran the DDP example: checks every rank's document and loss curve. */
+export function assertDdpRun(saveDir: string, experiment: string, expected: ExpectedRank[], output: string): string {
+  const runDir = onlyRunDirOf(saveDir, experiment);
+  assertRankDocuments(runDir, experiment, expected);
+  assertLossCurves(runDir, experiment, expected.length, output);
+  return runDir;
 }

@@ -6,14 +6,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { DEBIAN_PYTHON, needs, pythonModuleAvailable } from '../support/components.js';
-import { runCommand } from '../support/run-dir.js';
-import { clusterEnv, DDP_EXAMPLE, DDP_SBATCH, freePort, newJobFiles, SBATCH_EXAMPLES } from './launch.js';
-import { derivedAggregatorPort, EMULATED_NODES, JOB_TIMEOUT_MS, slurmInstalled, srun, startLocalSlurm, submitAndWait } from './local-slurm.js';
-import { assertLossCurves } from './loss-curves.js';
-import { assertRankDocuments, onlyRunDirOf, ranksOf } from './rank-documents.js';
+import { DDP_EXAMPLE, DDP_SBATCH, freePort, launch, SBATCH_EXAMPLES } from './launch.js';
+import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, srun, startLocalSlurm } from './local-slurm.js';
+import { assertDdpRun } from './loss-curves.js';
+import { ranksOf } from './rank-documents.js';
 
 // Debian's python3-torch brings torchrun with it.
 const torchInstalled = pythonModuleAvailable('torch');
+const DDP_COMMAND = [DEBIAN_PYTHON, DDP_EXAMPLE];
 
 /**
  * torchrun flags for these machines: --monitor_interval notices the workers' end in 0.2 s instead of
@@ -23,44 +23,36 @@ const TORCHRUN_FLAGS = ['--monitor_interval', '0.2', '--redirects', '9:1', '--te
 
 describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
   before(startLocalSlurm);
+  /** srun's tasks under MpiDefault=pmix all have PMIX_RANK, so the PMIx row detects them. */
+  const srunTasks = (jobId: string) => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: `slurm-${jobId}.0`, stepId: '0', launcher: 'pmix' });
 
   test('srun -n 4 prov4ml run -- python ddp_train.py: every rank\'s document and loss curve', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_srun';
-    const { saveDir } = newJobFiles('ddp-srun');
-    const env = clusterEnv(saveDir, { PROV4ML_EXPERIMENT_NAME: experiment, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) });
-    const step = await srun({ srunOptions: ['-N', '1', '-n', '4'], command: ['prov4ml', 'run', '--', DEBIAN_PYTHON, DDP_EXAMPLE], env });
+    const step = await srun({
+      srunOptions: ['-N', '1', '-n', '4'],
+      command: ['prov4ml', 'run', '--', ...DDP_COMMAND],
+      env: { PROV4ML_EXPERIMENT_NAME: experiment, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) },
+    });
     assert.equal(step.code, 0, step.stderr);
-    const runDir = onlyRunDirOf(saveDir, experiment);
-    assertRankDocuments(runDir, experiment, ranksOf({ worldSize: 4, localWorldSize: 4, jobId: step.jobId, jobKey: `slurm-${step.jobId}.0`, stepId: '0', launcher: 'pmix' }));
-    assertLossCurves(runDir, experiment, 4, step.stdout);
+    assertDdpRun(step.saveDir, experiment, ranksOf(srunTasks(step.jobId)), step.stdout);
   });
 
   test('sbatch examples/pytorch/ddp_train.sbatch, waited for', needs('python3-torch', torchInstalled), async () => {
-    const experiment = 'ddp_example'; // the script's default
-    const files = newJobFiles('ddp-sbatch');
-    const job = await submitAndWait({ script: DDP_SBATCH, sbatchOptions: ['-N', '1'], env: clusterEnv(files.saveDir, { PYTHON: DEBIAN_PYTHON }), outputPath: files.output });
-    assert.equal(job.code, 0, job.output);
-    const runDir = onlyRunDirOf(files.saveDir, experiment);
-    assertRankDocuments(runDir, experiment, ranksOf({ worldSize: 4, localWorldSize: 4, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'pmix' }));
-    assertLossCurves(runDir, experiment, 4, job.output);
+    const job = await runBatchJob({ script: DDP_SBATCH, sbatchOptions: ['-N', '1'], env: { PYTHON: DEBIAN_PYTHON } });
+    assertDdpRun(job.saveDir, 'ddp_example', ranksOf(srunTasks(job.jobId)), job.output);
   });
 
   test('sbatch of slurm/examples/torchrun.sbatch on two nodes: torchrun\'s ranks, node ranks and the aggregator at MASTER_ADDR', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_torchrun_nodes';
-    const files = newJobFiles('torchrun-nodes');
-    const job = await submitAndWait({
+    const job = await runBatchJob({
       script: join(SBATCH_EXAMPLES, 'torchrun.sbatch'),
-      scriptArguments: [DEBIAN_PYTHON, DDP_EXAMPLE],
+      scriptArguments: DDP_COMMAND,
       sbatchOptions: ['-N', '2'],
-      env: clusterEnv(files.saveDir, { PROV4ML_EXPERIMENT_NAME: experiment }),
-      outputPath: files.output,
+      env: { PROV4ML_EXPERIMENT_NAME: experiment },
     });
-    assert.equal(job.code, 0, job.output);
-    const runDir = onlyRunDirOf(files.saveDir, experiment);
     // torchrun's variables win over the srun step's it inherits (SLURM_PROCID is the node's agent's).
     const shared = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'torchrun' };
-    assertRankDocuments(runDir, experiment, ranksOf(shared));
-    assertLossCurves(runDir, experiment, 4, job.output);
+    const runDir = assertDdpRun(job.saveDir, experiment, ranksOf(shared), job.output);
     assert.equal(readFileSync(join(runDir, 'aggregator.endpoint'), 'utf8').trim(), `tcp://${EMULATED_NODES[0]}:${derivedAggregatorPort(job.jobId, 0)}`);
   });
 });
@@ -68,14 +60,12 @@ describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
 describe('PyTorch DDP example under torchrun', () => {
   test('torchrun --nproc_per_node 2 with each worker wrapped: ranks and job id from torchrun', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_torchrun';
-    const { saveDir } = newJobFiles('torchrun');
     const runId = `prov4ml-test-${process.pid}`;
     const rendezvous = ['--nnodes', '1', '--master_addr', '127.0.0.1', '--master_port', String(await freePort()), '--rdzv_id', runId];
-    const command = [...rendezvous, ...TORCHRUN_FLAGS, '--nproc_per_node', '2', '--no_python', 'prov4ml', 'run', '--', DEBIAN_PYTHON, DDP_EXAMPLE];
-    const result = await runCommand('torchrun', command, { env: clusterEnv(saveDir, { PROV4ML_EXPERIMENT_NAME: experiment }), timeoutMs: JOB_TIMEOUT_MS });
-    assert.equal(result.code, 0, result.stderr);
-    const runDir = onlyRunDirOf(saveDir, experiment);
-    assertRankDocuments(runDir, experiment, ranksOf({ worldSize: 2, localWorldSize: 2, jobId: runId, jobKey: `torchrun-${runId}`, stepId: null, launcher: 'torchrun' }));
-    assertLossCurves(runDir, experiment, 2, result.stdout);
+    const workers = ['--nproc_per_node', '2', '--no_python', 'prov4ml', 'run', '--', ...DDP_COMMAND];
+    const run = await launch('torchrun', [...rendezvous, ...TORCHRUN_FLAGS, ...workers], { PROV4ML_EXPERIMENT_NAME: experiment });
+    assert.equal(run.code, 0, run.stderr);
+    const expected = ranksOf({ worldSize: 2, localWorldSize: 2, jobId: runId, jobKey: `torchrun-${runId}`, stepId: null, launcher: 'torchrun' });
+    assertDdpRun(run.saveDir, experiment, expected, run.stdout);
   });
 });

@@ -151,7 +151,7 @@ export function parameterOf(runDir: string, experiment: string, rank: number, na
  * What test/cluster/fixtures/rank_program.py logged on each rank: the rank its launcher gave it equals
  * the rank of the document it landed in, and its points (rank × 100 + step) arrived exactly once.
  */
-export function assertRankProgramRecords(runDir: string, experiment: string, worldSize: number): void {
+function assertRankProgramRecords(runDir: string, experiment: string, worldSize: number): void {
   const steps = Array.from({ length: RANK_PROGRAM_POINTS }, (_, step) => step);
   for (let rank = 0; rank < worldSize; rank++) {
     assert.deepEqual(parameterOf(runDir, experiment, rank, 'launcher_rank'), { $: String(rank), type: 'xsd:long' }, `rank ${rank}: launcher_rank`);
@@ -159,4 +159,12 @@ export function assertRankProgramRecords(runDir: string, experiment: string, wor
     assert.deepEqual(series.steps, steps, `rank ${rank}: steps of value`);
     assert.equal(series.sum, RANK_PROGRAM_POINTS * rank * 100 + steps.reduce((a, b) => a + b, 0), `rank ${rank}: sum of value`);
   }
+}
+
+/** A job whose ranks ran the rank program: checks every rank's document and records; returns the run directory. */
+export function assertRankProgramRun(saveDir: string, experiment: string, expected: ExpectedRank[]): string {
+  const runDir = onlyRunDirOf(saveDir, experiment);
+  assertRankDocuments(runDir, experiment, expected);
+  assertRankProgramRecords(runDir, experiment, expected.length);
+  return runDir;
 }
