@@ -8,7 +8,7 @@ import { before, describe, test } from 'node:test';
 import { commandWorks, needs } from '../support/components.js';
 import { launch, RANK_PROGRAM_COMMAND, SBATCH_EXAMPLES } from './launch.js';
 import { runBatchJob, slurmInstalled, startLocalSlurm } from './local-slurm.js';
-import { assertRankProgramRun, onlyRunDirOf, ranksOf, recordedJobKey } from './rank-documents.js';
+import { assertRankProgramRun, onlyRunDirOf, ranksOf, recordedJobKey, type ExpectedJob } from './rank-documents.js';
 
 const openMpiInstalled = commandWorks('mpirun.openmpi', ['--version']);
 const mpichInstalled = commandWorks('mpiexec.mpich', ['--version']);
@@ -68,7 +68,7 @@ describe('MPI inside a Slurm allocation of two nodes (slurm/examples/mpirun.sbat
     const job = await runBatchJob({ script, scriptArguments: RANK_PROGRAM_COMMAND, sbatchOptions: TWO_NODES, env });
     const { jobKey } = openMpiJobKey(job.saveDir, experiment);
     // mpirun's ranks share no Slurm step (its remote daemons run in a step of their own): no step id.
-    const shared = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey, stepId: null, launcher: 'openmpi' };
+    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey, stepId: null, launcher: 'openmpi' };
     assertRankProgramRun(job.saveDir, experiment, ranksOf(shared));
   });
 
@@ -76,7 +76,7 @@ describe('MPI inside a Slurm allocation of two nodes (slurm/examples/mpirun.sbat
     const experiment = 'mpich_allocation';
     const env = { PROV4ML_EXPERIMENT_NAME: experiment, RANK_VARIABLE: 'PMI_RANK', MPIRUN: 'mpiexec.mpich' };
     const job = await runBatchJob({ script, scriptArguments: RANK_PROGRAM_COMMAND, sbatchOptions: TWO_NODES, env });
-    const shared = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'mpich' };
+    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'mpich' };
     assertRankProgramRun(job.saveDir, experiment, ranksOf(shared));
   });
 });

@@ -9,7 +9,7 @@ import { DEBIAN_PYTHON, needs, pythonModuleAvailable } from '../support/componen
 import { DDP_EXAMPLE, DDP_SBATCH, freePort, launch, SBATCH_EXAMPLES } from './launch.js';
 import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, srun, startLocalSlurm } from './local-slurm.js';
 import { assertDdpRun } from './loss-curves.js';
-import { ranksOf } from './rank-documents.js';
+import { ranksOf, type ExpectedJob } from './rank-documents.js';
 
 // Debian's python3-torch brings torchrun with it.
 const torchInstalled = pythonModuleAvailable('torch');
@@ -24,7 +24,7 @@ const TORCHRUN_FLAGS = ['--monitor_interval', '0.2', '--redirects', '9:1', '--te
 describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
   before(startLocalSlurm);
   /** srun's tasks under MpiDefault=pmix all have PMIX_RANK, so the PMIx row detects them. */
-  const srunTasks = (jobId: string) => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: `slurm-${jobId}.0`, stepId: '0', launcher: 'pmix' });
+  const srunTasks = (jobId: string): ExpectedJob => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: `slurm-${jobId}.0`, stepId: '0', launcher: 'pmix' });
 
   test('srun -n 4 prov4ml run -- python ddp_train.py: every rank\'s document and loss curve', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_srun';
@@ -51,7 +51,7 @@ describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
       env: { PROV4ML_EXPERIMENT_NAME: experiment },
     });
     // torchrun's variables win over the srun step's it inherits (SLURM_PROCID is the node's agent's).
-    const shared = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'torchrun' };
+    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'torchrun' };
     const runDir = assertDdpRun(job.saveDir, experiment, ranksOf(shared), job.output);
     assert.equal(readFileSync(join(runDir, 'aggregator.endpoint'), 'utf8').trim(), `tcp://${EMULATED_NODES[0]}:${derivedAggregatorPort(job.jobId, 0)}`);
   });

@@ -4,31 +4,31 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { RunStartRecord } from '@prov4ml/prov-core';
 import { readMetricCsv } from '../support/run-dir.js';
 import { RANK_PROGRAM_POINTS } from './launch.js';
 
-/** What one rank's document must say. */
-export interface ExpectedRank {
-  rank: number;
-  worldSize: number;
-  localRank: number;
-  localWorldSize: number;
-  nodeRank: number;
-  /** The job id the run activity records (Slurm's job id, PROV4ML_JOB_ID, the launcher's own id). */
-  jobId: string;
-  /** The job key all ranks share (`slurm-<job>.<step>`, `ompi-<namespace>`, …), on the run entity and the collection. */
+/**
+ * What one rank's document must say: the rank as its launcher started it (the fields of the wrapper's
+ * run start record; stepId null means the document has no step id), the job key all ranks share
+ * (`slurm-<job>.<step>`, `ompi-<namespace>`, …, also on the run entity and the collection) and the
+ * rank's exit status.
+ */
+export interface ExpectedRank
+  extends Pick<RunStartRecord, 'rank' | 'worldSize' | 'localRank' | 'localWorldSize' | 'nodeRank' | 'jobId' | 'stepId' | 'launcher'> {
   jobKey: string;
-  /** The Slurm step; null outside a step (then the document has no step id). */
-  stepId: string | null;
-  /** The row of the launcher table that detected the rank (packages/agent/src/detect.ts). */
-  launcher: string;
   exitCode: number;
 }
 
-/** A job's ranks that share everything but the per-rank fields. */
-export function ranksOf(
-  shared: Omit<ExpectedRank, 'rank' | 'localRank' | 'nodeRank' | 'exitCode'> & { ranksPerNode?: number; failedRank?: number; failedStatus?: number },
-): ExpectedRank[] {
+/** What a job's ranks share; ranks fill the nodes in order, `ranksPerNode` at a time (default: all on one). */
+export type ExpectedJob = Omit<ExpectedRank, 'rank' | 'localRank' | 'nodeRank' | 'exitCode'> & {
+  ranksPerNode?: number;
+  failedRank?: number;
+  failedStatus?: number;
+};
+
+/** Every rank of a job, in rank order. */
+export function ranksOf(shared: ExpectedJob): ExpectedRank[] {
   const { ranksPerNode = shared.worldSize, failedRank, failedStatus, ...job } = shared;
   return Array.from({ length: shared.worldSize }, (_, rank) => ({
     ...job,
