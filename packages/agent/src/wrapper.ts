@@ -50,9 +50,11 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
     return runWithoutProvenance(options, error.message);
   }
   const child = spawnChild(options, { PROV4ML_CHANNEL: rank.channelPath });
+  // Listen for the end at once: a short program can exit while the samplers are still starting.
+  const ended = supervise(child, options);
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
   const metrics = await rank.startMetrics(child.pid ?? null);
-  const { code, signal } = await supervise(child, options);
+  const { code, signal } = await ended;
   await metrics.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
   return exitStatus({ code, signal });
