@@ -101,9 +101,11 @@ describe('system sampler on the real /proc', () => {
       usage = await tree.sample(performance.now());
     }
     assert.equal(usage.processCount, 2);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
     usage = await tree.sample(performance.now());
-    assert.ok(usage.cpuPercent !== null && usage.cpuPercent > 20, `busy grandchild seen: ${usage.cpuPercent} %`);
+    // The parent only sleeps (~0 %), so any clear share is the grandchild's; on a loaded 2-core CI
+    // machine a busy loop was seen getting as little as 8 % of a core, hence the low bar.
+    assert.ok(usage.cpuPercent !== null && usage.cpuPercent > 2, `busy grandchild seen: ${usage.cpuPercent} %`);
     assert.ok(usage.residentBytes > 10 * 1024 * 1024, 'two node processes hold more than 10 MiB');
     await tree.close();
   });
