@@ -10,6 +10,9 @@ const EPOCHS = 2;
 const SAMPLES = 1024;
 const BATCH_SIZE = 16;
 
+/** The defaults given as arguments, as users pass theirs: numbers after `prov4ml run --` stay the program's words. */
+export const DDP_DEFAULT_ARGUMENTS = ['--epochs', String(EPOCHS), '--samples', String(SAMPLES), '--batch-size', String(BATCH_SIZE)];
+
 /** Optimiser steps each rank takes: DistributedSampler gives it ⌈samples / ranks⌉ samples per epoch. */
 export function ddpStepsPerRank(worldSize: number): number {
   return EPOCHS * Math.ceil(Math.ceil(SAMPLES / worldSize) / BATCH_SIZE);

@@ -8,7 +8,7 @@ import { before, describe, test } from 'node:test';
 import { DEBIAN_PYTHON, needs, pythonModuleAvailable } from '../support/components.js';
 import { DDP_EXAMPLE, DDP_SBATCH, freePort, launch, SBATCH_EXAMPLES } from './launch.js';
 import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, srun, startLocalSlurm } from './local-slurm.js';
-import { assertDdpRun } from './loss-curves.js';
+import { assertDdpRun, DDP_DEFAULT_ARGUMENTS } from './loss-curves.js';
 import { ranksOf, type ExpectedJob } from './rank-documents.js';
 
 // Debian's python3-torch brings torchrun with it.
@@ -26,11 +26,11 @@ describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
   /** srun's tasks under MpiDefault=pmix all have PMIX_RANK, so the PMIx row detects them. */
   const srunTasks = (jobId: string): ExpectedJob => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: `slurm-${jobId}.0`, stepId: '0', launcher: 'pmix' });
 
-  test('srun -n 4 prov4ml run -- python ddp_train.py: every rank\'s document and loss curve', needs('python3-torch', torchInstalled), async () => {
+  test('srun -n 4 prov4ml run -- python ddp_train.py --epochs 2 …: every rank\'s document and loss curve', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_srun';
     const step = await srun({
       srunOptions: ['-N', '1', '-n', '4'],
-      command: ['prov4ml', 'run', '--', ...DDP_COMMAND],
+      command: ['prov4ml', 'run', '--', ...DDP_COMMAND, ...DDP_DEFAULT_ARGUMENTS],
       env: { PROV4ML_EXPERIMENT_NAME: experiment, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) },
     });
     assert.equal(step.code, 0, step.stderr);
