@@ -110,6 +110,19 @@ describe('local ranks over real ZeroMQ sockets', () => {
     assert.match(underSlurm.stderr, /without provenance/);
   });
 
+  test("the program's startRun arguments beat PROV4ML_* variables, and numeric arguments stay words", async () => {
+    const dir = saveDir();
+    const result = await runCommand(process.execPath, [CLI, 'run', '-n', '2', '--metrics-interval', '0', '--', process.execPath, PROGRAM, '1', '2.50'], {
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, PROV4ML_EXPERIMENT_NAME: 'from_env', PROV4ML_COLLECT_ALL_PROCESSES: 'false', POINTS: '50' },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    // The fixture's startRun says experimentName 'points' and collectAllProcesses true.
+    const runDir = onlyRunDir(dir);
+    assert.match(runDir, /points_\d+$/);
+    assert.equal(readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR1.csv')).rows, 50, "rank 1's records are kept");
+    assert.equal(runActivity(join(runDir, 'prov_points_GR0.json'))['prov-ml:argv'], JSON.stringify([process.execPath, PROGRAM, '1', '2.50']));
+  });
+
   test('two jobs at once in one save dir do not mix', async () => {
     const dir = saveDir();
     const [a, b] = await Promise.all([runRanks(2, dir, { POINTS: '3000' }), runRanks(2, dir, { POINTS: '5000' })]);

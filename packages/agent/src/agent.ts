@@ -13,6 +13,7 @@ import {
 import type { Aggregator } from '@prov4ml/aggregator';
 import { storeArtifact } from './artifacts.js';
 import { Batcher } from './batcher.js';
+import type { RunOptions } from './config.js';
 import type { JobInfo } from './detect.js';
 import { tcpEndpoint, type AggregatorPlacement } from './endpoint.js';
 import { ENDPOINT_DISCOVERY_TIMEOUT_MS, FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
@@ -24,6 +25,25 @@ import { Spool, type SpoolLocation } from './spool.js';
 /** File in the run directory where a hosted aggregator publishes the endpoint ranks connect to. */
 export const ENDPOINT_FILE = 'aggregator.endpoint';
 
+/** What a program's startRun says, with the save directory (which is not part of the record). */
+export type ProgramRunConfig = RunConfigRecord & { provenanceSaveDir: string | null };
+
+/** The experiment name of a run whose program never named one. */
+export const DEFAULT_EXPERIMENT_NAME = 'experiment';
+
+/** The run configuration the options (flags, PROV4ML_*, defaults) give, for a program that says nothing. */
+export function runConfigFrom(run: RunOptions): ProgramRunConfig {
+  return {
+    kind: 'run_config',
+    time: Date.now(),
+    provUserNamespace: run.provUserNamespace,
+    experimentName: run.experimentName ?? DEFAULT_EXPERIMENT_NAME,
+    collectAllProcesses: run.collectAllProcesses,
+    saveAfterNLogs: run.saveAfterNLogs,
+    provenanceSaveDir: run.provenanceSaveDir,
+  };
+}
+
 export interface AgentOptions {
   job: JobInfo;
   placement: AggregatorPlacement;
@@ -31,6 +51,8 @@ export interface AgentOptions {
   defaultSaveDir: string;
   /** PROV4ML_RUN_ID, if given. */
   runId: number | null;
+  /** Used at shutdown when the program never called startRun. */
+  fallbackConfig: ProgramRunConfig;
   log: (line: string) => void;
   /** Pulls points still buffered on an in-process logging hot path. */
   collectPending?: () => MetricSeriesBatch[];
@@ -127,7 +149,7 @@ export class Agent {
    * Applies the program's startRun: the first call of the job decides the run directory; later calls
    * (another process of the same rank) reuse it.
    */
-  configure(config: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ConfiguredRun> {
+  configure(config: ProgramRunConfig): Promise<ConfiguredRun> {
     this.configuring ??= this.open(config);
     return this.configuring;
   }
@@ -185,7 +207,7 @@ export class Agent {
     return this.stopping;
   }
 
-  private async open({ provenanceSaveDir, ...config }: RunConfigRecord & { provenanceSaveDir: string | null }): Promise<ConfiguredRun> {
+  private async open({ provenanceSaveDir, ...config }: ProgramRunConfig): Promise<ConfiguredRun> {
     const { job } = this.options;
     const claimed: ConfiguredRun = {
       ...claimRunDir({
@@ -284,18 +306,8 @@ export class Agent {
   }
 
   private async stop(end: RunEndDetails): Promise<ShutdownReport> {
-    if (!this.claimed) {
-      // The program never called startRun: the run is still recorded, under the default name.
-      await this.configure({
-        kind: 'run_config',
-        time: Date.now(),
-        provUserNamespace: 'www.example.org',
-        experimentName: 'experiment',
-        collectAllProcesses: false,
-        saveAfterNLogs: 100,
-        provenanceSaveDir: null,
-      });
-    }
+    // A program that never called startRun is still recorded, as the options describe it.
+    if (!this.claimed) await this.configure({ ...this.options.fallbackConfig, time: Date.now() });
     await Promise.all(this.samplesInFlight);
     this.batcher.flush();
     this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });

@@ -1,4 +1,4 @@
-import type { Agent } from './agent.js';
+import { DEFAULT_EXPERIMENT_NAME, type Agent } from './agent.js';
 import type { ChannelHandler } from './channel/server.js';
 import type { AgentReply, ClientMessage } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
@@ -30,7 +30,7 @@ export function agentChannelHandler(
               kind: 'run_config',
               time: Date.now(),
               provUserNamespace: message.provUserNamespace ?? defaults.provUserNamespace,
-              experimentName: message.experimentName ?? defaults.experimentName ?? 'experiment',
+              experimentName: message.experimentName ?? defaults.experimentName ?? DEFAULT_EXPERIMENT_NAME,
               collectAllProcesses: message.collectAllProcesses ?? defaults.collectAllProcesses,
               saveAfterNLogs: message.saveAfterNLogs ?? defaults.saveAfterNLogs,
               provenanceSaveDir: message.provenanceSaveDir ?? defaults.provenanceSaveDir,

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
-import { Agent, type ArtifactRequest } from './agent.js';
+import { Agent, runConfigFrom, type ArtifactRequest } from './agent.js';
 import { connectChannel, type ChannelClient } from './channel/client.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
@@ -40,30 +40,20 @@ export async function openRunSink(options: RunOptions, environment: SinkEnvironm
     : openChannelSink(options, environment.channel);
 }
 
-function runConfig(options: RunOptions) {
-  return {
-    kind: 'run_config' as const,
-    time: Date.now(),
-    provUserNamespace: options.provUserNamespace,
-    experimentName: options.experimentName ?? 'experiment',
-    collectAllProcesses: options.collectAllProcesses,
-    saveAfterNLogs: options.saveAfterNLogs,
-  };
-}
-
 async function openInProcessSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
-  const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId });
+  const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId }, hostname());
   const placement = resolveAggregatorEndpoint(job, { aggregator: options.aggregator, port: options.port, hostname: hostname() });
   const agent = new Agent({
     job,
     placement,
     defaultSaveDir: options.provenanceSaveDir ?? 'prov',
     runId: options.runId,
+    fallbackConfig: runConfigFrom(options),
     log: environment.log,
     collectPending,
   });
   agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
-  await agent.configure({ ...runConfig(options), provenanceSaveDir: options.provenanceSaveDir });
+  await agent.configure(runConfigFrom(options));
   // In-process there is no wrapper to sample periodically: samples are taken on demand only.
   const metrics = await startRankMetrics(agent, { ...environment.metrics, localRank: job.localRank, hostname: hostname(), rootPid: process.pid }, 0, environment.log);
   return {

@@ -5,7 +5,7 @@ import { constants, hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '@prov4ml/prov-core';
-import { Agent } from './agent.js';
+import { Agent, runConfigFrom } from './agent.js';
 import { agentChannelHandler, type ProgramEnd } from './channel-handler.js';
 import { startChannelServer } from './channel/server.js';
 import type { RunOptions } from './config.js';
@@ -109,7 +109,7 @@ interface OpenRank {
 
 /** The parts every rank's agent process has: the agent and the channel its program talks to. */
 async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: string, onProgramEnd: () => void = () => {}): Promise<OpenRank> {
-  const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId });
+  const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId }, hostname());
   const agent = createAgent(job, options);
   let programEnd: ProgramEnd = { createGraph: false, createSvg: false };
   const server = await startChannelServer({
@@ -124,9 +124,6 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
       options.log,
     ),
   });
-  if (options.run.experimentName !== null) {
-    await agent.configure({ ...runConfigOf(options.run, options.run.experimentName), provenanceSaveDir: options.run.provenanceSaveDir });
-  }
   return {
     agent,
     channelPath,
@@ -164,19 +161,10 @@ function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent
     placement,
     defaultSaveDir: options.run.provenanceSaveDir ?? 'prov',
     runId: options.run.runId,
+    // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.
+    fallbackConfig: runConfigFrom(options.run),
     log: options.log,
   });
-}
-
-export function runConfigOf(run: RunOptions, experimentName: string) {
-  return {
-    kind: 'run_config' as const,
-    time: Date.now(),
-    provUserNamespace: run.provUserNamespace,
-    experimentName,
-    collectAllProcesses: run.collectAllProcesses,
-    saveAfterNLogs: run.saveAfterNLogs,
-  };
 }
 
 function spawnChild(options: Pick<WrapOptions, 'command' | 'env'>, extraEnv: Record<string, string>): ChildProcess {

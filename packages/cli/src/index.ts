@@ -12,7 +12,7 @@ export async function run(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nDistributed provenance collector for multi-rank ML and HPC jobs.')
     .strict()
     // `run -- CMD args` keeps the program's own flags away from ours.
-    .parserConfiguration({ 'populate--': true })
+    .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
     .demandCommand(1, 'a command is required (see prov4ml --help)')
     .recommendCommands()
     .help()

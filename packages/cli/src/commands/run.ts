@@ -18,7 +18,8 @@ export const runCommand: CommandModule<object, RunArgs> = {
       .example('$0 run -n 4 -- node examples/train.mjs', 'four local ranks')
       .example('srun -n 4 $0 run -- python train.py', 'one wrapper per Slurm task'),
   handler: async (args) => {
-    const command = args['--'] ?? [];
+    // The program's words exactly as given (never numbers: `-- sleep 1`).
+    const command = (args['--'] ?? []).map(String);
     if (command.length === 0) throw new UserError('run: no command given after -- (usage: prov4ml run [options] -- CMD ...)');
     const log = (line: string) => process.stderr.write(`prov4ml: ${line}\n`);
     let run: RunOptions;
