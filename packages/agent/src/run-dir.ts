@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 
@@ -38,9 +38,10 @@ export function checkExperimentName(name: string): string {
 
 /**
  * Decides the job's run directory once for all ranks, through the shared filesystem: the first agent
- * of a job creates the smallest free `<experiment>_<n>` and links a claim file named after the job key;
- * `link()` is atomic and fails for everyone else, who then use the winner's directory. Agents claim,
- * not the aggregator, because the aggregator may start late or not at all.
+ * of a job, holding the save directory's claim lock, creates the smallest free `<experiment>_<n>` and
+ * links a claim file named after the job key; every other rank of the job finds that claim and uses
+ * the same directory. Agents claim, not the aggregator, because the aggregator may start late or not
+ * at all.
  */
 export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
   const saveDir = resolve(request.saveDir);
@@ -54,21 +55,55 @@ export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
   const claimPath = join(claimsDir, jobKeyFileName(request.jobKey));
   const existing = readClaim(claimPath);
   if (existing) return existing;
+  // One claimer at a time per save directory, so that the job gets the smallest free id rather than
+  // whichever its racing ranks happened to create first.
+  return withSaveDirLock(join(saveDir, '.prov4ml', 'claim.lock'), () => {
+    const claimed = readClaim(claimPath);
+    if (claimed) return claimed;
+    const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
+    const mine: ClaimedRunDir = { runDir: join(saveDir, `${experimentName}_${runId}`), runId, experimentName };
+    if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
+    const temporary = `${claimPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(temporary, JSON.stringify(mine));
+    try {
+      // link() is atomic: it also keeps two claimers correct if a stale lock was broken.
+      linkSync(temporary, claimPath);
+      return mine;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (request.runId === null) rmdirSync(mine.runDir);
+      return readClaim(claimPath) ?? mine;
+    } finally {
+      unlinkSync(temporary);
+    }
+  });
+}
 
-  const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
-  const mine: ClaimedRunDir = { runDir: join(saveDir, `${experimentName}_${runId}`), runId, experimentName };
-  if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
-  const temporary = `${claimPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(temporary, JSON.stringify(mine));
+/** A lock held this long belongs to a claimer that died; claiming takes microseconds. */
+const STALE_CLAIM_LOCK_MS = 10_000;
+const CLAIM_LOCK_POLL_MS = 2;
+
+/** Runs `critical` holding a lock made of an atomic mkdir; waits (synchronously, briefly) for it. */
+function withSaveDirLock<T>(lockDir: string, critical: () => T): T {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(lockDir).mtimeMs > STALE_CLAIM_LOCK_MS) rmdirSync(lockDir);
+      } catch {
+        // Released or broken by someone else meanwhile: try again.
+      }
+      Atomics.wait(pause, 0, 0, CLAIM_LOCK_POLL_MS);
+    }
+  }
   try {
-    linkSync(temporary, claimPath);
-    return mine;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    if (request.runId === null) rmdirSync(mine.runDir);
-    return readClaim(claimPath) ?? mine;
+    return critical();
   } finally {
-    unlinkSync(temporary);
+    rmdirSync(lockDir);
   }
 }
 
