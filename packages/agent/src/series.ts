@@ -123,13 +123,6 @@ export class SeriesTable {
     return batches;
   }
 
-  /** Number of points buffered right now (for tests and flush decisions). */
-  pendingPoints(): number {
-    let total = 0;
-    for (const contexts of this.byName.values()) for (const series of contexts.values()) total += series.length;
-    return total;
-  }
-
   private lookup(name: string, context: ContextName, source: string, unit: string): SeriesBuffer {
     let contexts = this.byName.get(name);
     if (contexts === undefined) {
