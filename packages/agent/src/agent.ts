@@ -131,10 +131,6 @@ export class Agent {
     });
   }
 
-  get runDir(): string | undefined {
-    return this.claimed?.runDir;
-  }
-
   get job(): JobInfo {
     return this.options.job;
   }
@@ -150,7 +146,15 @@ export class Agent {
    * (another process of the same rank) reuse it.
    */
   configure(config: ProgramRunConfig): Promise<ConfiguredRun> {
-    this.configuring ??= this.open(config);
+    if (this.configuring === undefined) {
+      this.configuring = this.open(config);
+    } else {
+      void this.configuring.then((run) => {
+        if (run.config.experimentName !== config.experimentName) {
+          this.options.log(`startRun named experiment ${config.experimentName}, but this rank's run is already ${run.config.experimentName} (${run.runDir}); keeping it`);
+        }
+      }, () => undefined);
+    }
     return this.configuring;
   }
 

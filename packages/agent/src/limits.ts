@@ -50,3 +50,9 @@ export const ENDPOINT_DISCOVERY_TIMEOUT_MS = 600_000;
 
 /** Resolution of the shared clock the logging hot path reads instead of calling Date.now(). */
 export const CLOCK_RESOLUTION_MS = 1;
+
+/**
+ * How long the wrapper waits for its program's start_run before it names the run from flags and
+ * PROV4ML_* itself; until then its own observations are held in memory.
+ */
+export const START_RUN_GRACE_MS = 30_000;

@@ -11,8 +11,9 @@ import { startChannelServer } from './channel/server.js';
 import type { RunOptions } from './config.js';
 import { detectJob, type JobInfo } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
-import { runStartRecord } from './observe.js';
+import { START_RUN_GRACE_MS } from './limits.js';
 import type { MetricsOptions } from './metrics/options.js';
+import { runStartRecord } from './observe.js';
 import { startRankMetrics, type RankMetrics } from './sampling.js';
 import { undeliveredMessage } from './sinks.js';
 
@@ -124,12 +125,19 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
       options.log,
     ),
   });
+  // A program that never calls start_run (any command) still gets its run directory and spool soon,
+  // so a long run is not held in memory; a start_run within the grace period names the run itself.
+  const fallback = setTimeout(() => {
+    agent.configure(runConfigFrom(options.run)).catch((error: unknown) => options.log((error as Error).message));
+  }, START_RUN_GRACE_MS);
+  fallback.unref();
   return {
     agent,
     channelPath,
     startMetrics: (rootPid) =>
       startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log),
     async close(end) {
+      clearTimeout(fallback);
       const report = await agent.shutdown({ ...end, ...programEnd });
       await server.close();
       rmSync(channelPath, { force: true });
