@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { constants, hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,9 +90,8 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
   let ended: () => void = () => {};
   const programEnded = new Promise<void>((resolve) => (ended = resolve));
   const rank = await openRank(options, options.channelPath, ended);
-  rank.agent.submit(
-    runStartRecord(rank.agent.job, { pid: options.parentPid, argv: [`pid ${options.parentPid}`], cwd: process.cwd(), env: options.env, wrapped: false }),
-  );
+  const program = processFacts(options.parentPid);
+  rank.agent.submit(runStartRecord(rank.agent.job, { pid: options.parentPid, ...program, env: options.env, wrapped: false }));
   const metrics = await rank.startMetrics(options.parentPid);
   const parent = watchExit(options.parentPid);
   const how = await Promise.race([programEnded.then(() => 'ended' as const), parent.gone.then(() => 'gone' as const)]);
@@ -144,6 +143,15 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
       if (!report.delivered) options.log(undeliveredMessage(report.spoolPath, report.runDir));
     },
   };
+}
+
+/** The command line and working directory of another process (from /proc; placeholders elsewhere). */
+function processFacts(pid: number): { argv: string[]; cwd: string } {
+  try {
+    return { argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean), cwd: readlinkSync(`/proc/${pid}/cwd`) };
+  } catch {
+    return { argv: [`pid ${pid}`], cwd: process.cwd() };
+  }
 }
 
 /** `gone` resolves when process `pid` no longer exists (polled: it is not our child); `stop` ends the polling. */
