@@ -42,3 +42,33 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     }
   });
 }
+
+test('a rank whose wrapper is SIGKILLed: its points up to the last flush are there, it is recorded unfinished, the job still finalises', async () => {
+  const saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-sigkill-'));
+  const ranks = 3;
+  const job = spawn(process.execPath, [CLI, 'run', '-n', String(ranks), '--metrics-interval', '0', '--rank-timeout', '3', '--', process.execPath, PROGRAM], {
+    env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, POINTS: String(POINTS), STAY_RANK: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => job.on('exit', (code) => resolve(code)));
+  const [wrapperPid, programPid] = await new Promise<[number, number]>((resolve) => {
+    let stdout = '';
+    job.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      const ready = /ready 1 (\d+) (\d+)/.exec(stdout);
+      if (ready) resolve([Number(ready[1]), Number(ready[2])]);
+    });
+  });
+  process.kill(wrapperPid, 'SIGKILL');
+  process.kill(programPid, 'SIGKILL');
+  assert.equal(await exited, 128 + 9, 'the job reports the killed rank');
+  const runDir = onlyRunDir(saveDir);
+  for (let rank = 0; rank < ranks; rank++) {
+    assert.equal(readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`)).rows, POINTS, `rank ${rank}'s points`);
+    const document = JSON.parse(readFileSync(join(runDir, `prov_signals_GR${rank}.json`), 'utf8')) as { activity: Record<string, Record<string, unknown>> };
+    const run = Object.values(document.activity).find((activity) => activity['prov-ml:type'] === 'LearningExecution')!;
+    assert.equal(run['prov-ml:unfinished'], rank === 1, `rank ${rank} unfinished`);
+    if (rank === 1) assert.match(String((run['prov-ml:last_seen'] as { $: string }).$), /^\d{4}-\d\d-\d\dT/);
+    else assert.equal(run['prov-ml:clean'], true);
+  }
+});

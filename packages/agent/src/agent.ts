@@ -58,6 +58,8 @@ export interface AgentOptions {
   collectPending?: () => MetricSeriesBatch[];
   /** Milliseconds to wait for acks at shutdown before keeping the spool and giving up. */
   shutdownAckTimeoutMs?: number;
+  /** A hosted aggregator stops waiting for a silent rank after this long. */
+  rankTimeoutMs: number;
   /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
   finalizeTimeoutMs?: number;
 }
@@ -245,6 +247,7 @@ export class Agent {
         worldSize: job.worldSize,
         jobKey: job.jobKey,
         runDir,
+        rankTimeoutMs: this.options.rankTimeoutMs,
         log: this.options.log,
       });
       endpoint = this.hosted.endpoint;
@@ -326,7 +329,7 @@ export class Agent {
     const delivered = this.sender ? await this.sender.waitForAck(lastSeq, Math.max(0, deadline - Date.now())) : false;
     let finalized = false;
     if (this.hosted) {
-      finalized = await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? FINALIZE_WAIT_MS);
+      finalized = await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? this.options.rankTimeoutMs + FINALIZE_WAIT_MS);
       await this.hosted.shutdown();
     }
     this.closed = true;

@@ -27,6 +27,8 @@ export interface RunOptions {
   jobId: string | null;
   /** Seconds between system/GPU/carbon samples; 0 = off. */
   metricsInterval: number;
+  /** Seconds after which a hosted aggregator stops waiting for a silent rank (it is recorded unfinished). */
+  rankTimeout: number;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -155,6 +157,12 @@ const RUN_OPTION_SPECS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     description: 'seconds between system, GPU and carbon samples (0 = off)',
     reader: seconds,
     fallback: 10,
+  },
+  rankTimeout: {
+    env: 'PROV4ML_RANK_TIMEOUT',
+    description: 'seconds after which the hosted aggregator stops waiting for a silent rank and finalises',
+    reader: seconds,
+    fallback: 60,
   },
 };
 

@@ -42,7 +42,7 @@ export const HEARTBEAT_INTERVAL_MS = 5_000;
 /** After the program ends, how long the agent waits for acks before it exits keeping its spool. */
 export const SHUTDOWN_ACK_TIMEOUT_MS = 20_000;
 
-/** How long the hosting rank waits, after its own end, for the other ranks and the job's files. */
+/** How long the hosting rank waits for the job's files beyond the rank timeout, after its own end. */
 export const FINALIZE_WAIT_MS = 120_000;
 
 /** How long a rank waits for the hosted aggregator to publish its endpoint in the run directory. */

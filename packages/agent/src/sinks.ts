@@ -49,6 +49,7 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
     defaultSaveDir: options.provenanceSaveDir ?? 'prov',
     runId: options.runId,
     fallbackConfig: runConfigFrom(options),
+    rankTimeoutMs: options.rankTimeout * 1000,
     log: environment.log,
     collectPending,
   });

@@ -179,6 +179,7 @@ function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent
     runId: options.run.runId,
     // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.
     fallbackConfig: runConfigFrom(options.run),
+    rankTimeoutMs: options.run.rankTimeout * 1000,
     log: options.log,
   });
 }

@@ -22,6 +22,7 @@ const DEFAULTS: RunOptions = {
   runId: null,
   jobId: null,
   metricsInterval: 10,
+  rankTimeout: 60,
 };
 
 
@@ -41,6 +42,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['runId', 'PROV4ML_RUN_ID'],
       ['jobId', 'PROV4ML_JOB_ID'],
       ['metricsInterval', 'PROV4ML_METRICS_INTERVAL'],
+      ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
@@ -68,6 +70,7 @@ const FROM_ENV: Record<string, string> = {
   PROV4ML_RUN_ID: '7',
   PROV4ML_JOB_ID: 'job-2025-05-22',
   PROV4ML_METRICS_INTERVAL: '2.5',
+  PROV4ML_RANK_TIMEOUT: '5',
 };
 
 test('every option comes from its PROV4ML_* variable', () => {
@@ -84,6 +87,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     runId: 7,
     jobId: 'job-2025-05-22',
     metricsInterval: 2.5,
+    rankTimeout: 5,
   });
 });
 
@@ -101,6 +105,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     runId: 0,
     jobId: 'mine',
     metricsInterval: 0,
+    rankTimeout: 1,
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

@@ -14,6 +14,7 @@ export interface RunFlags {
   port?: number;
   'run-id'?: number;
   'metrics-interval'?: number;
+  'rank-timeout'?: number;
 }
 
 export const runOptionFlags = {
@@ -28,6 +29,7 @@ export const runOptionFlags = {
   port: { type: 'number', describe: 'port of the aggregator hosted by rank 0 [PROV4ML_PORT]' },
   'run-id': { type: 'number', alias: 'run_id', describe: 'run id instead of the smallest free one [PROV4ML_RUN_ID]' },
   'metrics-interval': { type: 'number', alias: 'metrics_interval', describe: 'seconds between system samples, 0 = off (default 10) [PROV4ML_METRICS_INTERVAL]' },
+  'rank-timeout': { type: 'number', alias: 'rank_timeout', describe: 'seconds rank 0\'s aggregator waits for a silent rank before it finalises (default 60) [PROV4ML_RANK_TIMEOUT]' },
 } as const satisfies Record<keyof RunFlags, Options>;
 
 const FLAG_TO_OPTION: Record<keyof RunFlags, keyof RunOptions> = {
@@ -42,6 +44,7 @@ const FLAG_TO_OPTION: Record<keyof RunFlags, keyof RunOptions> = {
   port: 'port',
   'run-id': 'runId',
   'metrics-interval': 'metricsInterval',
+  'rank-timeout': 'rankTimeout',
 };
 
 /** The options given as flags; the agent's config fills the rest from PROV4ML_* and defaults. */
