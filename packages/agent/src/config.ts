@@ -172,13 +172,15 @@ export interface RunOptionVariable {
   env: string;
   description: string;
   expected: string;
+  /** The JavaScript type of the option (also its command-line flag's type). */
+  type: 'string' | 'boolean' | 'number';
 }
 
 const RUN_OPTION_NAMES = Object.keys(RUN_OPTION_SPECS) as (keyof RunOptions)[];
 
 export const RUN_OPTION_VARIABLES: readonly RunOptionVariable[] = RUN_OPTION_NAMES.map((option) => {
   const spec = RUN_OPTION_SPECS[option];
-  return { option, env: spec.env, description: spec.description, expected: spec.reader.expected };
+  return { option, env: spec.env, description: spec.description, expected: spec.reader.expected, type: spec.reader.argumentType };
 });
 
 /** A resolved value and where it came from, so that a contradiction between two options names both. */

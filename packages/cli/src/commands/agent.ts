@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
 import { resolveRunOptions, serveAgent } from '@prov4ml/agent';
-import { explicitRunOptions, metricsOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
+import { explicitRunOptions, metricsOptions, withRunOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface AgentArgs extends RunFlags {
   channel: string;
@@ -13,8 +13,7 @@ export const agentCommand: CommandModule<object, AgentArgs> = {
   command: 'agent',
   describe: 'Serve one rank\'s agent for an already running program (the Python client starts it)',
   builder: (yargs) =>
-    yargs
-      .options(runOptionFlags)
+    withRunOptionFlags(yargs)
       .option('channel', { type: 'string', demandOption: true, describe: 'Unix socket path the program connects to' })
       .option('parent-pid', { type: 'number', demandOption: true, alias: 'parent_pid', describe: 'pid of the program; its exit ends the run' }),
   handler: async (args) => {

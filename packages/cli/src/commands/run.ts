@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { isUserError, UserError } from '@prov4ml/prov-core';
 import { detectJob, launchLocalRanks, resolveRunOptions, runWithoutProvenance, runWrapped, type RunOptions } from '@prov4ml/agent';
-import { explicitRunOptions, metricsOptions, runOptionFlags, type RunFlags } from '../run-flags.js';
+import { explicitRunOptions, metricsOptions, withRunOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface RunArgs extends RunFlags {
   nprocs?: number;
@@ -12,8 +12,7 @@ export const runCommand: CommandModule<object, RunArgs> = {
   command: 'run',
   describe: "Run a program as one rank's wrapper (under srun/mpirun/torchrun), or as N local ranks with -n: prov4ml run [options] -- CMD ...",
   builder: (yargs) =>
-    yargs
-      .options(runOptionFlags)
+    withRunOptionFlags(yargs)
       .option('nprocs', { alias: 'n', type: 'number', describe: 'start N local ranks on this machine (no launcher needed)' })
       .example('$0 run -n 4 -- node examples/train.mjs', 'four local ranks')
       .example('srun -n 4 $0 run -- python train.py', 'one wrapper per Slurm task'),
