@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
 import { startAggregator } from '@prov4ml/aggregator';
+import { resolveRunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -24,20 +25,20 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('rank-timeout', { alias: 'rank_timeout', type: 'number', describe: 'seconds after which a silent rank no longer holds up the job (default 60) [PROV4ML_RANK_TIMEOUT]' })
       .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
   handler: async (args) => {
-    const env = process.env;
-    const bind = args.bind ?? env.PROV4ML_BIND;
+    const bind = args.bind ?? process.env.PROV4ML_BIND;
     if (bind === undefined) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
-    const worldSize = args['world-size'] ?? envInteger('PROV4ML_WORLD_SIZE', env.PROV4ML_WORLD_SIZE);
-    if (worldSize !== undefined && (!Number.isInteger(worldSize) || worldSize < 1)) throw new UserError(`aggregate: --world-size must be a positive integer, got ${worldSize}`);
-    const rankTimeoutS = args['rank-timeout'] ?? envInteger('PROV4ML_RANK_TIMEOUT', env.PROV4ML_RANK_TIMEOUT);
-    if (rankTimeoutS !== undefined && !(rankTimeoutS > 0)) throw new UserError(`aggregate: --rank-timeout must be a positive number of seconds, got ${rankTimeoutS}`);
+    // World size, job id and rank timeout read and checked as every rank reads them.
+    const run = resolveRunOptions(
+      { worldSize: args['world-size'] ?? null, jobId: args['job-id'] ?? null, ...(args['rank-timeout'] === undefined ? {} : { rankTimeout: args['rank-timeout'] }) },
+      process.env,
+    );
     const log = (line: string): void => void process.stderr.write(`prov4ml aggregate: ${line}\n`);
     const aggregator = await startAggregator({
       bind,
-      worldSize,
-      jobKey: args['job-id'] ?? env.PROV4ML_JOB_ID,
+      worldSize: run.worldSize ?? undefined,
+      jobKey: run.jobId ?? undefined,
       runDir: args['run-dir'],
-      rankTimeoutMs: rankTimeoutS === undefined ? undefined : rankTimeoutS * 1000,
+      rankTimeoutMs: run.rankTimeout * 1000,
       unified: args.unified,
       log,
     });
@@ -57,10 +58,3 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     }
   },
 };
-
-function envInteger(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new UserError(`aggregate: ${name}=${value} is not a number`);
-  return parsed;
-}
