@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ackEndpointFor,
   encodeEnvelope,
   PROTOCOL_VERSION,
   type ArtifactRecord,
@@ -337,13 +338,6 @@ export class Agent {
     await this.spool?.close();
     return { runDir: this.claimed?.runDir, spoolPath: this.spool?.path, delivered, finalized };
   }
-}
-
-/** The aggregator publishes acks on the port after its PULL port (docs/ARCHITECTURE.md). */
-export function ackEndpointFor(endpoint: string): string {
-  const match = /^(tcp:\/\/.+):(\d+)$/.exec(endpoint);
-  if (!match) throw new Error(`cannot derive the ack endpoint of ${endpoint}`);
-  return `${match[1]}:${Number(match[2]) + 1}`;
 }
 
 async function waitForEndpointFile(path: string, timeoutMs: number, cancelled: () => boolean): Promise<string> {

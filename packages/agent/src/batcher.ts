@@ -55,17 +55,13 @@ export class Batcher {
   }
 
   addMetrics(batches: readonly MetricSeriesBatch[]): void {
-    for (const batch of batches) {
-      if (batch.values.length === 0) continue;
-      this.metrics.push(batch);
-      this.pendingPoints += batch.values.length;
-    }
+    this.take(batches);
     if (this.pendingPoints >= MAX_PENDING_POINTS) this.flush();
   }
 
   /** Seals everything pending (including the hot path's buffered points) into envelopes now. */
   flush(): void {
-    if (this.options.collectPending) this.addMetricsWithoutFlush(this.options.collectPending());
+    if (this.options.collectPending) this.take(this.options.collectPending());
     if (this.records.length === 0 && this.metrics.length === 0) return;
     const records = this.records;
     const metrics = this.metrics;
@@ -78,8 +74,9 @@ export class Batcher {
     }
   }
 
-  private addMetricsWithoutFlush(batches: MetricSeriesBatch[]): void {
+  private take(batches: readonly MetricSeriesBatch[]): void {
     for (const batch of batches) {
+      if (batch.values.length === 0) continue;
       this.metrics.push(batch);
       this.pendingPoints += batch.values.length;
     }

@@ -26,7 +26,7 @@ export {
 } from './api.js';
 
 // The pieces the CLI and tests assemble.
-export { Agent, ENDPOINT_FILE, ackEndpointFor, type AgentOptions, type RunEndDetails, type ShutdownReport } from './agent.js';
+export { Agent, ENDPOINT_FILE, type AgentOptions, type RunEndDetails, type ShutdownReport } from './agent.js';
 export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './run-dir.js';
 export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper.js';
 export { launchLocalRanks, type LocalLaunchOptions } from './local-launcher.js';

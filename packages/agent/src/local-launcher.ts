@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:os';
 import { LOCAL_JOB_ID_PREFIX } from './detect.js';
+import { exitStatus } from './exit-status.js';
 
 export interface LocalLaunchOptions {
   /** Number of ranks to start on this machine. */
@@ -47,7 +47,7 @@ export async function launchLocalRanks(options: LocalLaunchOptions): Promise<num
             options.log(`rank ${rank} could not start: ${error.message}`);
             resolve(127);
           });
-          child.once('exit', (code, signal) => resolve(signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0)));
+          child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
         }),
     ),
   );

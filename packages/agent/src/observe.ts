@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { RunStartRecord } from '@prov4ml/prov-core';
 import { selectEnvironment } from './config.js';
 import type { JobInfo } from './detect.js';
-
-const AGENT_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { PROV4ML_VERSION } from './version.js';
 
 export interface ObservedProcess {
   pid: number;
@@ -37,7 +35,7 @@ export function runStartRecord(job: JobInfo, observed: ObservedProcess): RunStar
     argv: observed.argv,
     cwd: observed.cwd,
     environment: selectEnvironment(observed.env),
-    versions: { node: process.version, prov4ml: AGENT_VERSION, ...observed.versions },
+    versions: { node: process.version, prov4ml: PROV4ML_VERSION, ...observed.versions },
     gitCommit: gitCommit(observed.cwd),
     wrapped: observed.wrapped,
   };

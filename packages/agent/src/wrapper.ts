@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { constants, hostname, tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '@prov4ml/prov-core';
@@ -10,6 +10,7 @@ import { agentChannelHandler, type ProgramEnd } from './channel-handler.js';
 import { startChannelServer } from './channel/server.js';
 import type { RunOptions } from './config.js';
 import { detectJob, type JobInfo } from './detect.js';
+import { exitStatus } from './exit-status.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
 import { START_RUN_GRACE_MS } from './limits.js';
 import type { MetricsOptions } from './metrics/options.js';
@@ -58,7 +59,7 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   const { code, signal } = await ended;
   await metrics.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
-  return exitStatus({ code, signal });
+  return exitStatus(code, signal);
 }
 
 /**
@@ -67,12 +68,8 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
  */
 export async function runWithoutProvenance(options: Pick<WrapOptions, 'command' | 'env' | 'log'>, reason: string): Promise<number> {
   options.log(`${reason}; running ${options.command[0]} without provenance`);
-  return exitStatus(await supervise(spawnChild(options, {}), options));
-}
-
-/** The exit code to propagate: the child's, or 128 + N for signal N, as a shell reports it. */
-function exitStatus({ code, signal }: ChildEnd): number {
-  return signal === null ? (code ?? 1) : 128 + (constants.signals[signal] ?? 0);
+  const { code, signal } = await supervise(spawnChild(options, {}), options);
+  return exitStatus(code, signal);
 }
 
 export interface ServeOptions extends Omit<WrapOptions, 'command'> {

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { Publisher, Pull } from 'zeromq';
-import { UserError } from '@prov4ml/prov-core';
+import { ackEndpointFor, UserError } from '@prov4ml/prov-core';
 import { MAX_ZMQ_MESSAGE_BYTES, RECEIVE_HIGH_WATER_MARK } from './limits.js';
 
 /** How long the PUB socket keeps unsent acks after close. */
@@ -39,14 +39,15 @@ export async function bindSockets(bind: string): Promise<BoundSockets> {
       throw new UserError(`cannot bind ${bind}: ${(error as Error).message}`);
     }
     const port = Number(/:(\d+)$/.exec(pull.lastEndpoint ?? '')?.[1]);
+    const ackEndpoint = ackEndpointFor(`tcp://${host}:${port}`);
     try {
-      await acks.bind(`tcp://${host}:${port + 1}`);
+      await acks.bind(ackEndpoint);
       return { pull, acks, endpoint: `tcp://${connectableHost(host)}:${port}` };
     } catch (error) {
       pull.close();
       acks.close();
       if (!ephemeral || attempt === EPHEMERAL_BIND_ATTEMPTS) {
-        throw new UserError(`cannot bind the ack port tcp://${host}:${port + 1} (bind ${bind}): ${(error as Error).message}`);
+        throw new UserError(`cannot bind the ack port ${ackEndpoint} (bind ${bind}): ${(error as Error).message}`);
       }
     }
   }

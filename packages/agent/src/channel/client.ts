@@ -2,15 +2,13 @@
  * The program's end of the local channel in Node: what the TS API uses under `prov4ml run`, where
  * the wrapper is the rank's agent and the program only reports to it.
  */
-import { readFileSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { decodeUtf8, oneLine, UserError } from '@prov4ml/prov-core';
 import { decodeAgentReply, encodeClientMessage } from './codec.js';
 import { FrameReader, jsonFrame } from './framing.js';
+import { PROV4ML_VERSION } from '../version.js';
 import { MAX_CLIENT_BACKLOG_BYTES, MAX_PENDING_REQUESTS } from './limits.js';
 import type { ClientMessage, ClientNotification, ClientRequest, ReplyFor } from './protocol.js';
-
-const CLIENT_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 type WithoutId<M> = M extends unknown ? Omit<M, 'id'> : never;
 /** A request as the caller writes it; the client numbers it. */
@@ -49,7 +47,7 @@ export async function connectChannel(path: string): Promise<ChannelClient> {
     throw new UserError(`cannot connect to the prov4ml agent's channel ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   });
   const client = new SocketChannelClient(socket, path);
-  client.send({ t: 'hello', pid: process.pid, lang: 'node', version: CLIENT_VERSION });
+  client.send({ t: 'hello', pid: process.pid, lang: 'node', version: PROV4ML_VERSION });
   return client;
 }
 
