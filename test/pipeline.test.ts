@@ -123,6 +123,16 @@ describe('local ranks over real ZeroMQ sockets', () => {
     assert.equal(runActivity(join(runDir, 'prov_points_GR0.json'))['prov-ml:argv'], JSON.stringify([process.execPath, PROGRAM, '1', '2.50']));
   });
 
+  test("the wrapper's flags decide what a Node program's startRun leaves unset", async () => {
+    const dir = saveDir();
+    const program = "import { Context, endRun, logMetric, startRun } from '@prov4ml/agent'; await startRun({ experimentName: 'flags' }); logMetric('loss', 1, Context.TRAINING, 0); await endRun();";
+    const result = await runCommand(process.execPath, [CLI, 'run', '-n', '2', '--collect-all-processes', '--metrics-interval', '0', '--', process.execPath, '--input-type=module', '-e', program], {
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir },
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readMetricCsv(join(onlyRunDir(dir), 'metrics', 'loss_TRAINING_GR1.csv')).rows, 1, "rank 1's records are kept");
+  });
+
   test('two jobs at once in one save dir do not mix', async () => {
     const dir = saveDir();
     const [a, b] = await Promise.all([runRanks(2, dir, { POINTS: '3000' }), runRanks(2, dir, { POINTS: '5000' })]);

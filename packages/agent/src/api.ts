@@ -103,12 +103,14 @@ function requireRun(call: string): ActiveRun {
  */
 export async function startRun(options: StartRunOptions = {}): Promise<void> {
   if (current !== undefined || starting !== undefined) throw new Error('startRun: a run is already active; call endRun first');
-  const resolved = resolveRunOptions(explicitOptions(options), process.env);
+  const explicit = explicitOptions(options);
+  const resolved = resolveRunOptions(explicit, process.env);
   starting = (async () => {
     const clock = startSharedClock();
     try {
       const sink = await openRunSink(
         resolved,
+        explicit,
         {
           channel: process.env.PROV4ML_CHANNEL ?? null,
           metrics: { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env) },
@@ -117,8 +119,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
         },
         () => current?.series.drain() ?? [],
       );
-      const collecting = resolved.collectAllProcesses || sink.rank === 0;
-      current = new ActiveRun(sink, clock, collecting, resolved.saveAfterNLogs);
+      const collecting = sink.collectAllProcesses || sink.rank === 0;
+      current = new ActiveRun(sink, clock, collecting, sink.saveAfterNLogs);
       logExecutionStartTime();
     } catch (error) {
       await clock.stop();

@@ -30,7 +30,8 @@ export function startSharedClock(resolutionMs = CLOCK_RESOLUTION_MS): SharedCloc
   const time = new Float64Array(buffer, 0, 1);
   const stopFlag = new Int32Array(buffer, 8, 1);
   time[0] = Date.now();
-  const worker = new Worker(TICKER_SOURCE, { eval: true, workerData: { buffer, resolutionMs } });
+  // No inherited execArgv: under `node --input-type=module` the CommonJS source would be read as a module.
+  const worker = new Worker(TICKER_SOURCE, { eval: true, execArgv: [], workerData: { buffer, resolutionMs } });
   worker.unref();
   let stopped: Promise<void> | undefined;
   return {

@@ -17,6 +17,9 @@ import { startRankMetrics, type SampleKind } from './sampling.js';
 export interface RunSink {
   readonly rank: number;
   readonly worldSize: number;
+  /** The options in effect for the run (a wrapper's flags may have decided them). */
+  readonly collectAllProcesses: boolean;
+  readonly saveAfterNLogs: number;
   submit(record: ProvRecordData): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
@@ -34,10 +37,19 @@ export interface SinkEnvironment {
   log: (line: string) => void;
 }
 
-export async function openRunSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
+/**
+ * `options` are the program's startRun arguments resolved with PROV4ML_* and defaults; `explicit` only
+ * what the program said, which is all a wrapper's agent should hear: its own flags fill the rest.
+ */
+export async function openRunSink(
+  options: RunOptions,
+  explicit: Partial<RunOptions>,
+  environment: SinkEnvironment,
+  collectPending: () => MetricSeriesBatch[],
+): Promise<RunSink> {
   return environment.channel === null
     ? openInProcessSink(options, environment, collectPending)
-    : openChannelSink(options, environment.channel);
+    : openChannelSink(explicit, environment.channel);
 }
 
 async function openInProcessSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
@@ -60,6 +72,8 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
   return {
     rank: job.rank,
     worldSize: job.worldSize,
+    collectAllProcesses: options.collectAllProcesses,
+    saveAfterNLogs: options.saveAfterNLogs,
     submit: (record) => agent.submit(record),
     logArtifact: async (request) => {
       await agent.logArtifact(request);
@@ -74,20 +88,22 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
   };
 }
 
-async function openChannelSink(options: RunOptions, path: string): Promise<RunSink> {
+async function openChannelSink(explicit: Partial<RunOptions>, path: string): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   const started = await client.request({
     t: 'start_run',
-    provUserNamespace: options.provUserNamespace,
-    experimentName: options.experimentName,
-    provenanceSaveDir: options.provenanceSaveDir,
-    collectAllProcesses: options.collectAllProcesses,
-    saveAfterNLogs: options.saveAfterNLogs,
-    rank: options.rank,
+    provUserNamespace: explicit.provUserNamespace ?? null,
+    experimentName: explicit.experimentName ?? null,
+    provenanceSaveDir: explicit.provenanceSaveDir ?? null,
+    collectAllProcesses: explicit.collectAllProcesses ?? null,
+    saveAfterNLogs: explicit.saveAfterNLogs ?? null,
+    rank: explicit.rank ?? null,
   });
   return {
     rank: started.rank,
     worldSize: started.worldSize,
+    collectAllProcesses: started.collectAllProcesses,
+    saveAfterNLogs: started.saveAfterNLogs,
     submit: (record) => {
       if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
     },

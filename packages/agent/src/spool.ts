@@ -85,7 +85,8 @@ export class Spool {
     const ring = new SharedArrayBuffer(ringBytes);
     this.counters = new BigInt64Array(control);
     this.ring = new Uint8Array(ring);
-    this.writer = new Worker(WRITER_SOURCE, { eval: true, workerData: { fd, control, ring } });
+    // No inherited execArgv: under `node --input-type=module` the CommonJS source would be read as a module.
+    this.writer = new Worker(WRITER_SOURCE, { eval: true, execArgv: [], workerData: { fd, control, ring } });
     this.writer.unref();
     this.writer.on('message', (message: { persisted?: number; error?: string }) => {
       if (message.persisted !== undefined) onPersisted(message.persisted);
