@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { needs, pythonModuleAvailable } from './support/components.js';
-import { CLI, onlyRunDir, pythonProvErrors, readMetricCsv, runCommand } from './support/run-dir.js';
+import { assertExactlyOnce, CLI, onlyRunDir, pythonProvErrors, readMetricCsv, runCommand } from './support/run-dir.js';
 
 const PROGRAM = join(import.meta.dirname, 'fixtures/log-points.mjs');
 const hasPythonProv = pythonModuleAvailable('prov');
@@ -18,22 +18,6 @@ function runRanks(ranks: number, dir: string, env: Record<string, string> = {}) 
     env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, ...env },
     timeoutMs: 180_000,
   });
-}
-
-/** Every point of every rank arrived exactly once: row count, the exact step set, and the value sum. */
-function assertExactlyOnce(runDir: string, ranks: number, points: number): void {
-  const expectedSteps = Array.from({ length: points }, (_, i) => i);
-  for (let rank = 0; rank < ranks; rank++) {
-    const loss = readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`));
-    assert.equal(loss.rows, points, `rank ${rank} loss rows`);
-    assert.deepEqual([...loss.steps].sort((a, b) => a - b), expectedSteps, `rank ${rank} loss steps`);
-    const lossSum = points * rank * 1_000_000 + (0.5 * points * (points - 1)) / 2;
-    assert.ok(Math.abs(loss.sum - lossSum) <= 1e-9 * Math.max(1, lossSum), `rank ${rank} loss sum ${loss.sum} ≠ ${lossSum}`);
-    const acc = readMetricCsv(join(runDir, 'metrics', `acc_VALIDATION_GR${rank}.csv`));
-    assert.equal(acc.rows, points, `rank ${rank} acc rows`);
-    const accSum = points * rank + (points - 1) / 2;
-    assert.ok(Math.abs(acc.sum - accSum) <= 1e-9 * Math.max(1, accSum), `rank ${rank} acc sum ${acc.sum} ≠ ${accSum}`);
-  }
 }
 
 type Attributes = Record<string, { $: string; type: string } | string | boolean | undefined> & { 'prov-ml:exit_code'?: { $: string; type: string } };

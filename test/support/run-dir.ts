@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { DEBIAN_PYTHON } from './components.js';
 
@@ -57,6 +58,25 @@ export function readMetricCsv(path: string): CsvSeries {
     steps.push(Number(step));
   }
   return { rows: lines.length, sum, steps };
+}
+
+/**
+ * Every point of every rank that test/fixtures/log-points.mjs logged arrived exactly once: per rank and
+ * metric the row count, the exact step set, and the value sum.
+ */
+export function assertExactlyOnce(runDir: string, ranks: number, points: number): void {
+  const expectedSteps = Array.from({ length: points }, (_, i) => i);
+  for (let rank = 0; rank < ranks; rank++) {
+    const loss = readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`));
+    assert.equal(loss.rows, points, `rank ${rank} loss rows`);
+    assert.deepEqual([...loss.steps].sort((a, b) => a - b), expectedSteps, `rank ${rank} loss steps`);
+    const lossSum = points * rank * 1_000_000 + (0.5 * points * (points - 1)) / 2;
+    assert.ok(Math.abs(loss.sum - lossSum) <= 1e-9 * Math.max(1, lossSum), `rank ${rank} loss sum ${loss.sum} ≠ ${lossSum}`);
+    const acc = readMetricCsv(join(runDir, 'metrics', `acc_VALIDATION_GR${rank}.csv`));
+    assert.equal(acc.rows, points, `rank ${rank} acc rows`);
+    const accSum = points * rank + (points - 1) / 2;
+    assert.ok(Math.abs(acc.sum - accSum) <= 1e-9 * Math.max(1, accSum), `rank ${rank} acc sum ${acc.sum} ≠ ${accSum}`);
+  }
 }
 
 /** Reads every file with python `prov` and serialises it to PROV-N; returns one error line per failure. */
