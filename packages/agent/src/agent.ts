@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   ackEndpointFor,
@@ -15,6 +15,7 @@ import type { Aggregator } from '@prov4ml/aggregator';
 import { storeArtifact } from './artifacts.js';
 import { Batcher } from './batcher.js';
 import type { RunOptions } from './config.js';
+import { curveKeyDir, loadOrCreateServerKeys, waitForServerPublicKey, type TransportOptions } from './curve-keys.js';
 import type { JobInfo } from './detect.js';
 import { tcpEndpoint, type AggregatorPlacement } from './endpoint.js';
 import { ENDPOINT_DISCOVERY_TIMEOUT_MS, FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from './limits.js';
@@ -22,6 +23,7 @@ import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
 import { samplesToBatches, type SampleKind, type Sampler } from './sampling.js';
 import { Sender } from './sender.js';
 import { Spool, type SpoolLocation } from './spool.js';
+import { waitForFileText } from './wait-for-file.js';
 
 /** File in the run directory where a hosted aggregator publishes the endpoint ranks connect to. */
 export const ENDPOINT_FILE = 'aggregator.endpoint';
@@ -48,6 +50,8 @@ export function runConfigFrom(run: RunOptions): ProgramRunConfig {
 export interface AgentOptions {
   job: JobInfo;
   placement: AggregatorPlacement;
+  /** PROV4ML_INSECURE and PROV4ML_KEY_DIR: whether and where the job's CURVE key is. */
+  transport: TransportOptions;
   /** Where run directories go when the program's startRun names none. */
   defaultSaveDir: string;
   /** PROV4ML_RUN_ID, if given. */
@@ -237,18 +241,27 @@ export class Agent {
   }
 
   private async connect(runDir: string): Promise<void> {
-    const { placement, job } = this.options;
+    const { placement, job, transport } = this.options;
+    const keyDir = placement.kind === 'remote'
+      ? curveKeyDir(placement.endpoint, transport, null)
+      : curveKeyDir(tcpEndpoint(placement.bind, placement.port), transport, runDir);
     let endpoint: string;
+    let serverKey: string | null = null;
     if (placement.kind === 'remote') {
       endpoint = placement.endpoint;
     } else if (job.rank === placement.hostRank) {
       const { startAggregator } = await import('@prov4ml/aggregator');
+      // The key file is in place before the endpoint is published: a rank that finds one finds both.
+      const curve = keyDir === null ? undefined : await loadOrCreateServerKeys(keyDir);
+      serverKey = curve?.publicKey ?? null;
       this.hosted = await startAggregator({
         bind: tcpEndpoint(placement.bind, placement.port),
         worldSize: job.worldSize,
         jobKey: job.jobKey,
         runDir,
         rankTimeoutMs: this.options.rankTimeoutMs,
+        curve,
+        insecure: transport.insecure,
         log: this.options.log,
       });
       endpoint = this.hosted.endpoint;
@@ -260,10 +273,12 @@ export class Agent {
     } else {
       endpoint = await waitForEndpointFile(join(runDir, ENDPOINT_FILE), ENDPOINT_DISCOVERY_TIMEOUT_MS, () => this.closed);
     }
+    if (keyDir !== null && serverKey === null) serverKey = await waitForServerPublicKey(keyDir, ENDPOINT_DISCOVERY_TIMEOUT_MS, () => this.closed);
     this.sender = new Sender({
       endpoint,
       ackEndpoint: ackEndpointFor(endpoint),
       senderId: this.senderId,
+      curveServerKey: serverKey,
       reread: (seq) => this.spool!.read(this.spoolLocations[seq - 1]!).subarray(4),
       log: this.options.log,
     });
@@ -341,17 +356,9 @@ export class Agent {
 }
 
 async function waitForEndpointFile(path: string, timeoutMs: number, cancelled: () => boolean): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const text = (await readFile(path, 'utf8')).trim();
-      if (text !== '') return text;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    if (Date.now() > deadline || cancelled()) throw new Error(`no aggregator endpoint appeared in ${path}`);
-    await sleep(100);
-  }
+  const endpoint = await waitForFileText(path, timeoutMs, cancelled);
+  if (endpoint === null) throw new Error(`no aggregator endpoint appeared in ${path}`);
+  return endpoint;
 }
 
 /** True when `promise` resolves within `ms`; false when it rejects or the time runs out. */

@@ -4,7 +4,7 @@
  * environment, and every bad value is a UserError naming the argument or variable at once, so that a
  * wrong sbatch script fails at `startRun`, not at the end of a long job.
  */
-import { UserError } from '@prov4ml/prov-core';
+import { curveRequired, UserError } from '@prov4ml/prov-core';
 import { checkZmqEndpoint, MAX_AGGREGATOR_PORT } from './endpoint.js';
 
 export interface RunOptions {
@@ -29,6 +29,10 @@ export interface RunOptions {
   metricsInterval: number;
   /** Seconds after which a hosted aggregator stops waiting for a silent rank (it is recorded unfinished). */
   rankTimeout: number;
+  /** Plain ZeroMQ transport even off loopback: no encryption, and anyone who reaches the port can send. */
+  insecure: boolean;
+  /** Directory of the job's CURVE key files; null: `<run dir>/.prov4ml/curve` (README "Security / threat model"). */
+  keyDir: string | null;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -164,6 +168,18 @@ const RUN_OPTION_SPECS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
     reader: seconds,
     fallback: 60,
   },
+  insecure: {
+    env: 'PROV4ML_INSECURE',
+    description: 'plain ZeroMQ transport even off loopback: no CURVE encryption, anyone who reaches the port can send',
+    reader: flag,
+    fallback: false,
+  },
+  keyDir: {
+    env: 'PROV4ML_KEY_DIR',
+    description: "directory of the aggregator's CURVE key files, readable by every rank (default <run dir>/.prov4ml/curve; needed with a stand-alone aggregator off loopback)",
+    reader: text,
+    fallback: null,
+  },
 };
 
 /** One row per run option: its name, its `PROV4ML_*` variable, what it means and what it accepts. */
@@ -237,6 +253,12 @@ export function resolveRunOptions(explicit: Partial<RunOptions>, env: Environmen
   if (options.rank !== null && options.worldSize !== null && options.rank >= options.worldSize) {
     throw new UserError(
       `${sources.rank}: rank ${options.rank} is not below ${sources.worldSize} ${options.worldSize}`,
+    );
+  }
+  // A stand-alone aggregator cannot know the run directory in advance, so its key must be where PROV4ML_KEY_DIR says.
+  if (options.aggregator !== null && curveRequired({ endpoint: options.aggregator, keyDir: options.keyDir, insecure: options.insecure }) && options.keyDir === null) {
+    throw new UserError(
+      `PROV4ML_KEY_DIR: not set, but ${sources.aggregator} ${options.aggregator} is not loopback, so its CURVE key must be read from there (or PROV4ML_INSECURE=1 for plain transport)`,
     );
   }
   return options;

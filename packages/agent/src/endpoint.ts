@@ -5,6 +5,9 @@
 import { UserError } from '@prov4ml/prov-core';
 import type { JobInfo } from './detect.js';
 
+/** Loopback endpoints need no CURVE; the rule lives with the CURVE policy in prov-core. */
+export { isLoopbackEndpoint } from '@prov4ml/prov-core';
+
 /** First port of the derived range (below Linux's default ephemeral range, 32768–60999). */
 export const DERIVED_PORT_BASE = 20_000;
 /** Number of port pairs in the derived range: ports 20000–31999, even ports for data, odd for acks. */
@@ -129,15 +132,4 @@ export function checkZmqEndpoint(endpoint: string): string | null {
   const port = Number(tcp[2]);
   const hostIsValid = HOST_NAME.test(tcp[1]) || IPV6_LITERAL.test(tcp[1]);
   return hostIsValid && port >= 1 && port <= MAX_AGGREGATOR_PORT ? endpoint : null;
-}
-
-/**
- * True when the endpoint never leaves this host (ipc://, inproc://, localhost, 127.0.0.0/8, [::1]).
- * Transport security (CURVE) is needed only for the others.
- */
-export function isLoopbackEndpoint(endpoint: string): boolean {
-  if (/^(ipc|inproc):\/\//.test(endpoint)) return true;
-  const host = /^tcp:\/\/(.+):(\d+|\*)$/.exec(endpoint)?.[1];
-  if (host === undefined) return false;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -69,6 +69,15 @@ export {
   type RemoteAggregator,
   type AggregatorOptions,
 } from './endpoint.js';
+export {
+  curveKeyDir,
+  loadOrCreateServerKeys,
+  waitForServerPublicKey,
+  RUN_DIR_KEY_DIR,
+  SERVER_PUBLIC_KEY_FILE,
+  SERVER_SECRET_KEY_FILE,
+  type TransportOptions,
+} from './curve-keys.js';
 export { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from './hostlist.js';
 
 // The local channel: protocol, server (in the agent) and Node client (in a program under `prov4ml run`).

@@ -1,4 +1,4 @@
-import { Push, Subscriber } from 'zeromq';
+import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
 import { MAX_UNACKED_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from './limits.js';
 
@@ -8,6 +8,8 @@ export interface SenderOptions {
   /** Its ack PUB endpoint. */
   ackEndpoint: string;
   senderId: string;
+  /** The aggregator's CURVE public key: both sockets connect as CURVE clients; null: plain transport. */
+  curveServerKey: string | null;
   /** Re-reads a frame's payload whose bytes were not kept in memory (from the spool). */
   reread: (seq: number) => Uint8Array;
   log: (line: string) => void;
@@ -39,9 +41,10 @@ export class Sender {
   private readonly loops: Promise<void>[];
 
   constructor(private readonly options: SenderOptions) {
-    this.push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES });
+    const security = options.curveServerKey === null ? {} : curveClient(options.curveServerKey);
+    this.push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES, ...security });
     this.push.connect(options.endpoint);
-    this.acks = new Subscriber({ linger: 0 });
+    this.acks = new Subscriber({ linger: 0, ...security });
     this.acks.connect(options.ackEndpoint);
     this.acks.subscribe(options.senderId);
     this.loops = [this.sendLoop(), this.ackLoop()];
@@ -147,4 +150,10 @@ export class Sender {
       this.wake = done;
     });
   }
+}
+
+/** CURVE client options: the server's key, and a key pair of this sender's own, made fresh for it. */
+function curveClient(serverKey: string): { curveServerKey: string; curvePublicKey: string; curveSecretKey: string } {
+  const own = curveKeyPair();
+  return { curveServerKey: serverKey, curvePublicKey: own.publicKey, curveSecretKey: own.secretKey };
 }

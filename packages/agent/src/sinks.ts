@@ -58,6 +58,7 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
   const agent = new Agent({
     job,
     placement,
+    transport: { insecure: options.insecure, keyDir: options.keyDir },
     defaultSaveDir: options.provenanceSaveDir ?? 'prov',
     runId: options.runId,
     fallbackConfig: runConfigFrom(options),

@@ -172,6 +172,7 @@ function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent
   return new Agent({
     job,
     placement,
+    transport: { insecure: options.run.insecure, keyDir: options.run.keyDir },
     defaultSaveDir: options.run.provenanceSaveDir ?? 'prov',
     runId: options.run.runId,
     // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.

@@ -23,6 +23,8 @@ const DEFAULTS: RunOptions = {
   jobId: null,
   metricsInterval: 10,
   rankTimeout: 60,
+  insecure: false,
+  keyDir: null,
 };
 
 
@@ -43,6 +45,8 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['jobId', 'PROV4ML_JOB_ID'],
       ['metricsInterval', 'PROV4ML_METRICS_INTERVAL'],
       ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
+      ['insecure', 'PROV4ML_INSECURE'],
+      ['keyDir', 'PROV4ML_KEY_DIR'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
@@ -71,6 +75,8 @@ const FROM_ENV: Record<string, string> = {
   PROV4ML_JOB_ID: 'job-2025-05-22',
   PROV4ML_METRICS_INTERVAL: '2.5',
   PROV4ML_RANK_TIMEOUT: '5',
+  PROV4ML_INSECURE: 'no',
+  PROV4ML_KEY_DIR: '/shared/keys',
 };
 
 test('every option comes from its PROV4ML_* variable', () => {
@@ -88,6 +94,8 @@ test('every option comes from its PROV4ML_* variable', () => {
     jobId: 'job-2025-05-22',
     metricsInterval: 2.5,
     rankTimeout: 5,
+    insecure: false,
+    keyDir: '/shared/keys',
   });
 });
 
@@ -106,6 +114,8 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     jobId: 'mine',
     metricsInterval: 0,
     rankTimeout: 1,
+    insecure: true,
+    keyDir: 'keys',
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

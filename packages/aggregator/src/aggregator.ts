@@ -6,7 +6,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type DropCause } from '@prov4ml/prov-core';
+import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type CurveKeyPair, type DropCause } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from './finalize.js';
 import { CsvFormatPool } from './format-pool.js';
@@ -14,7 +14,7 @@ import { readFrameFile } from './frame-file.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from './limits.js';
 import { cutReceivedLog, RECEIVED_LOG_DIR, rankOfReceivedLog, ReceivedLog, receivedLogPath } from './received-log.js';
-import { bindSockets } from './sockets.js';
+import { bindSockets, type BoundSockets } from './sockets.js';
 
 export interface AggregatorOptions {
   /** ZeroMQ endpoint of the PULL socket, e.g. 'tcp://127.0.0.1:0' (0 or *: ephemeral) or 'tcp://0.0.0.0:41000'. Acks use port + 1. */
@@ -29,6 +29,10 @@ export interface AggregatorOptions {
   rankTimeoutMs?: number;
   /** Also write the unified document (the collection with one bundle per rank). */
   unified?: boolean;
+  /** The job's CURVE server key pair; required off loopback unless `insecure` (README "Security / threat model"). */
+  curve?: CurveKeyPair;
+  /** Plain transport even off loopback (PROV4ML_INSECURE). */
+  insecure?: boolean;
   log?: (line: string) => void;
 }
 
@@ -39,13 +43,15 @@ export interface Aggregator {
   readonly finalized: Promise<FinalizeResult>;
   /** Frames dropped so far, per cause. */
   dropCounts(): Record<DropCause, number>;
+  /** Peers refused at the security handshake so far: they had no or a wrong server key, and sent nothing. */
+  refusedHandshakes(): number;
   /** Stops receiving, writes what was accepted, waits for a finalisation under way. Idempotent. */
   shutdown(): Promise<void>;
 }
 
 export async function startAggregator(options: AggregatorOptions): Promise<Aggregator> {
-  const sockets = await bindSockets(options.bind);
-  const aggregator = new LiveAggregator(options, sockets.pull, sockets.acks, sockets.endpoint);
+  const sockets = await bindSockets({ bind: options.bind, curve: options.curve, insecure: options.insecure, log: options.log ?? (() => undefined) });
+  const aggregator = new LiveAggregator(options, sockets);
   try {
     if (options.runDir !== undefined) await aggregator.openRunDir(options.runDir);
   } catch (error) {
@@ -63,6 +69,7 @@ class LiveAggregator implements Aggregator {
   readonly #log: (line: string) => void;
   readonly #pull: Pull;
   readonly #acks: Publisher;
+  readonly #sockets: BoundSockets;
   readonly #tracker: JobTracker;
   readonly #drops = Object.fromEntries(DROP_CAUSES.map((cause) => [cause, 0])) as Record<DropCause, number>;
   #runDir: string | null = null;
@@ -84,12 +91,13 @@ class LiveAggregator implements Aggregator {
   #resolveFinalized!: (result: FinalizeResult) => void;
   #rejectFinalized!: (error: unknown) => void;
 
-  constructor(options: AggregatorOptions, pull: Pull, acks: Publisher, endpoint: string) {
+  constructor(options: AggregatorOptions, sockets: BoundSockets) {
     this.#options = options;
     this.#log = options.log ?? (() => undefined);
-    this.#pull = pull;
-    this.#acks = acks;
-    this.endpoint = endpoint;
+    this.#sockets = sockets;
+    this.#pull = sockets.pull;
+    this.#acks = sockets.acks;
+    this.endpoint = sockets.endpoint;
     this.#tracker = new JobTracker({ jobKey: options.jobKey, worldSize: options.worldSize });
     this.finalized = new Promise((resolve, reject) => {
       this.#resolveFinalized = resolve;
@@ -106,6 +114,10 @@ class LiveAggregator implements Aggregator {
 
   dropCounts(): Record<DropCause, number> {
     return { ...this.#drops };
+  }
+
+  refusedHandshakes(): number {
+    return this.#sockets.refusedHandshakes();
   }
 
   shutdown(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
 import { startAggregator } from '@prov4ml/aggregator';
-import { resolveRunOptions } from '@prov4ml/agent';
+import { curveKeyDir, loadOrCreateServerKeys, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -9,7 +9,15 @@ interface AggregateArgs {
   'job-id'?: string;
   'run-dir'?: string;
   'rank-timeout'?: number;
+  'key-dir'?: string;
+  insecure?: boolean;
   unified: boolean;
+}
+
+/** The help text of a run option, as `run` shows it, so that the two commands describe it alike. */
+function describeRunOption(option: keyof RunOptions): string {
+  const row = RUN_OPTION_VARIABLES.find((variable) => variable.option === option)!;
+  return `${row.description} [${row.env}]`;
 }
 
 /** A stand-alone aggregator, e.g. started by an sbatch script before `srun`; exits 0 once the job is finalised. */
@@ -23,16 +31,28 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('job-id', { alias: 'job_id', type: 'string', describe: 'job key to accept; else the first rank\'s [PROV4ML_JOB_ID]' })
       .option('run-dir', { alias: 'run_dir', type: 'string', describe: 'run directory to write; else the one the ranks name' })
       .option('rank-timeout', { alias: 'rank_timeout', type: 'number', describe: 'seconds after which a silent rank no longer holds up the job (default 60) [PROV4ML_RANK_TIMEOUT]' })
+      .option('key-dir', { alias: 'key_dir', type: 'string', describe: `${describeRunOption('keyDir')}; the aggregator writes its key pair there` })
+      .option('insecure', { type: 'boolean', describe: describeRunOption('insecure') })
       .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
   handler: async (args) => {
     const bind = args.bind ?? process.env.PROV4ML_BIND;
     if (bind === undefined) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
-    // World size, job id and rank timeout read and checked as every rank reads them.
+    // The options shared with the ranks, read and checked as every rank reads them.
     const run = resolveRunOptions(
-      { worldSize: args['world-size'] ?? null, jobId: args['job-id'] ?? null, ...(args['rank-timeout'] === undefined ? {} : { rankTimeout: args['rank-timeout'] }) },
+      {
+        worldSize: args['world-size'] ?? null,
+        jobId: args['job-id'] ?? null,
+        keyDir: args['key-dir'] ?? null,
+        insecure: args.insecure,
+        ...(args['rank-timeout'] === undefined ? {} : { rankTimeout: args['rank-timeout'] }),
+      },
       process.env,
     );
+    // Made before binding and never in the run directory, which the ranks name only once they send.
+    const keyDir = curveKeyDir(bind, run, null);
+    const curve = keyDir === null ? undefined : await loadOrCreateServerKeys(keyDir);
     const log = (line: string): void => void process.stderr.write(`prov4ml aggregate: ${line}\n`);
+    if (keyDir !== null) log(`CURVE on: the ranks read the server key from ${keyDir}`);
     const aggregator = await startAggregator({
       bind,
       worldSize: run.worldSize ?? undefined,
@@ -40,6 +60,8 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       runDir: args['run-dir'],
       rankTimeoutMs: run.rankTimeout * 1000,
       unified: args.unified,
+      curve,
+      insecure: run.insecure,
       log,
     });
     process.stdout.write(`${aggregator.endpoint}\n`);
