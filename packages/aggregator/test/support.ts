@@ -80,9 +80,9 @@ export function expectedCsv(rank: number, metric: number, points: number): strin
   return text;
 }
 
-/** Sends raw messages over a real PUSH socket and waits until ZeroMQ has handed them over. */
-export async function pushAll(endpoint: string, messages: readonly (Uint8Array | Uint8Array[])[]): Promise<void> {
-  const push = new Push({ linger: 5_000, sendHighWaterMark: 100_000 });
+/** Sends raw messages over a real PUSH socket (with `socketOptions`, e.g. CURVE keys) and waits until ZeroMQ has handed them over. */
+export async function pushAll(endpoint: string, messages: readonly (Uint8Array | Uint8Array[])[], socketOptions: ConstructorParameters<typeof Push>[0] = {}): Promise<void> {
+  const push = new Push({ linger: 5_000, sendHighWaterMark: 100_000, ...socketOptions });
   push.connect(endpoint);
   for (const message of messages) await push.send(message);
   // close() with linger flushes what is queued before the socket goes.
