@@ -154,7 +154,12 @@ export class Agent {
    */
   configure(config: ProgramRunConfig): Promise<ConfiguredRun> {
     if (this.configuring === undefined) {
-      this.configuring = this.open(config);
+      const opening = this.open(config);
+      this.configuring = opening;
+      // A refused startRun (a bad experiment name, an unwritable save dir) decides nothing: the next one tries again.
+      opening.catch(() => {
+        if (this.configuring === opening) this.configuring = undefined;
+      });
     } else {
       void this.configuring.then((run) => {
         if (run.config.experimentName !== config.experimentName) {
@@ -330,7 +335,16 @@ export class Agent {
 
   private async stop(end: RunEndDetails): Promise<ShutdownReport> {
     // A program that never called startRun is still recorded, as the options describe it.
-    if (!this.claimed) await this.configure({ ...this.options.fallbackConfig, time: Date.now() });
+    if (!this.claimed) {
+      try {
+        await this.configure({ ...this.options.fallbackConfig, time: Date.now() });
+      } catch (error) {
+        // No run directory, so no spool: there is nowhere to keep this rank's records.
+        this.options.log(`${(error as Error).message}; this rank's provenance is not recorded`);
+        this.closed = true;
+        return { runDir: undefined, spoolPath: undefined, delivered: false, finalized: false };
+      }
+    }
     await Promise.all(this.samplesInFlight);
     this.batcher.flush();
     this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });

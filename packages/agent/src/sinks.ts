@@ -91,15 +91,21 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
 
 async function openChannelSink(explicit: Partial<RunOptions>, path: string): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
-  const started = await client.request({
-    t: 'start_run',
-    provUserNamespace: explicit.provUserNamespace ?? null,
-    experimentName: explicit.experimentName ?? null,
-    provenanceSaveDir: explicit.provenanceSaveDir ?? null,
-    collectAllProcesses: explicit.collectAllProcesses ?? null,
-    saveAfterNLogs: explicit.saveAfterNLogs ?? null,
-    rank: explicit.rank ?? null,
-  });
+  // A refused start_run must not leave the connection open: it would keep the program from exiting.
+  const started = await client
+    .request({
+      t: 'start_run',
+      provUserNamespace: explicit.provUserNamespace ?? null,
+      experimentName: explicit.experimentName ?? null,
+      provenanceSaveDir: explicit.provenanceSaveDir ?? null,
+      collectAllProcesses: explicit.collectAllProcesses ?? null,
+      saveAfterNLogs: explicit.saveAfterNLogs ?? null,
+      rank: explicit.rank ?? null,
+    })
+    .catch(async (error: unknown) => {
+      await client.close();
+      throw error;
+    });
   return {
     rank: started.rank,
     worldSize: started.worldSize,

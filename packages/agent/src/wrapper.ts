@@ -5,7 +5,7 @@ import { hostname, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '@prov4ml/prov-core';
-import { Agent, runConfigFrom } from './agent.js';
+import { Agent, runConfigFrom, type ShutdownReport } from './agent.js';
 import { agentChannelHandler, type ProgramEnd } from './channel-handler.js';
 import { startChannelServer } from './channel/server.js';
 import type { RunOptions } from './config.js';
@@ -134,10 +134,16 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
       startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log),
     async close(end) {
       clearTimeout(fallback);
-      const report = await agent.shutdown({ ...end, ...programEnd });
-      await server.close();
-      rmSync(channelPath, { force: true });
-      if (!report.delivered) options.log(undeliveredMessage(report.spoolPath, report.runDir));
+      let report: ShutdownReport;
+      try {
+        report = await agent.shutdown({ ...end, ...programEnd });
+      } finally {
+        // An open channel would keep the wrapper alive after its program has ended.
+        await server.close();
+        rmSync(channelPath, { force: true });
+      }
+      // Without a spool the agent has already said why nothing could be kept.
+      if (!report.delivered && report.spoolPath !== undefined) options.log(undeliveredMessage(report.spoolPath, report.runDir));
     },
   };
 }
