@@ -9,9 +9,12 @@ import { writeFile } from 'node:fs/promises';
 import { measureFinalize } from './finalize.js';
 import { measureHotPath } from './hot-path.js';
 import { measureIngest } from './ingest.js';
+import { measureMemory } from './memory.js';
 import { measureSampling } from './metrics.js';
 import { measureProvJson } from './prov-json.js';
 import { measurePythonClient } from './python-client.js';
+import { measureRanks1024 } from './ranks-1024.js';
+import { measureWrapperOverhead } from './wrapper-overhead.js';
 
 /** One bound on a figure: `factor × limit` (a figure's name, or an absolute number). */
 interface Target {
@@ -46,6 +49,9 @@ const PARTS: readonly BenchPart[] = [
       finalize_4x1m_wrapped_s: [{ limit: 1 }],
     },
   },
+  { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },
+  { name: 'ranks-1024', measure: measureRanks1024, targets: { ranks_1024_lost_points: [{ limit: 0 }], ranks_1024_finalize_s: [{ limit: 2 }] } },
+  { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
   // Issue 5: one full metrics sample within 5 ms of the agent's CPU.
   { name: 'metrics', measure: measureSampling, targets: { sample_cpu_ms: [{ limit: 5 }] } },
 ];

@@ -1,0 +1,68 @@
+/**
+ * 1024 ranks against one aggregator: 8 processes play 128 ranks each, every rank with its own PUSH
+ * socket, ack subscription and sender id (the agent's Sender), sending its start, 1000 points and its
+ * run end. Lost points are the ones logged but not in the output CSVs; the finalisation time runs from
+ * the last rank's run end handed to its sender to the collection's mtime.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { COLLECTION_FILE, startAggregator } from '@prov4ml/aggregator';
+import { launchSenders, rankGroups } from './rank-senders.js';
+import { seconds } from './stats.js';
+
+const RANKS = 1024;
+/**
+ * A rank's Sender holds four ZeroMQ sockets (PUSH, SUB and the pair that monitors the PUSH), and a
+ * process's ZeroMQ context allows 1023: 128 ranks per process stay well inside it.
+ */
+const SENDER_PROCESSES = 8;
+/** Two series of 500: 1000 points per rank, in one frame. */
+const POINTS_PER_SERIES = 500;
+
+/** Data rows of every metric CSV of the run (each file has a header line). */
+function csvPoints(runDir: string): number {
+  const metricsDir = join(runDir, 'metrics');
+  let rows = 0;
+  for (const name of readdirSync(metricsDir)) {
+    const text = readFileSync(join(metricsDir, name), 'latin1');
+    let lines = 0;
+    for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) lines++;
+    rows += lines - 1;
+  }
+  return rows;
+}
+
+export async function measureRanks1024(): Promise<Record<string, number>> {
+  const runDir = mkdtempSync(join(tmpdir(), 'prov4ml-bench-1024-'));
+  const job = `bench-1024-${randomUUID()}`;
+  const aggregator = await startAggregator({ bind: 'tcp://127.0.0.1:0', worldSize: RANKS, jobKey: job, runDir });
+  try {
+    const senders = await launchSenders(
+      rankGroups(RANKS, SENDER_PROCESSES).map((ranks) => ({
+        mode: 'agent' as const,
+        endpoint: aggregator.endpoint,
+        job,
+        runDir,
+        worldSize: RANKS,
+        ranks,
+        pointsPerFrame: POINTS_PER_SERIES,
+        frames: 1,
+      })),
+    );
+    let lastEndAt = 0;
+    const sendSeconds = await seconds(async () => {
+      lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
+    });
+    await aggregator.finalized;
+    return {
+      ranks_1024_lost_points: RANKS * 2 * POINTS_PER_SERIES - csvPoints(runDir),
+      ranks_1024_finalize_s: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000,
+      ranks_1024_send_s: sendSeconds,
+    };
+  } finally {
+    await aggregator.shutdown();
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
