@@ -284,7 +284,7 @@ export class Agent {
       ackEndpoint: ackEndpointFor(endpoint),
       senderId: this.senderId,
       curveServerKey: serverKey,
-      reread: (seq) => this.spool!.read(this.spoolLocations[seq - 1]!).subarray(4),
+      reread: (seq) => this.spool!.read(this.spoolLocations[seq - 1]!),
       log: this.options.log,
     });
     for (const frame of this.unsent.splice(0)) this.sender.enqueue(frame.seq, frame.payload);

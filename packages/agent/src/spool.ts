@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { UserError } from '@prov4ml/prov-core';
+import { encodeFrameHeader, FRAME_HEADER_BYTES, frameHeaderLength, framedLength, framePadding, UserError } from '@prov4ml/prov-core';
 import { SPOOL_RING_BYTES } from './limits.js';
 
 /** Where one frame sits in the spool file. */
@@ -104,18 +104,17 @@ export class Spool {
   }
 
   /**
-   * Queues one frame — the u32 LE length, then `payload` — without concatenating them first.
-   * Blocks only while the ring is full (the disk is slower than the logging); a frame larger than
-   * the ring passes through it in pieces, so the writer thread stays the file's only writer.
+   * Queues one frame — header, `payload`, padding — without concatenating them first. Blocks only
+   * while the ring is full (the disk is slower than the logging); a frame larger than the ring passes
+   * through it in pieces, so the writer thread stays the file's only writer.
    */
   appendFrame(payload: Uint8Array): SpoolLocation {
     if (this.failure !== undefined) throw new UserError(`cannot write the spool ${this.path}: ${this.failure}`);
-    const header = new Uint8Array(4);
-    new DataView(header.buffer).setUint32(0, payload.length, true);
     const offset = this.queued;
-    this.queue(header);
+    this.queue(encodeFrameHeader(payload.length));
     this.queue(payload);
-    return { offset, length: header.length + payload.length };
+    this.queue(framePadding(payload.length));
+    return { offset, length: framedLength(payload.length) };
   }
 
   private queue(bytes: Uint8Array): void {
@@ -139,15 +138,18 @@ export class Spool {
     return Number(Atomics.load(this.counters, PERSISTED));
   }
 
+  /** The payload of the frame at `location`, read back from the file. */
   read(location: SpoolLocation): Buffer {
-    const buffer = Buffer.allocUnsafe(location.length);
+    const frame = Buffer.allocUnsafe(location.length);
     let done = 0;
     while (done < location.length) {
-      const n = readSync(this.fd, buffer, done, location.length - done, location.offset + done);
+      const n = readSync(this.fd, frame, done, location.length - done, location.offset + done);
       if (n === 0) throw new Error(`spool ${this.path} ends before offset ${location.offset + location.length}`);
       done += n;
     }
-    return buffer;
+    const length = frameHeaderLength(frame, 0);
+    if (length < 0) throw new Error(`spool ${this.path} has no frame at offset ${location.offset}`);
+    return frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
   }
 
   /** Resolves once everything queued so far is in the file (or the writer failed). */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { readFrames } from '@prov4ml/prov-core';
+import { framedLength, readFrames } from '@prov4ml/prov-core';
 import { Spool } from '../src/spool.js';
 
 test('frames reach the file whole and in order through the writer thread, across ring wrap-arounds and oversized frames', async () => {
@@ -18,15 +18,16 @@ test('frames reach the file whole and in order through the writer thread, across
     const payload = Buffer.alloc(size, i % 251);
     payload.writeUInt16LE(i, 0);
     const location = spool.appendFrame(payload);
-    assert.equal(location.length, size + 4);
+    assert.equal(location.length, framedLength(size));
+    assert.equal(location.offset % 8, 0, 'frames start 8-byte aligned');
     sent.push(payload);
   }
   await spool.flushed();
-  const total = sent.reduce((sum, p) => sum + p.length + 4, 0);
+  const total = sent.reduce((sum, p) => sum + framedLength(p.length), 0);
   assert.equal(spool.persistedBytes(), total);
   // A frame is readable back from its location once persisted (the sender re-reads evicted frames so).
-  const third = sent.slice(0, 2).reduce((sum, p) => sum + p.length + 4, 0);
-  assert.deepEqual(spool.read({ offset: third, length: sent[2]!.length + 4 }).subarray(4), sent[2]);
+  const third = sent.slice(0, 2).reduce((sum, p) => sum + framedLength(p.length), 0);
+  assert.deepEqual(spool.read({ offset: third, length: framedLength(sent[2]!.length) }), sent[2]);
   await spool.close();
   await spool.close();
   const file = readFileSync(path);

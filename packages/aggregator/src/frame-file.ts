@@ -1,18 +1,18 @@
 /**
- * Streaming reader of frame files (agent spools and received logs: u32 LE length + payload, repeated).
+ * Streaming reader of frame files (agent spools and received logs: the frames of prov-core's wire.ts).
  * Reads in bounded chunks, so replaying a multi-gigabyte log needs no more memory than one chunk.
  * Reads are synchronous: from the page cache they take microseconds, far less than a promise per
  * read when a 1024-rank job has 1024 small files.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { FRAME_HEADER_BYTES, MAX_FRAME_BYTES, readFrames } from '@prov4ml/prov-core';
+import { FRAME_HEADER_BYTES, frameHeaderLength, framedLength, MAX_FRAME_BYTES, readFrames } from '@prov4ml/prov-core';
 import { LOG_READ_CHUNK_BYTES } from './limits.js';
 
 /** How a frame file ended: cleanly, in a torn frame (a writer died mid-append), or at an impossible length. */
 export interface FrameFileEnd {
   /** Bytes covered by complete frames; a writer may truncate the file here and append again. */
   validBytes: number;
-  /** 'torn': the tail is an incomplete frame; 'corrupt': a length no writer could write. */
+  /** 'torn': the tail is an incomplete frame; 'corrupt': a header no writer could write. */
   problem: 'torn' | 'corrupt' | null;
 }
 
@@ -38,11 +38,11 @@ export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[
       buffer.copy(buffer, 0, consumed, filled);
       filled -= consumed;
       if (filled >= FRAME_HEADER_BYTES) {
-        const claimed = buffer.readUInt32LE(0);
-        if (claimed > MAX_FRAME_BYTES) return { validBytes, problem: 'corrupt' };
-        if (FRAME_HEADER_BYTES + claimed > buffer.length) {
+        const claimed = frameHeaderLength(buffer, 0);
+        if (claimed < 0) return { validBytes, problem: 'corrupt' };
+        if (framedLength(claimed) > buffer.length) {
           // One frame larger than the buffer: grow, bounded by the frame limit.
-          const bigger = Buffer.allocUnsafe(Math.max(FRAME_HEADER_BYTES + claimed, Math.min(2 * buffer.length, FRAME_HEADER_BYTES + MAX_FRAME_BYTES)));
+          const bigger = Buffer.allocUnsafe(Math.max(framedLength(claimed), Math.min(2 * buffer.length, framedLength(MAX_FRAME_BYTES))));
           buffer.copy(bigger, 0, 0, filled);
           buffer = bigger;
         }
@@ -60,8 +60,8 @@ export function readFirstFrame(path: string): Uint8Array | null {
   try {
     const header = Buffer.alloc(FRAME_HEADER_BYTES);
     if (readSync(fd, header, 0, FRAME_HEADER_BYTES, 0) < FRAME_HEADER_BYTES) return null;
-    const length = header.readUInt32LE(0);
-    if (length > MAX_FRAME_BYTES) return null;
+    const length = frameHeaderLength(header, 0);
+    if (length < 0) return null;
     const payload = Buffer.alloc(length);
     return readSync(fd, payload, 0, length, FRAME_HEADER_BYTES) === length ? payload : null;
   } finally {

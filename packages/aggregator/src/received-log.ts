@@ -8,7 +8,7 @@
 import { closeSync, mkdirSync, openSync, truncateSync, writev as fsWritev } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { encodeFrameHeader, UserError } from '@prov4ml/prov-core';
+import { encodeFrameHeader, framePadding, UserError } from '@prov4ml/prov-core';
 import { MAX_OPEN_LOG_FILES } from './limits.js';
 
 export const RECEIVED_LOG_DIR = '.aggregator';
@@ -63,8 +63,8 @@ export class ReceivedLog {
     // Descriptors are taken a group at a time, so that opening one never closes another of the group.
     for (let from = 0; from < ranks.length; from += MAX_OPEN_LOG_FILES) {
       await Promise.all(ranks.slice(from, from + MAX_OPEN_LOG_FILES).map(async (rank) => {
-        // Length headers and payloads as separate buffers: the payloads are written without a copy.
-        const pieces = payloadsByRank.get(rank)!.flatMap((payload) => [encodeFrameHeader(payload.length), payload]);
+        // Headers, payloads and padding as separate buffers: the payloads are written without a copy.
+        const pieces = payloadsByRank.get(rank)!.flatMap((payload) => [encodeFrameHeader(payload.length), payload, framePadding(payload.length)]);
         const before = this.#sizes.get(rank) ?? 0;
         try {
           this.#sizes.set(rank, before + (await writeAll(this.#descriptor(rank), pieces)));

@@ -5,7 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { Subscriber } from 'zeromq';
-import { decodeAck, encodeEnvelope, encodeFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION, type DropCause } from '@prov4ml/prov-core';
+import { decodeAck, encodeEnvelope, encodeFrame, MAX_FRAME_BYTES, PROTOCOL_VERSION, readFrames, type DropCause } from '@prov4ml/prov-core';
 import { mergeRunDir, startAggregator, type FinalizeResult } from '@prov4ml/aggregator';
 import { commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { encodeAll, expectedCsv, pushAll, pythonProvFailures, rankEnvelopes, temporaryRunDir, waitFor } from './support.js';
@@ -207,9 +207,6 @@ test('python prov reads every document written above', needs('python3-prov', has
 
 function logFramesOnDisk(runDir: string): number {
   let frames = 0;
-  for (const name of readdirSync(join(runDir, '.aggregator'))) {
-    const bytes = readFileSync(join(runDir, '.aggregator', name));
-    for (let offset = 0; offset + 4 <= bytes.length; frames++) offset += 4 + bytes.readUInt32LE(offset);
-  }
+  for (const name of readdirSync(join(runDir, '.aggregator'))) frames += readFrames(readFileSync(join(runDir, '.aggregator', name))).frames.length;
   return frames;
 }

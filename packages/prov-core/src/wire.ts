@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION, type Ack, type Envelope } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
 import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
 import {
+  FRAME_ALIGNMENT,
   FRAME_HEADER_BYTES,
   MAX_FRAME_BYTES,
   MAX_MSGPACK_ITEMS,
@@ -88,39 +89,60 @@ export function decodeAck(bytes: Uint8Array): Ack | null {
   return { v, sender, upTo };
 }
 
-/** One frame for a spool or received log: u32 little-endian length, then the payload. */
+/** One frame for a spool or received log: header, payload, zero padding (see FRAME_HEADER_BYTES). */
 export function encodeFrame(payload: Uint8Array): Buffer {
-  return Buffer.concat([encodeFrameHeader(payload.length), payload]);
+  return Buffer.concat([encodeFrameHeader(payload.length), payload, framePadding(payload.length)]);
 }
 
-/** The length header of a frame alone, for writers that write header and payload without joining them. */
+/** Bytes a frame of this payload takes on disk, header and padding included. */
+export function framedLength(payloadLength: number): number {
+  return FRAME_HEADER_BYTES + Math.ceil(payloadLength / FRAME_ALIGNMENT) * FRAME_ALIGNMENT;
+}
+
+/** The header of a frame alone, for writers that write header, payload and padding without joining them. */
 export function encodeFrameHeader(payloadLength: number): Buffer {
   if (payloadLength > MAX_FRAME_BYTES) throw new RangeError(`frame payload of ${payloadLength} bytes exceeds MAX_FRAME_BYTES`);
   const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
   header.writeUInt32LE(payloadLength, 0);
+  header.writeUInt32LE(~payloadLength >>> 0, 4);
   return header;
+}
+
+const ZERO_PADDING = new Uint8Array(FRAME_ALIGNMENT);
+
+/** The zero bytes that follow a payload of this length (a shared, read-only view: never write to it). */
+export function framePadding(payloadLength: number): Uint8Array {
+  return ZERO_PADDING.subarray(0, framedLength(payloadLength) - FRAME_HEADER_BYTES - payloadLength);
+}
+
+/**
+ * The payload length a frame header at `offset` declares, or -1 when it is not a header any writer
+ * could have written (a length over MAX_FRAME_BYTES, or a check word that does not match).
+ */
+export function frameHeaderLength(buf: Uint8Array, offset: number): number {
+  const view = new DataView(buf.buffer, buf.byteOffset + offset, FRAME_HEADER_BYTES);
+  const length = view.getUint32(0, true);
+  return length <= MAX_FRAME_BYTES && view.getUint32(4, true) === ~length >>> 0 ? length : -1;
 }
 
 /**
  * Splits `buf` into the payloads of its complete frames (views into `buf`, not copies). Stops at a
- * torn last frame (a process died mid-write) or at a length no writer could have written;
+ * torn last frame (a process died mid-write) or at a header no writer could have written;
  * `consumed` says how many bytes the returned frames cover, so `consumed < buf.length` means a tail remains.
  */
 export function readFrames(buf: Uint8Array): { frames: Uint8Array[]; consumed: number } {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const frames: Uint8Array[] = [];
   let offset = 0;
   while (offset + FRAME_HEADER_BYTES <= buf.length) {
-    const length = view.getUint32(offset, true);
-    if (length > MAX_FRAME_BYTES) break;
-    const end = offset + FRAME_HEADER_BYTES + length;
+    const length = frameHeaderLength(buf, offset);
+    if (length < 0) break;
+    const end = offset + framedLength(length);
     if (end > buf.length) break;
-    frames.push(buf.subarray(offset + FRAME_HEADER_BYTES, end));
+    frames.push(buf.subarray(offset + FRAME_HEADER_BYTES, offset + FRAME_HEADER_BYTES + length));
     offset = end;
   }
   return { frames, consumed: offset };
 }
-
 
 /**
  * The aggregator publishes acks on the port after its PULL port (docs/ARCHITECTURE.md); both sides

@@ -7,6 +7,7 @@ import {
   encodeAck,
   encodeEnvelope,
   encodeFrame,
+  framedLength,
   MAX_FRAME_BYTES,
   MAX_NESTING_DEPTH,
   PROTOCOL_VERSION,
@@ -135,18 +136,29 @@ test('every truncation of a valid envelope is refused without throwing', () => {
   for (let length = 0; length < valid.length; length++) assert.notEqual(causeOf(valid.subarray(0, length)), 'ok');
 });
 
-test('frames split back into payloads and stop at a torn tail', () => {
-  const payloads = [Buffer.from('one'), Buffer.alloc(0), Buffer.from('three')];
+test('frames split back into payloads, 8-byte aligned, and stop at a torn tail or a header that does not check', () => {
+  const payloads = [Buffer.from('one'), Buffer.alloc(0), Buffer.from('three'), Buffer.from('eight888')];
   const joined = Buffer.concat(payloads.map(encodeFrame));
+  // Each frame: 8-byte header + payload padded to a multiple of 8.
+  assert.equal(joined.length, (8 + 8) + 8 + (8 + 8) + (8 + 8));
   const whole = readFrames(joined);
-  assert.deepEqual(whole.frames.map((f) => Buffer.from(f).toString()), ['one', '', 'three']);
+  assert.deepEqual(whole.frames.map((f) => Buffer.from(f).toString()), ['one', '', 'three', 'eight888']);
+  assert.deepEqual(whole.frames.map((f) => f.byteOffset % 8), [0, 0, 0, 0]);
   assert.equal(whole.consumed, joined.length);
   const torn = readFrames(joined.subarray(0, joined.length - 2));
-  assert.equal(torn.frames.length, 2);
-  assert.equal(torn.consumed, 4 + 3 + 4);
+  assert.equal(torn.frames.length, 3);
+  assert.equal(torn.consumed, 16 + 8 + 16);
+  // The last frame lacks only its padding: still torn.
+  assert.equal(readFrames(encodeFrame(Buffer.from('one')).subarray(0, 11)).frames.length, 0);
   const impossible = Buffer.alloc(8);
   impossible.writeUInt32LE(MAX_FRAME_BYTES + 1, 0);
+  impossible.writeUInt32LE(~(MAX_FRAME_BYTES + 1) >>> 0, 4);
   assert.deepEqual(readFrames(impossible), { frames: [], consumed: 0 });
+  // Zeros (a file extended but never written) are not a frame of length 0.
+  assert.deepEqual(readFrames(Buffer.concat([encodeFrame(Buffer.from('one')), Buffer.alloc(64)])).frames.length, 1);
+  assert.equal(framedLength(3), 16);
+  assert.equal(framedLength(8), 16);
+  assert.equal(framedLength(0), 8);
 });
 
 test('acks round-trip and anything else decodes to null', () => {

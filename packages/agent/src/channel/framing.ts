@@ -1,12 +1,14 @@
 /** Frames of the local channel: `u32 LE length` + payload, reassembled from a stream's chunks. */
-import { encodeFrame } from '@prov4ml/prov-core';
 import { MAX_CHANNEL_FRAME_BYTES } from './limits.js';
 
 const HEADER_BYTES = 4;
 
 /** One JSON message as a frame. */
 export function jsonFrame(message: string): Buffer {
-  return encodeFrame(Buffer.from(message, 'utf8'));
+  const payload = Buffer.from(message, 'utf8');
+  const header = Buffer.allocUnsafe(HEADER_BYTES);
+  header.writeUInt32LE(payload.length, 0);
+  return Buffer.concat([header, payload]);
 }
 
 /** A frame that claims more bytes than the limit: the stream cannot be trusted any further. */
