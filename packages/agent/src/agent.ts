@@ -142,10 +142,11 @@ export class Agent {
     return this.options.job;
   }
 
+  /** Takes a record; metric columns may be views the logging thread reuses once a flush has sealed them. */
   submit(record: ProvRecordData): void {
     this.count(record);
     if (this.claimed) this.batcher.add(record);
-    else this.early.push(record);
+    else this.early.push(record.kind === 'metrics' ? { kind: 'metrics', series: record.series.map(ownedColumns) } : record);
   }
 
   /**
@@ -394,4 +395,9 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A copy of a batch whose columns may be views into buffers that are about to be reused. */
+function ownedColumns(batch: MetricSeriesBatch): MetricSeriesBatch {
+  return { ...batch, steps: batch.steps.slice(), values: batch.values.slice(), timestamps: batch.timestamps.slice() };
 }

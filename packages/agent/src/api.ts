@@ -7,6 +7,7 @@ import {
   type ArtifactRecord,
   type ContextName,
   type FoldOperationName,
+  type MetricSeriesBatch,
   type ParamValue,
 } from '@prov4ml/prov-core';
 import { startSharedClock, type SharedClock } from './clock.js';
@@ -69,7 +70,7 @@ class ActiveRun {
     this.series = new SeriesTable({
       handoffAfterPoints: saveAfterNLogs,
       scheduleHandoff: () => this.scheduleHandoff(),
-      handoffNow: (batches) => sink.submit({ kind: 'metrics', series: batches }),
+      handoffNow: (batches) => this.seal(batches),
       checkNewSeries: (name, context) => {
         checkName(name, 'key');
         return normalizeContext(context);
@@ -82,9 +83,15 @@ class ActiveRun {
     this.handoffPending = true;
     setImmediate(() => {
       this.handoffPending = false;
-      this.sink.submit({ kind: 'metrics', series: this.series.drain() });
-      this.sink.flush();
+      this.seal(this.series.drain());
     });
+  }
+
+  /** Hands points over and has them sealed (encoded) at once: the batches are views the series reuses. */
+  private seal(batches: MetricSeriesBatch[]): void {
+    this.sink.submit({ kind: 'metrics', series: batches });
+    // A broken channel surfaces at the next send; left unhandled here, the rejection would end the program.
+    this.sink.flush().catch(() => undefined);
   }
 }
 

@@ -25,29 +25,23 @@ class SeriesBuffer {
   }
 
   /**
-   * Moves the buffered points out into a batch and starts empty again. A full buffer changes hands
-   * as it is (the series continues in fresh arrays); a partly filled one is copied out, so that a
-   * series logged rarely does not keep allocating its largest capacity.
+   * The buffered points as a batch of views into this buffer, which then starts empty again and
+   * reuses its arrays: the consumer encodes or copies the batch before the series is appended to
+   * again. Reusing them keeps the hot path off fresh memory, whose page faults and zeroing cost more
+   * than the copy itself.
    */
   drain(): MetricSeriesBatch {
     const n = this.length;
-    const full = n === this.steps.length;
-    const batch: MetricSeriesBatch = {
+    this.length = 0;
+    return {
       name: this.name,
       context: this.context,
       source: this.source,
       unit: this.unit,
-      steps: full ? this.steps : this.steps.slice(0, n),
-      values: full ? this.values : this.values.slice(0, n),
-      timestamps: full ? this.timestamps : this.timestamps.slice(0, n),
+      steps: this.steps.subarray(0, n),
+      values: this.values.subarray(0, n),
+      timestamps: this.timestamps.subarray(0, n),
     };
-    if (full) {
-      this.steps = new Float64Array(n);
-      this.values = new Float64Array(n);
-      this.timestamps = new Float64Array(n);
-    }
-    this.length = 0;
-    return batch;
   }
 }
 
@@ -61,7 +55,10 @@ export interface SeriesTableOptions {
   handoffAfterPoints: number;
   /** Called at most once per hand-off cycle to ask for an asynchronous drain. */
   scheduleHandoff: () => void;
-  /** Called synchronously when a series is full inside a loop that never yields. */
+  /**
+   * Called synchronously when a series is full inside a loop that never yields. The batches are views
+   * (see {@link SeriesTable.drain}): encode or copy them before returning.
+   */
   handoffNow: (batches: MetricSeriesBatch[]) => void;
   /**
    * Checks a (metric, context) the first time it is seen and returns the context's canonical name
@@ -111,7 +108,10 @@ export class SeriesTable {
     }
   }
 
-  /** Every buffered point, as batches; the table is empty afterwards. */
+  /**
+   * Every buffered point, as batches; the table is empty afterwards. The batches are views into the
+   * series' arrays, valid until the next append: encode or copy them before the program logs again.
+   */
   drain(): MetricSeriesBatch[] {
     this.handoffScheduled = false;
     const batches: MetricSeriesBatch[] = [];

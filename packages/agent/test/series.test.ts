@@ -4,13 +4,18 @@ import type { MetricSeriesBatch } from '@prov4ml/prov-core';
 import { SeriesTable } from '../src/series.js';
 import { chunkSeries } from '../src/batcher.js';
 
+function copyOf(batch: MetricSeriesBatch): MetricSeriesBatch {
+  return { ...batch, steps: batch.steps.slice(), values: batch.values.slice(), timestamps: batch.timestamps.slice() };
+}
+
 function table(handoffAfterPoints = 100) {
   const handedOff: MetricSeriesBatch[] = [];
   let scheduled = 0;
   const series = new SeriesTable({
     handoffAfterPoints,
     scheduleHandoff: () => scheduled++,
-    handoffNow: (batches) => handedOff.push(...batches),
+    // The batches are views the table reuses: a consumer copies (or encodes) them before returning.
+    handoffNow: (batches) => handedOff.push(...batches.map(copyOf)),
     checkNewSeries: (_name, context) => context.toUpperCase(),
   });
   return { series, handedOff, scheduled: () => scheduled };
@@ -41,6 +46,18 @@ test('a hand-off is scheduled once per cycle when a series reaches saveAfterNLog
   series.drain();
   for (let i = 0; i < 5; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
   assert.equal(scheduled(), 2);
+});
+
+test('a series reuses its arrays across hand-offs: drained batches are views, not fresh memory', () => {
+  const { series } = table();
+  for (let i = 0; i < 10; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+  const [first] = series.drain();
+  const firstValues = [...first!.values];
+  for (let i = 0; i < 5; i++) series.append('loss', 'TRAINING', 100 + i, 10 + i, 0, 'metric', '');
+  const [second] = series.drain();
+  assert.equal(second!.values.buffer, first!.values.buffer);
+  assert.deepEqual([...second!.values], [100, 101, 102, 103, 104]);
+  assert.deepEqual(firstValues, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
 });
 
 test('NaN and infinities are kept as values', () => {
