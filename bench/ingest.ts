@@ -50,6 +50,7 @@ async function aggregatorSeconds(runDir: string): Promise<number> {
     const start = process.hrtime.bigint();
     await senders.go();
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
+    await senders.close();
     const dropped = Object.entries(aggregator.dropCounts()).filter(([, count]) => count > 0);
     // Resends after a slow ack are the only acceptable drops; anything else means the bench is wrong.
     if (dropped.some(([cause]) => cause !== 'duplicate')) throw new Error(`bench: the aggregator dropped frames: ${JSON.stringify(dropped)}`);
@@ -76,6 +77,7 @@ async function rawSeconds(runDir: string): Promise<number> {
     }
     const elapsed = Number(process.hrtime.bigint() - start) / 1e9;
     await finished;
+    await senders.close();
     if (decodedPoints !== totalPoints()) throw new Error(`bench: the raw receiver decoded ${decodedPoints} points, not ${totalPoints()}`);
     return elapsed;
   } finally {

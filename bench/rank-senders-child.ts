@@ -2,6 +2,8 @@
  * A process that plays several ranks (forked by rank-senders.ts). It encodes every rank's envelopes
  * and connects every rank's sockets, says `ready`, and on `go` sends: in 'agent' mode through the
  * agent's Sender, waiting for the acks; in 'raw' mode through a bare PUSH socket, for the transport's limit.
+ * It reports when it has sent everything, and closes its sockets only when told: on a cluster, ranks
+ * tear down on their own nodes, not on the CPU the aggregator is finalising with.
  */
 import { Push } from 'zeromq';
 import { benchSenderId, encodedRank, SimulatedRank } from './simulated-rank.js';
@@ -16,9 +18,9 @@ const encoded = spec.ranks.map((rank) => {
   return { sender, payloads: encodedRank({ ...spec, rank }, sender) };
 });
 
-async function sendAsAgents(): Promise<number> {
+async function sendAsAgents(): Promise<void> {
   const ranks = encoded.map(({ sender, payloads }) => new SimulatedRank(spec.endpoint, sender, payloads));
-  await waitForGo();
+  await nextMessage('ready');
   const endsAt = await Promise.all(
     ranks.map(async (rank) => {
       // The last envelope holds the run end: its hand-over is the rank's end, as endRun's would be.
@@ -28,32 +30,31 @@ async function sendAsAgents(): Promise<number> {
       return endAt;
     }),
   );
+  await nextMessage({ lastEndAt: Math.max(...endsAt) });
   await Promise.all(ranks.map((rank) => rank.close()));
-  return Math.max(...endsAt);
 }
 
-async function sendRaw(): Promise<number> {
+async function sendRaw(): Promise<void> {
   const sockets = encoded.map(() => new Push({ linger: ACK_TIMEOUT_MS }));
   for (const socket of sockets) socket.connect(spec.endpoint);
-  await waitForGo();
+  await nextMessage('ready');
   await Promise.all(
     sockets.map(async (socket, index) => {
       for (const payload of encoded[index]!.payloads) await socket.send(payload);
     }),
   );
-  const sentAt = Date.now();
+  await nextMessage({ lastEndAt: Date.now() });
   // close() lingers until ZeroMQ has handed every queued message over.
   for (const socket of sockets) socket.close();
-  return sentAt;
 }
 
-function waitForGo(): Promise<void> {
+/** Tells the parent `message` and waits for its answer (`go`, then `close`). */
+function nextMessage(message: 'ready' | SenderProcessDone): Promise<void> {
   return new Promise((resolve) => {
     process.once('message', () => resolve());
-    process.send!('ready');
+    process.send!(message);
   });
 }
 
-const lastEndAt = spec.mode === 'agent' ? await sendAsAgents() : await sendRaw();
-const done: SenderProcessDone = { lastEndAt };
-process.send!(done, () => process.disconnect());
+await (spec.mode === 'agent' ? sendAsAgents() : sendRaw());
+process.disconnect();

@@ -1,7 +1,7 @@
 /**
  * Simulated ranks in a few processes (rank-senders-child.ts): each process plays a group of ranks,
  * each rank with its own sockets and sender id. Processes get ready (envelopes encoded, sockets
- * connected) before anything is timed; `go` starts them all at once.
+ * connected) before anything is timed; `go` starts them all at once; `close` ends them.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,8 +30,10 @@ export interface SenderProcessDone {
 }
 
 export interface ReadySenders {
-  /** Starts every process's sending; resolves when all have finished and exited. */
+  /** Starts every process's sending; resolves with their reports once all have sent everything. */
   go(): Promise<SenderProcessDone[]>;
+  /** Lets the processes close their sockets and exit; resolves once all have exited cleanly. */
+  close(): Promise<void>;
 }
 
 /** Ranks 0..worldSize-1 in `processes` contiguous groups. */
@@ -44,36 +46,35 @@ export function rankGroups(worldSize: number, processes: number): number[][] {
 
 export async function launchSenders(specs: readonly SenderProcessSpec[]): Promise<ReadySenders> {
   const children = specs.map((spec) => fork(CHILD, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], timeout: SENDER_PROCESS_TIMEOUT_MS }));
-  const finished = children.map(outcome);
+  const exits = children.map(cleanExit);
+  // Every step also watches the exits, so a process that dies fails the bench instead of hanging it.
+  const step = <T>(each: Promise<T>[]): Promise<T[]> => Promise.race([Promise.all(each), Promise.all(exits).then(() => Promise.reject(new Error('bench: a sender process exited early')))]);
   try {
-    await Promise.race([Promise.all(children.map(readiness)), Promise.all(finished)]);
+    await step(children.map(nextMessage));
   } catch (error) {
     for (const child of children) child.kill();
     throw error;
   }
   return {
     go: () => {
+      const reports = children.map((child) => nextMessage(child) as Promise<SenderProcessDone>);
       for (const child of children) child.send('go');
-      return Promise.all(finished);
+      return step(reports);
+    },
+    close: async () => {
+      for (const child of children) child.send('close');
+      await Promise.all(exits);
     },
   };
 }
 
-function readiness(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => child.once('message', () => resolve()));
+function nextMessage(child: ChildProcess): Promise<unknown> {
+  return new Promise((resolve) => child.once('message', resolve));
 }
 
-/** The process's report, once it has exited cleanly. */
-function outcome(child: ChildProcess): Promise<SenderProcessDone> {
+function cleanExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
-    let report: SenderProcessDone | undefined;
-    child.on('message', (message) => {
-      if (typeof message === 'object') report = message as SenderProcessDone;
-    });
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code === 0 && report !== undefined) resolve(report);
-      else reject(new Error(`bench: a sender process ended with ${signal ?? `exit status ${code}`} before reporting`));
-    });
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bench: a sender process ended with ${signal ?? `exit status ${code}`}`))));
   });
 }

@@ -1,14 +1,16 @@
 /**
  * 1024 ranks against one aggregator: 8 processes play 128 ranks each, every rank with its own PUSH
  * socket, ack subscription and sender id (the agent's Sender), sending its start, 1000 points and its
- * run end. Lost points are the ones logged but not in the output CSVs; the finalisation time runs from
- * the last rank's run end handed to its sender to the collection's mtime.
+ * run end, to a stand-alone aggregator process. Lost points are the ones logged but not in the output
+ * CSVs; the finalisation time runs from the last rank's run end handed to its sender to the collection's
+ * mtime; the aggregator's peak RSS gives its memory per rank.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLLECTION_FILE, startAggregator } from '@prov4ml/aggregator';
+import { COLLECTION_FILE } from '@prov4ml/aggregator';
+import { startAggregatorProcess } from './aggregator-process.js';
 import { launchSenders, rankGroups } from './rank-senders.js';
 import { seconds } from './stats.js';
 
@@ -20,6 +22,8 @@ const RANKS = 1024;
 const SENDER_PROCESSES = 8;
 /** Two series of 500: 1000 points per rank, in one frame. */
 const POINTS_PER_SERIES = 500;
+/** The aggregator is killed (and the bench fails) after this long. */
+const TIMEOUT_MS = 180_000;
 
 /** Data rows of every metric CSV of the run (each file has a header line). */
 function csvPoints(runDir: string): number {
@@ -37,7 +41,7 @@ function csvPoints(runDir: string): number {
 export async function measureRanks1024(): Promise<Record<string, number>> {
   const runDir = mkdtempSync(join(tmpdir(), 'prov4ml-bench-1024-'));
   const job = `bench-1024-${randomUUID()}`;
-  const aggregator = await startAggregator({ bind: 'tcp://127.0.0.1:0', worldSize: RANKS, jobKey: job, runDir });
+  const aggregator = await startAggregatorProcess(job, RANKS, TIMEOUT_MS);
   try {
     const senders = await launchSenders(
       rankGroups(RANKS, SENDER_PROCESSES).map((ranks) => ({
@@ -55,14 +59,15 @@ export async function measureRanks1024(): Promise<Record<string, number>> {
     const sendSeconds = await seconds(async () => {
       lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
     });
-    await aggregator.finalized;
+    const { peakRssMiB } = await aggregator.finalized;
+    await senders.close();
     return {
       ranks_1024_lost_points: RANKS * 2 * POINTS_PER_SERIES - csvPoints(runDir),
       ranks_1024_finalize_s: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000,
       ranks_1024_send_s: sendSeconds,
+      ranks_1024_aggregator_rss_mb: peakRssMiB,
     };
   } finally {
-    await aggregator.shutdown();
     rmSync(runDir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,35 @@
+/** The stand-alone aggregator of a bench part, in its own process (aggregator-child.mjs). */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { statusMiB } from './stats.js';
+
+const CHILD = new URL('./aggregator-child.mjs', import.meta.url).pathname;
+
+export interface AggregatorProcess {
+  /** The PULL endpoint it bound. */
+  readonly endpoint: string;
+  /** Resolves once the job is finalised and the process exited 0. */
+  readonly finalized: Promise<{ points: number; peakRssMiB: number }>;
+}
+
+/** Starts the aggregator of `jobKey`; resolves once it has bound. Killed after `timeoutMs`. */
+export async function startAggregatorProcess(jobKey: string, worldSize: number, timeoutMs: number): Promise<AggregatorProcess> {
+  const child = spawn(process.execPath, [CHILD, jobKey, String(worldSize)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
+  const lines: string[] = [];
+  const output = createInterface({ input: child.stdout });
+  output.on('line', (line) => void lines.push(line));
+  const firstLine = new Promise<string>((resolve) => output.once('line', resolve));
+  const exited = new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`bench: the aggregator process ended with ${signal ?? `exit status ${code}`}`))));
+  });
+  const endpoint = await Promise.race([
+    firstLine,
+    exited.then(() => Promise.reject(new Error('bench: the aggregator process exited before binding'))),
+  ]);
+  const finalized = exited.then(() => {
+    const { points, status } = JSON.parse(lines[1]!) as { points: number; status: string };
+    return { points, peakRssMiB: statusMiB(status, 'VmHWM') };
+  });
+  return { endpoint, finalized };
+}
