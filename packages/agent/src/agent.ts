@@ -101,6 +101,10 @@ export interface ShutdownReport {
   delivered: boolean;
   /** Files the hosted aggregator wrote, when this agent hosted it. */
   finalized: boolean;
+  /** This agent hosted the job's aggregator. */
+  hosted: boolean;
+  /** Why the spool stopped taking frames (ENOSPC…): records it could not take exist only if delivered. */
+  spoolFailure: string | undefined;
 }
 
 /**
@@ -343,7 +347,7 @@ export class Agent {
         // No run directory, so no spool: there is nowhere to keep this rank's records.
         this.options.log(`${(error as Error).message}; this rank's provenance is not recorded`);
         this.closed = true;
-        return { runDir: undefined, spoolPath: undefined, delivered: false, finalized: false };
+        return { runDir: undefined, spoolPath: undefined, delivered: false, finalized: false, hosted: false, spoolFailure: undefined };
       }
     }
     await Promise.all(this.samplesInFlight);
@@ -360,13 +364,15 @@ export class Agent {
     const delivered = this.sender ? await this.sender.waitForAck(lastSeq, Math.max(0, deadline - Date.now())) : false;
     let finalized = false;
     if (this.hosted) {
-      finalized = await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? this.options.rankTimeoutMs + FINALIZE_WAIT_MS);
+      // Its own frames unconfirmed (say, a full disk under the received log), the job cannot be finalised
+      // here: waiting for it would hold the rank for minutes, while merge rebuilds it from the spools.
+      finalized = delivered && (await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? this.options.rankTimeoutMs + FINALIZE_WAIT_MS));
       await this.hosted.shutdown();
     }
     this.closed = true;
     await this.sender?.close();
     await this.spool?.close();
-    return { runDir: this.claimed?.runDir, spoolPath: this.spool?.path, delivered, finalized };
+    return { runDir: this.claimed?.runDir, spoolPath: this.spool?.path, delivered, finalized, hosted: this.hosted !== undefined, spoolFailure: this.spool?.writeFailure };
   }
 }
 

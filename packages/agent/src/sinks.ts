@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
-import { Agent, runConfigFrom, type ArtifactRequest } from './agent.js';
+import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from './agent.js';
 import { connectChannel, type ChannelClient } from './channel/client.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
@@ -84,7 +84,8 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
     end: async ({ createGraph, createSvg }) => {
       await metrics.stop();
       const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
-      if (!report.delivered) environment.log(undeliveredMessage(report.spoolPath, report.runDir));
+      const notice = shutdownNotice(report);
+      if (notice !== null) environment.log(notice);
     },
   };
 }
@@ -133,9 +134,25 @@ function isChannelRecord(record: ProvRecordData): record is ChannelRecord {
   return (CHANNEL_RECORD_KINDS as readonly string[]).includes(record.kind);
 }
 
-export function undeliveredMessage(spoolPath: string | undefined, runDir: string | undefined): string {
-  return (
-    `the aggregator did not confirm every record; nothing is lost: the records are in ${spoolPath ?? 'the spool'}. ` +
-    `After the job, run: prov4ml merge ${runDir ?? '<run dir>'}`
-  );
+/**
+ * What a user must know when a rank ends without its records safely in the job's files: where they
+ * are kept and how to rebuild the files, or what could not be kept. Null when all is well.
+ */
+export function shutdownNotice(report: ShutdownReport): string | null {
+  const merge = `prov4ml merge ${report.runDir ?? '<run dir>'}`;
+  // Without a run directory there is no spool; the agent has already said why.
+  if (report.spoolPath === undefined) return null;
+  if (!report.delivered && report.spoolFailure !== undefined) {
+    return (
+      `the aggregator did not confirm every record, and the spool ${report.spoolPath} stopped taking them (${report.spoolFailure}): ` +
+      `what it holds is kept; records it could not take that the aggregator did not confirm are lost. To rebuild the files from what is kept: ${merge}`
+    );
+  }
+  if (!report.delivered) {
+    return `the aggregator did not confirm every record; nothing is lost: the records are in ${report.spoolPath}. After the job, run: ${merge}`;
+  }
+  if (report.hosted && !report.finalized) {
+    return `the job's files were not written in ${report.runDir} (see above); every record is kept in its spools. Once the cause is fixed, run: ${merge}`;
+  }
+  return null;
 }

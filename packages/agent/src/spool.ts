@@ -133,6 +133,11 @@ export class Spool {
     }
   }
 
+  /** Why the file stopped taking frames (an errno code such as ENOSPC); undefined while it takes them all. */
+  get writeFailure(): string | undefined {
+    return this.failure ?? (Atomics.load(this.counters, FAILED) !== 0n ? 'write failed' : undefined);
+  }
+
   /** Bytes of the spool known to be in the file. */
   persistedBytes(): number {
     return Number(Atomics.load(this.counters, PERSISTED));

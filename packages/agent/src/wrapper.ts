@@ -16,7 +16,7 @@ import { START_RUN_GRACE_MS } from './limits.js';
 import type { MetricsOptions } from './metrics/options.js';
 import { runStartRecord } from './observe.js';
 import { startRankMetrics, type RankMetrics } from './sampling.js';
-import { undeliveredMessage } from './sinks.js';
+import { shutdownNotice } from './sinks.js';
 
 /** The Python client shipped with this package; the wrapper puts it on the child's PYTHONPATH. */
 export const PYTHON_CLIENT_DIR = fileURLToPath(new URL('../python', import.meta.url));
@@ -142,8 +142,8 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
         await server.close();
         rmSync(channelPath, { force: true });
       }
-      // Without a spool the agent has already said why nothing could be kept.
-      if (!report.delivered && report.spoolPath !== undefined) options.log(undeliveredMessage(report.spoolPath, report.runDir));
+      const notice = shutdownNotice(report);
+      if (notice !== null) options.log(notice);
     },
   };
 }

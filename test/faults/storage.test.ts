@@ -1,0 +1,115 @@
+/**
+ * Storage faults (issue 6, item 6) on real file systems: a save directory on a tmpfs too small for the
+ * job's files, and a read-only one. Each needs root to mount (CI runs as root).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { needs } from '../support/components.js';
+import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, runCommand } from '../support/run-dir.js';
+import { LOG_POINTS_PROGRAM } from './support.js';
+
+const POINTS = 15_000;
+/**
+ * The spool of POINTS × 2 metrics takes about 0.75 MB, the received log as much, the CSVs about 0.9 MB.
+ * The received log never gets ahead of the spool (frames are sent once spooled), so 2 MB always holds
+ * both, and never the CSVs as well.
+ */
+const TOO_SMALL_FOR_THE_FILES = '2m';
+/** Smaller than the spool alone. */
+const TOO_SMALL_FOR_THE_SPOOL = '512k';
+
+function mount(args: string[]): void {
+  const result = spawnSync('mount', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`mount ${args.join(' ')}: ${result.stderr}`);
+}
+
+/** A fresh tmpfs mounted with `options`; unmounted by the returned function. */
+function tmpfs(options: string): { dir: string; unmount(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'prov4ml-tmpfs-'));
+  mount(['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+  return { dir, unmount: () => void spawnSync('umount', [dir]) };
+}
+
+function canMountTmpfs(): boolean {
+  if (process.getuid?.() !== 0) return false;
+  try {
+    tmpfs('size=64k').unmount();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const mounts = needs('root, to mount a tmpfs', canMountTmpfs());
+
+function runPoints(saveDir: string, env: Record<string, string> = {}) {
+  return runCommand(process.execPath, [CLI, 'run', '-n', '1', '--metrics-interval', '0', '--', process.execPath, LOG_POINTS_PROGRAM], {
+    env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, POINTS: String(POINTS), EXIT_CODE: '5', ...env },
+  });
+}
+
+function stderrLines(stderr: string, pattern: RegExp): string[] {
+  return stderr.split('\n').filter((line) => pattern.test(line));
+}
+
+describe('storage faults', () => {
+  test('a save directory too small for the job files: the error names the file, the spool is kept, merge completes once there is space', mounts, async () => {
+    const disk = tmpfs(`size=${TOO_SMALL_FOR_THE_FILES}`);
+    try {
+      const result = await runPoints(disk.dir);
+      assert.equal(result.code, 5, `the program's exit code: ${result.stderr}`);
+      const runDir = onlyRunDir(disk.dir);
+      assert.equal(stderrLines(result.stderr, new RegExp(`finalisation failed: cannot write ${runDir}/\\S+: ENOSPC`)).length, 1, result.stderr);
+      assert.equal(stderrLines(result.stderr, new RegExp(`files were not written in ${runDir}.*spools.*prov4ml merge ${runDir}$`)).length, 1, result.stderr);
+      mount(['-o', 'remount,size=64m', disk.dir]);
+      const merged = await runCommand(process.execPath, [CLI, 'merge', runDir]);
+      assert.equal(merged.code, 0, merged.stderr);
+      assertExactlyOnce(runDir, 1, POINTS);
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  test('a save directory too small for the spool: the message says what was kept and what is lost; merge rebuilds exactly what was kept', mounts, async () => {
+    const disk = tmpfs(`size=${TOO_SMALL_FOR_THE_SPOOL}`);
+    try {
+      const result = await runPoints(disk.dir);
+      assert.equal(result.code, 5, `the program's exit code: ${result.stderr}`);
+      const runDir = onlyRunDir(disk.dir);
+      assert.equal(stderrLines(result.stderr, /nothing is lost/).length, 0, 'no false comfort');
+      const notices = stderrLines(result.stderr, new RegExp(`the spool ${runDir}/spool/\\S+ stopped taking them \\(ENOSPC\\).*lost.*prov4ml merge ${runDir}$`));
+      assert.equal(notices.length, 1, result.stderr);
+      mount(['-o', 'remount,size=64m', disk.dir]);
+      const merged = await runCommand(process.execPath, [CLI, 'merge', runDir]);
+      assert.equal(merged.code, 0, merged.stderr);
+      // What the spool kept is a prefix of the run, each point once.
+      const loss = readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR0.csv'));
+      assert.ok(loss.rows > 0 && loss.rows < POINTS, `${loss.rows} rows kept`);
+      assert.deepEqual(loss.steps, Array.from({ length: loss.rows }, (_, i) => i));
+    } finally {
+      disk.unmount();
+    }
+  });
+
+  test('a read-only save directory: one line naming it, and the program runs with its exit code', mounts, async () => {
+    const disk = tmpfs('size=64k,ro');
+    try {
+      const saveDir = disk.dir;
+      const result = await runCommand(process.execPath, [CLI, 'run', '--metrics-interval', '0', '--', process.execPath, '-e', 'console.log("trained"); process.exitCode = 4'], {
+        env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir },
+      });
+      assert.equal(result.code, 4, result.stderr);
+      assert.equal(result.stdout, 'trained\n');
+      const lines = result.stderr.split('\n').filter(Boolean);
+      assert.equal(lines.length, 1, result.stderr);
+      // Node's recursive mkdir reports a read-only parent as ENOENT, hence any errno code.
+      assert.match(lines[0]!, new RegExp(`cannot create the provenance save directory ${saveDir}: E[A-Z]+; this rank's provenance is not recorded$`));
+    } finally {
+      disk.unmount();
+    }
+  });
+});
