@@ -256,9 +256,9 @@ export function resolveRunOptions(explicit: Partial<RunOptions>, env: Environmen
     );
   }
   // A stand-alone aggregator cannot know the run directory in advance, so its key must be where PROV4ML_KEY_DIR says.
-  if (options.aggregator !== null && curveRequired({ endpoint: options.aggregator, keyDir: options.keyDir, insecure: options.insecure }) && options.keyDir === null) {
+  if (options.aggregator !== null && options.keyDir === null && curveRequired({ endpoint: options.aggregator, keyDir: null, insecure: options.insecure })) {
     throw new UserError(
-      `PROV4ML_KEY_DIR: not set, but ${sources.aggregator} ${options.aggregator} is not loopback, so its CURVE key must be read from there (or PROV4ML_INSECURE=1 for plain transport)`,
+      `PROV4ML_KEY_DIR: not set, but ${sources.aggregator} ${options.aggregator} is not loopback: set it to the directory where that aggregator wrote its CURVE key (or PROV4ML_INSECURE=1 for plain transport)`,
     );
   }
   return options;

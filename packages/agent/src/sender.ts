@@ -47,7 +47,7 @@ export class Sender {
     this.acks = new Subscriber({ linger: 0, ...security });
     this.acks.connect(options.ackEndpoint);
     this.acks.subscribe(options.senderId);
-    this.loops = [this.sendLoop(), this.ackLoop()];
+    this.loops = [this.sendLoop(), this.ackLoop(), this.reportRefusedHandshake()];
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
@@ -121,6 +121,23 @@ export class Sender {
       }
     } catch (error) {
       if (!this.closing) this.options.log(`ack channel failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** A handshake that fails is retried forever without a word from ZeroMQ: say once why nothing arrives. */
+  private async reportRefusedHandshake(): Promise<void> {
+    try {
+      for await (const event of this.push.events) {
+        if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth') continue;
+        const security = this.options.curveServerKey === null ? 'plain transport' : 'CURVE';
+        const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
+        this.options.log(
+          `the security handshake with ${this.options.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
+        );
+        return;
+      }
+    } catch {
+      // The socket closed: nothing left to report.
     }
   }
 
