@@ -3,6 +3,7 @@
  * so nothing a sender adds (extra keys, odd types) reaches the aggregator's state. (msgpackr already
  * renames a `__proto__` key, so copying keys into plain objects is safe.)
  */
+import { expandColumn } from './column-codec.js';
 import {
   CONTEXT_NAME_PATTERN,
   PROTOCOL_VERSION,
@@ -157,12 +158,9 @@ function metrics(o: Record<string, unknown>, at: string): MetricsRecord {
 
 function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   const o = plainObject(raw, at);
-  const steps = float64(o, 'steps', at);
   const values = float64(o, 'values', at);
-  const timestamps = float64(o, 'timestamps', at);
-  if (values.length !== steps.length || timestamps.length !== steps.length) {
-    fail(`${at} has ${steps.length} steps, ${values.length} values and ${timestamps.length} timestamps`);
-  }
+  const steps = column(o, 'steps', values.length, at);
+  const timestamps = column(o, 'timestamps', values.length, at);
   const bad = firstBadPoint(steps, timestamps);
   if (bad >= 0) fail(`${at} point ${bad}: the step is not an integer or the timestamp is not finite`);
   return {
@@ -338,6 +336,13 @@ function boolean(o: Record<string, unknown>, key: string, at: string): boolean {
 function nullable<T>(o: Record<string, unknown>, key: string, at: string, check: (value: unknown, at: string) => T): T | null {
   const value = o[key];
   return value === null || value === undefined ? null : check(value, `${at}.${key}`);
+}
+
+/** A step or timestamp column, raw or as runs, expanded to one entry per value. */
+function column(o: Record<string, unknown>, key: string, length: number, at: string): Float64Array {
+  const expanded = expandColumn(o[key], length);
+  if (typeof expanded === 'string') fail(`${at}.${key} ${expanded}`);
+  return expanded;
 }
 
 function float64(o: Record<string, unknown>, key: string, at: string): Float64Array {

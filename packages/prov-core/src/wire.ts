@@ -4,7 +4,8 @@
  * not checked, because the aggregator decodes whatever arrives on its port.
  */
 import { Packr, Unpackr } from 'msgpackr';
-import { PROTOCOL_VERSION, type Ack, type Envelope } from './records.js';
+import { compactColumn } from './column-codec.js';
+import { PROTOCOL_VERSION, type Ack, type Envelope, type ProvRecordData } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
 import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
 import {
@@ -51,8 +52,17 @@ const unpackr = new Unpackr({ useRecords: false, moreTypes: true, mapsAsObjects:
 const ENVELOPE_SCAN: ScanLimits = { maxDepth: MAX_NESTING_DEPTH, maxItems: MAX_MSGPACK_ITEMS, maxStringBytes: MAX_STRING_BYTES };
 const ACK_SCAN: ScanLimits = { maxDepth: 1, maxItems: 8, maxStringBytes: 64 };
 
+/** The envelope's msgpackr bytes, with metric steps and timestamps in their compact form (column-codec.ts). */
 export function encodeEnvelope(envelope: Envelope): Buffer {
-  return packr.pack(envelope);
+  return packr.pack({ ...envelope, records: envelope.records.map(compactRecord) });
+}
+
+function compactRecord(record: ProvRecordData): unknown {
+  if (record.kind !== 'metrics') return record;
+  return {
+    kind: 'metrics',
+    series: record.series.map((batch) => ({ ...batch, steps: compactColumn(batch.steps), timestamps: compactColumn(batch.timestamps) })),
+  };
 }
 
 /** Decodes and validates one envelope; hostile bytes give `{ ok: false, cause }`, never an exception. */
