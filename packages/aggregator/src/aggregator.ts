@@ -1,8 +1,9 @@
 /**
  * The live aggregator: one receive loop on the PULL socket. Each frame is decoded and validated,
  * checked against the job and its rank's sequence, and appended to the rank's received log; a burst
- * of frames becomes one write per rank, then one cumulative ack per sender. When every rank has ended
- * (or fell silent), the job is finalised from the received logs.
+ * of frames becomes one write per rank, then one cumulative ack per sender. The received logs are
+ * folded into CSVs and summaries as they grow; when every rank has ended (or fell silent), the job is
+ * finalised from what is left of them.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from './finalize.js';
 import { CsvFormatPool } from './format-pool.js';
 import { readFrameFile } from './frame-file.js';
+import { JobFold } from './job-fold.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from './limits.js';
 import { cutReceivedLog, RECEIVED_LOG_DIR, rankOfReceivedLog, ReceivedLog, receivedLogPath } from './received-log.js';
@@ -88,6 +90,11 @@ class LiveAggregator implements Aggregator {
   #stopping: Promise<void> | null = null;
   /** Started with the job's first frame, so finalising does not wait for threads to start. */
   #formatPool: CsvFormatPool | null = null;
+  /** The job's frames folded so far, and per rank the received-log offset the fold has reached. */
+  #fold: JobFold | null = null;
+  readonly #folded = new Map<number, number>();
+  /** The fold of what the received logs gained, while it runs. */
+  #foldingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
   #rejectFinalized!: (error: unknown) => void;
 
@@ -247,6 +254,7 @@ class LiveAggregator implements Aggregator {
       this.#ackDue = new Set();
       if (batch.size > 0) await this.#append(batch);
       for (const rank of ranks) this.#ack(rank);
+      this.#foldBehind();
       this.#checkCompletion();
     }
   }
@@ -277,6 +285,38 @@ class LiveAggregator implements Aggregator {
     if (this.#drops[cause]++ === 0) this.#log(`dropped a frame (${cause}): ${detail}; further '${cause}' drops are only counted`);
   }
 
+  /**
+   * Folds what the received logs gained since the last fold, in the background: the CSVs and summaries
+   * grow during the run, and finalising has only the tail left. The fold reads the logs, never the
+   * receive loop's frames, so a fold that lags behind (formatting is slower than ingest) holds nothing
+   * in memory and never slows ingest down.
+   */
+  #foldBehind(): void {
+    if (this.#foldingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
+    const jobKey = this.#tracker.jobKey;
+    if (jobKey === null || this.#runDir === null) return;
+    this.#fold ??= new JobFold(this.#runDir, jobKey, this.#formatPool ?? undefined);
+    this.#foldingBehind = this.#foldLogs(this.#fold)
+      .catch((error) => this.#log(`folding the received logs: ${(error as Error).message}`))
+      .finally(() => (this.#foldingBehind = null));
+  }
+
+  async #foldLogs(fold: JobFold): Promise<void> {
+    const runDir = this.#runDir!;
+    for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
+      progressed = false;
+      for (const [rank, sender] of this.#tracker.senders()) {
+        const from = this.#folded.get(rank) ?? 0;
+        const to = this.#receivedLog!.durableBytes(rank);
+        if (to <= from) continue;
+        fold.expectSender(rank, sender);
+        const end = await fold.foldFile(rank, receivedLogPath(runDir, rank), { from, to });
+        this.#folded.set(rank, end.validBytes);
+        progressed ||= end.validBytes > from;
+      }
+    }
+  }
+
   #checkCompletion(): void {
     if (this.#finalizing !== null || this.#stopping !== null) return;
     if (!this.#tracker.isFinished(Date.now(), this.#options.rankTimeoutMs ?? DEFAULT_RANK_TIMEOUT_MS)) return;
@@ -288,8 +328,12 @@ class LiveAggregator implements Aggregator {
     // frames still being written belong to ranks that are not waited for.
     const runDir = this.#runDir!;
     const worldSize = this.#tracker.worldSize!;
+    // The background fold stops at its next file; finalising folds the rest of each log from there.
+    await this.#foldingBehind;
     const sources = new Map<number, RankSources>();
-    for (const [rank, sender] of this.#tracker.senders()) sources.set(rank, { files: [receivedLogPath(runDir, rank)], sender });
+    for (const [rank, sender] of this.#tracker.senders()) {
+      sources.set(rank, { files: [{ path: receivedLogPath(runDir, rank), from: this.#folded.get(rank) ?? 0 }], sender });
+    }
     try {
       const result = await finalizeJob({
         runDir,
@@ -298,6 +342,7 @@ class LiveAggregator implements Aggregator {
         sources,
         unified: this.#options.unified,
         formatPool: this.#formatPool ?? undefined,
+        ...(this.#fold === null ? {} : { fold: this.#fold }),
         log: this.#log,
       });
       const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
@@ -318,6 +363,7 @@ class LiveAggregator implements Aggregator {
     await this.#receiving;
     await this.#flush();
     await this.#finalizing;
+    await this.#foldingBehind;
     await this.#ackSends;
     this.#acks.close();
     this.#receivedLog?.close();

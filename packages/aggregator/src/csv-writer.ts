@@ -2,8 +2,8 @@
  * Writes metric CSV files from batches of points: gathers each file's points into chunks, formats big
  * chunks on the worker pool and small ones inline, and writes every file's chunks in order.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 import { CSV_HEADER, formatCsvRows } from './csv-format.js';
 import { CsvFormatPool } from './format-pool.js';
@@ -42,6 +42,7 @@ export class MetricCsvWriter {
   create(relativePath: string): void {
     const path = join(this.#runDir, relativePath);
     try {
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, CSV_HEADER);
     } catch (error) {
       this.#fail(path, error);

@@ -1,8 +1,8 @@
 /**
- * Finalisation: reads each rank's frames back (received log, and for `merge` the spools), folds them
- * into the rank's summary while streaming the points into the metric CSVs, then writes every rank's
- * PROV-JSON (and DOT/SVG when the program asked) and the job's collection. Live finalisation and
- * `merge` both run this, so their files are the same.
+ * Finalisation: folds what is left of each rank's frames (received log, and for `merge` the spools)
+ * into the rank's summary while streaming the points into the metric CSVs (job-fold.ts), then writes
+ * every rank's PROV-JSON (and DOT/SVG when the program asked) and the job's collection. Live
+ * finalisation and `merge` both run this, so their files are the same.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,16 +20,18 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
-import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
-import { readFrameFile } from './frame-file.js';
-import { COLLECTION_FILE, FileNameRegistry, rankDocumentStem, unifiedDocumentFile } from './names.js';
+import { JobFold } from './job-fold.js';
+import { COLLECTION_FILE, rankDocumentStem, unifiedDocumentFile } from './names.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
-import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
+import type { RankFacts } from './rank-accumulator.js';
 
 export interface RankSources {
-  /** Frame files to read in order (the received log first, then spools); later copies of a seq are skipped. */
-  files: string[];
+  /**
+   * Frame files to read in order (the received log first, then spools), each from `from` (a frame's
+   * start; 0 by default) to its end; later copies of a seq are skipped.
+   */
+  files: { path: string; from?: number }[];
   /** Only this sender's frames count; null: the first sender found. */
   sender: string | null;
 }
@@ -43,6 +45,8 @@ export interface FinalizeInput {
   unified?: boolean;
   /** Formatters started beforehand (the live aggregator warms them up); else a pool of its own. */
   formatPool?: CsvFormatPool;
+  /** What the live aggregator has folded already (then `formatPool` is the fold's own); else a fold of its own. */
+  fold?: JobFold;
   log?: (line: string) => void;
   /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
   progress?: ProgressReporter;
@@ -72,18 +76,17 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, 'metrics'));
-  const csv = new MetricCsvWriter(runDir, input.formatPool);
-  const fileNames = new FileNameRegistry();
-  const facts: RankFacts[] = [];
+  const fold = input.fold ?? new JobFold(runDir, input.jobKey, input.formatPool);
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
+  let facts: RankFacts[];
   try {
     for (let rank = 0; rank < worldSize; rank++) {
-      facts.push(await readRank(rank, input.jobKey, input.sources.get(rank) ?? { files: [], sender: null }, fileNames, csv, log));
+      await foldRank(fold, rank, input.sources.get(rank) ?? { files: [], sender: null }, log);
       progress.advance(`read rank ${rank}`);
     }
   } finally {
-    await csv.finish();
+    facts = await fold.finish(worldSize);
   }
   const job = jobIdentity(input, facts);
   const summaries: RankSummary[] = facts.map((rankFacts) => ({ job, ...rankFacts }));
@@ -119,37 +122,18 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   };
 }
 
-/** Folds one rank's frames, in sequence order, into its facts; points go to the CSV writer. */
-async function readRank(
-  rank: number,
-  jobKey: string,
-  sources: RankSources,
-  fileNames: FileNameRegistry,
-  csv: MetricCsvWriter,
-  log: (line: string) => void,
-): Promise<RankFacts> {
-  const accumulator = new RankAccumulator(rank, fileNames, csv);
-  let sender = sources.sender;
+/** Folds what `sources` hold of one rank, each file from where an earlier fold of it stopped. */
+async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
+  if (sources.sender !== null) fold.expectSender(rank, sources.sender);
   for (const file of sources.files) {
     // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
-    if (!existsSync(file)) {
-      log(`${file} does not exist; rank ${rank} has only what other files hold`);
+    if (!existsSync(file.path)) {
+      log(`${file.path} does not exist; rank ${rank} has only what other files hold`);
       continue;
     }
-    const end = await readFrameFile(file, async (frames) => {
-      for (const frame of frames) {
-        const decoded = decodeEnvelope(frame);
-        if (!decoded.ok) continue;
-        const envelope = decoded.envelope;
-        if (envelope.job !== jobKey || envelope.rank !== rank) continue;
-        sender ??= envelope.sender;
-        if (envelope.sender !== sender || envelope.seq <= accumulator.lastSeq) continue;
-        await accumulator.add(envelope);
-      }
-    });
-    if (end.problem !== null) log(`${file}: ${end.problem} data after byte ${end.validBytes} ignored`);
+    const end = await fold.foldFile(rank, file.path, { from: file.from });
+    if (end.problem !== null) log(`${file.path}: ${end.problem} data after byte ${end.validBytes} ignored`);
   }
-  return accumulator.facts();
 }
 
 /** The experiment names the documents: rank 0's startRun, else the lowest rank's, else the run directory's name. */

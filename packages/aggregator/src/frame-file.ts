@@ -16,20 +16,29 @@ export interface FrameFileEnd {
   problem: 'torn' | 'corrupt' | null;
 }
 
+/** Part of a frame file: from a frame's start up to (not including) `to`, or to the end of the file. */
+export interface FrameFileRange {
+  from?: number;
+  to?: number;
+}
+
 /**
  * Calls `onFrames` with the payloads of consecutive complete frames (views valid only during the call;
- * copy what must outlive it). Awaits it, so the consumer sets the pace.
+ * copy what must outlive it). Awaits it, so the consumer sets the pace. `validBytes` of the result is
+ * an offset in the file, so a reader can go on from there later.
  */
-export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[]) => void | Promise<void>): Promise<FrameFileEnd> {
+export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[]) => void | Promise<void>, range: FrameFileRange = {}): Promise<FrameFileEnd> {
   const fd = openSync(path, 'r');
   try {
+    const from = range.from ?? 0;
+    const to = range.to ?? fstatSync(fd).size;
     // A small file (a rank that logged little) gets a small buffer.
-    let buffer = Buffer.allocUnsafe(Math.max(FRAME_HEADER_BYTES, Math.min(LOG_READ_CHUNK_BYTES, fstatSync(fd).size)));
+    let buffer = Buffer.allocUnsafe(Math.max(FRAME_HEADER_BYTES, Math.min(LOG_READ_CHUNK_BYTES, to - from)));
     let filled = 0;
-    let fileOffset = 0;
-    let validBytes = 0;
+    let fileOffset = from;
+    let validBytes = from;
     for (;;) {
-      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, fileOffset);
+      const bytesRead = readSync(fd, buffer, filled, Math.min(buffer.length - filled, Math.max(0, to - fileOffset)), fileOffset);
       fileOffset += bytesRead;
       filled += bytesRead;
       const { frames, consumed } = readFrames(buffer.subarray(0, filled));

@@ -47,6 +47,11 @@ export class ReceivedLog {
     return new ReceivedLog(runDir);
   }
 
+  /** Bytes of a rank's log that hold whole, durable frames: what replay adopted plus every append that succeeded. */
+  durableBytes(rank: number): number {
+    return this.#sizes.get(rank) ?? 0;
+  }
+
   /** Declares the size of an existing log (after replay) so a failed append is cut back to it. */
   adopt(rank: number, validBytes: number): void {
     this.#sizes.set(rank, validBytes);

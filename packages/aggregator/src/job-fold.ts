@@ -1,0 +1,87 @@
+/**
+ * Folds a job's frame files into each rank's facts while streaming the points into the metric CSVs.
+ *
+ * `merge` folds whole files once; the live aggregator folds each rank's received log as it grows, up
+ * to what is durable, so that little is left to do when the last rank ends. Both read the same files
+ * through the same code, which is why a merge gives the live aggregator's files.
+ */
+import { decodeEnvelope } from '@prov4ml/prov-core';
+import { MetricCsvWriter } from './csv-writer.js';
+import type { CsvFormatPool } from './format-pool.js';
+import { readFrameFile, type FrameFileEnd } from './frame-file.js';
+import { FileNameRegistry } from './names.js';
+import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
+
+interface RankFold {
+  accumulator: RankAccumulator;
+  /** Only this sender's frames count; null until the first frame names one. */
+  sender: string | null;
+}
+
+export class JobFold {
+  readonly #jobKey: string;
+  readonly #csv: MetricCsvWriter;
+  readonly #fileNames = new FileNameRegistry();
+  readonly #ranks = new Map<number, RankFold>();
+  /** Folds run one at a time: a rank's frames must reach its accumulator in order. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  /** With a `formatPool`, big CSV chunks are formatted there (the caller closes it); else on a pool of its own. */
+  constructor(runDir: string, jobKey: string, formatPool?: CsvFormatPool) {
+    this.#jobKey = jobKey;
+    this.#csv = new MetricCsvWriter(runDir, formatPool);
+  }
+
+  /** Counts only `sender`'s frames for `rank` (else the first sender its frames name). */
+  expectSender(rank: number, sender: string): void {
+    this.#rank(rank).sender ??= sender;
+  }
+
+  /**
+   * Folds the frames of `rank` that `path` holds in `range` (a frame's start up to a limit); frames
+   * of other jobs, ranks or senders, and sequence numbers already folded, are skipped.
+   */
+  foldFile(rank: number, path: string, range: { from?: number; to?: number } = {}): Promise<FrameFileEnd> {
+    const folding = this.#queue.then(() => this.#fold(rank, path, range));
+    this.#queue = folding.catch(() => undefined);
+    return folding;
+  }
+
+  /** Waits for every fold, writes what the CSVs still gather, and returns each rank's facts (ranks 0…worldSize−1). */
+  async finish(worldSize: number): Promise<RankFacts[]> {
+    try {
+      await this.#queue;
+    } finally {
+      await this.#csv.finish();
+    }
+    return Array.from({ length: worldSize }, (_, rank) => this.#rank(rank).accumulator.facts());
+  }
+
+  async #fold(rank: number, path: string, range: { from?: number; to?: number }): Promise<FrameFileEnd> {
+    const state = this.#rank(rank);
+    return readFrameFile(
+      path,
+      async (frames) => {
+        for (const frame of frames) {
+          const decoded = decodeEnvelope(frame);
+          if (!decoded.ok) continue;
+          const envelope = decoded.envelope;
+          if (envelope.job !== this.#jobKey || envelope.rank !== rank) continue;
+          state.sender ??= envelope.sender;
+          if (envelope.sender !== state.sender || envelope.seq <= state.accumulator.lastSeq) continue;
+          await state.accumulator.add(envelope);
+        }
+      },
+      range,
+    );
+  }
+
+  #rank(rank: number): RankFold {
+    let state = this.#ranks.get(rank);
+    if (state === undefined) {
+      state = { accumulator: new RankAccumulator(rank, this.#fileNames, this.#csv), sender: null };
+      this.#ranks.set(rank, state);
+    }
+    return state;
+  }
+}
