@@ -165,7 +165,7 @@ describe('channel server facing a broken client', () => {
     const log = server().logs.join('\n');
     assert.match(log, /kind "run_start" cannot come from a program/);
     assert.match(log, /values is not base64/);
-    assert.match(log, /has 1 steps, 2 values and 1 timestamps/);
+    assert.match(log, /series\[0\]\.steps has 1 points, not 2/);
     assert.match(log, /not a valid context name/);
     socket.destroy();
   });
