@@ -53,12 +53,15 @@ export function compactColumn(column: Float64Array): WireColumn {
   return { runs: scratch.slice(0, entries) };
 }
 
+/** A wire column whose shape is checked: its raw points, or runs that describe exactly the points wanted. */
+export type CheckedColumn = { raw: Float64Array } | ProgressionColumn;
+
 /**
- * The column of `length` points a wire column describes, or a message saying why it cannot be one.
- * A run list can never describe more points than `length`, which the raw values column bounds.
+ * Checks that a wire column describes exactly `length` points, or says why not. A run list can never
+ * describe more points than `length`, which the raw values column bounds; nothing is expanded here.
  */
-export function expandColumn(column: unknown, length: number): Float64Array | string {
-  if (column instanceof Float64Array) return column.length === length ? column : `has ${column.length} points, not ${length}`;
+export function checkColumn(column: unknown, length: number): CheckedColumn | string {
+  if (column instanceof Float64Array) return column.length === length ? { raw: column } : `has ${column.length} points, not ${length}`;
   if (typeof column !== 'object' || column === null || !((column as ProgressionColumn).runs instanceof Float64Array)) {
     return 'is neither a Float64Array nor runs';
   }
@@ -72,6 +75,11 @@ export function expandColumn(column: unknown, length: number): Float64Array | st
     if (total > length) break;
   }
   if (total !== length) return `has runs of ${total > length ? 'more than ' : ''}${total} points, not ${length}`;
+  return { runs };
+}
+
+/** The points of a checked run list (see {@link checkColumn}). */
+export function expandRuns(runs: Float64Array, length: number): Float64Array {
   const expanded = new Float64Array(length);
   let at = 0;
   for (let r = 0; r < runs.length; r += 3) {

@@ -3,7 +3,7 @@
  * so nothing a sender adds (extra keys, odd types) reaches the aggregator's state. (msgpackr already
  * renames a `__proto__` key, so copying keys into plain objects is safe.)
  */
-import { expandColumn } from './column-codec.js';
+import { checkColumn, expandRuns, type CheckedColumn } from './column-codec.js';
 import {
   CONTEXT_NAME_PATTERN,
   PROTOCOL_VERSION,
@@ -161,34 +161,76 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   const values = float64(o, 'values', at);
   const steps = column(o, 'steps', values.length, at);
   const timestamps = column(o, 'timestamps', values.length, at);
-  const bad = firstBadPoint(steps, timestamps);
-  if (bad >= 0) fail(`${at} point ${bad}: the step is not an integer or the timestamp is not finite`);
-  return {
+  const badStep = 'raw' in steps ? firstNonInteger(steps.raw) : firstRunOf(steps.runs, runOfSafeIntegers);
+  if (badStep >= 0) fail(`${at}.steps ${'raw' in steps ? 'point' : 'run'} ${badStep}: not a safe integer`);
+  const badTime = 'raw' in timestamps ? firstNonFinite(timestamps.raw) : firstRunOf(timestamps.runs, runOfFiniteNumbers);
+  if (badTime >= 0) fail(`${at}.timestamps ${'raw' in timestamps ? 'point' : 'run'} ${badTime}: not finite`);
+  const batch = {
     name: name(o, 'name', at),
     context: context(o, at),
     source: text(o, 'source', at, 256),
     unit: text(o, 'unit', at, 64),
-    steps,
-    values,
-    timestamps,
-  };
+  } as MetricSeriesBatch;
+  defineColumn(batch, 'steps', steps, values.length);
+  Object.assign(batch, { values });
+  defineColumn(batch, 'timestamps', timestamps, values.length);
+  return batch;
 }
 
 /**
- * Index of the first point whose step is not a safe integer or whose timestamp is not finite; -1 if
- * none. Runs over millions of points per second, so it only counts in the loop (a loop that can throw
- * with a message is several times slower in V8) and looks for the index afterwards.
+ * A run list becomes its points when first read: the aggregator's receive loop only checks a frame,
+ * and a fold reads it again later, so expanding at once would allocate every point twice.
  */
-function firstBadPoint(steps: Float64Array, timestamps: Float64Array): number {
+function defineColumn(batch: MetricSeriesBatch, key: 'steps' | 'timestamps', column: CheckedColumn, length: number): void {
+  if ('raw' in column) {
+    Object.assign(batch, { [key]: column.raw });
+    return;
+  }
+  let points: Float64Array | undefined;
+  Object.defineProperty(batch, key, { enumerable: true, configurable: true, get: () => (points ??= expandRuns(column.runs, length)) });
+}
+
+/*
+ * The point checks below run over millions of points per second, so they only count in the loop (a
+ * loop that can throw with a message is several times slower in V8) and look for the index afterwards.
+ */
+
+function firstNonInteger(steps: Float64Array): number {
   let bad = 0;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i]!;
-    const timestamp = timestamps[i]!;
-    // Math.floor(NaN) is not NaN; t - t is 0 only for a finite t.
-    bad += Math.floor(step) !== step || step > Number.MAX_SAFE_INTEGER || step < -Number.MAX_SAFE_INTEGER || timestamp - timestamp !== 0 ? 1 : 0;
+    // Math.floor(NaN) is not NaN.
+    bad += Math.floor(step) !== step || step > Number.MAX_SAFE_INTEGER || step < -Number.MAX_SAFE_INTEGER ? 1 : 0;
   }
-  if (bad === 0) return -1;
-  return steps.findIndex((step, i) => !Number.isSafeInteger(step) || !Number.isFinite(timestamps[i]));
+  return bad === 0 ? -1 : steps.findIndex((step) => !Number.isSafeInteger(step));
+}
+
+function firstNonFinite(timestamps: Float64Array): number {
+  let bad = 0;
+  // t - t is 0 only for a finite t.
+  for (let i = 0; i < timestamps.length; i++) bad += timestamps[i]! - timestamps[i]! !== 0 ? 1 : 0;
+  return bad === 0 ? -1 : timestamps.findIndex((timestamp) => !Number.isFinite(timestamp));
+}
+
+/** Index of the first run (start, stride, count) that fails `check`, or -1. */
+function firstRunOf(runs: Float64Array, check: (start: number, stride: number, count: number) => boolean): number {
+  for (let r = 0; r < runs.length; r += 3) if (!check(runs[r]!, runs[r + 1]!, runs[r + 2]!)) return r / 3;
+  return -1;
+}
+
+/**
+ * Every point of the run is a safe integer. The points lie between the first and the last, and adding
+ * an integer stride to a safe integer is exact while the result stays safe, so checking the last point
+ * checks them all. (Only a stride beyond 2^32 can make its computation round, by one, and only next to
+ * 2^53.)
+ */
+function runOfSafeIntegers(start: number, stride: number, count: number): boolean {
+  return Number.isSafeInteger(start) && Number.isSafeInteger(stride) && Number.isSafeInteger(start + stride * (count - 1));
+}
+
+/** Every point of the run is finite: it lies between the first and the last, which is far from overflowing. */
+function runOfFiniteNumbers(start: number, stride: number, count: number): boolean {
+  return Number.isFinite(start) && Number.isFinite(stride) && Math.abs(start) + Math.abs(stride) * count < Number.MAX_VALUE / 2;
 }
 
 const ROLES: readonly ArtifactRecord['role'][] = ['artifact', 'model_version', 'model_version_final'];
@@ -338,11 +380,11 @@ function nullable<T>(o: Record<string, unknown>, key: string, at: string, check:
   return value === null || value === undefined ? null : check(value, `${at}.${key}`);
 }
 
-/** A step or timestamp column, raw or as runs, expanded to one entry per value. */
-function column(o: Record<string, unknown>, key: string, length: number, at: string): Float64Array {
-  const expanded = expandColumn(o[key], length);
-  if (typeof expanded === 'string') fail(`${at}.${key} ${expanded}`);
-  return expanded;
+/** A step or timestamp column, raw or as runs, checked to describe one point per value. */
+function column(o: Record<string, unknown>, key: string, length: number, at: string): CheckedColumn {
+  const checked = checkColumn(o[key], length);
+  if (typeof checked === 'string') fail(`${at}.${key} ${checked}`);
+  return checked;
 }
 
 function float64(o: Record<string, unknown>, key: string, at: string): Float64Array {

@@ -2,7 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Packr } from 'msgpackr';
 import { decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type Envelope, type MetricSeriesBatch } from '@prov4ml/prov-core';
-import { compactColumn, expandColumn, type ProgressionColumn } from '../src/column-codec.js';
+import { checkColumn, compactColumn, expandRuns, type ProgressionColumn } from '../src/column-codec.js';
+
+/** The points a wire column describes, or why it cannot describe `length` of them. */
+function expandColumn(column: unknown, length: number): Float64Array | string {
+  const checked = checkColumn(column, length);
+  if (typeof checked === 'string') return checked;
+  return 'raw' in checked ? checked.raw : expandRuns(checked.runs, length);
+}
 
 const plainPackr = new Packr({ useRecords: false, moreTypes: true });
 
@@ -104,4 +111,30 @@ test('a hostile run list in an envelope is a wrong_shape drop naming the column'
   const decoded = decodeEnvelope(hostile);
   assert.equal(decoded.ok, false);
   assert.ok(!decoded.ok && decoded.cause === 'wrong_shape' && /series\[0\]\.steps/.test(decoded.detail), JSON.stringify(decoded));
+});
+
+test('run lists of steps and timestamps are checked without expanding them: a bad run is named by its index', () => {
+  const batchWith = (steps: unknown, timestamps: unknown) =>
+    plainPackr.pack({
+      ...envelopeOf({ name: 'loss', context: 'TRAINING', source: 'metric', unit: '', steps: new Float64Array(4), values: new Float64Array(4), timestamps: new Float64Array(4) }),
+      records: [{ kind: 'metrics', series: [{ name: 'loss', context: 'TRAINING', source: 'metric', unit: '', steps, values: new Float64Array(4), timestamps }] }],
+    });
+  const runs = (...numbers: number[]): ProgressionColumn => ({ runs: new Float64Array(numbers) });
+  const detail = (bytes: Uint8Array): string => {
+    const decoded = decodeEnvelope(bytes);
+    return decoded.ok ? 'ok' : decoded.detail;
+  };
+  const times = runs(1e12, 1, 4);
+  assert.equal(detail(batchWith(runs(0, 1, 2, 10, 0.5, 2), times)), 'records[0].series[0].steps run 1: not a safe integer');
+  assert.equal(detail(batchWith(runs(Number.MAX_SAFE_INTEGER - 2, 1, 4), times)), 'records[0].series[0].steps run 0: not a safe integer');
+  assert.equal(detail(batchWith(runs(0, 1, 4), runs(1, Number.POSITIVE_INFINITY, 4))), 'records[0].series[0].timestamps run 0: not finite');
+  assert.equal(detail(batchWith(runs(0, 1, 4), runs(1, 1e308, 4))), 'records[0].series[0].timestamps run 0: not finite');
+  assert.equal(detail(batchWith(new Float64Array([0, 1, 2.5, 3]), times)), 'records[0].series[0].steps point 2: not a safe integer');
+  // Valid runs decode lazily to the same points as raw columns would.
+  const decoded = decodeEnvelope(batchWith(runs(-(Number.MAX_SAFE_INTEGER), 1, 4), times));
+  assert.ok(decoded.ok);
+  const record = decoded.envelope.records[0];
+  assert.ok(record?.kind === 'metrics');
+  assert.deepEqual([...record.series[0]!.steps], [-Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER + 1, -Number.MAX_SAFE_INTEGER + 2, -Number.MAX_SAFE_INTEGER + 3]);
+  assert.deepEqual({ ...record.series[0]! }.timestamps, new Float64Array([1e12, 1e12 + 1, 1e12 + 2, 1e12 + 3]));
 });
