@@ -18,11 +18,16 @@ export const MAX_PENDING_POINTS = 65_536;
 /**
  * Bytes of sealed frames the spool's writer thread may still have to put in the file. The logging
  * thread waits for the disk only when this much is queued; a SIGKILL can lose at most this much more.
+ * At 8-9 bytes a point (column-codec.ts) this is about a million points, milliseconds of disk. A
+ * multiple of 8, so that frames keep their alignment in it.
  */
-export const SPOOL_RING_BYTES = 16 * 1024 * 1024;
+export const SPOOL_RING_BYTES = 8 * 1024 * 1024;
 
-/** Bytes of unacknowledged frames kept in memory for resending; older ones are re-read from the spool. */
-export const MAX_UNACKED_BYTES_IN_MEMORY = 16 * 1024 * 1024;
+/**
+ * Bytes of persisted frames kept in memory until they are sent; beyond it, and for every resend, a
+ * frame is re-read from the spool (from the page cache, as a rule).
+ */
+export const MAX_UNSENT_BYTES_IN_MEMORY = 8 * 1024 * 1024;
 
 /** Frames the sender hands to ZeroMQ at once before waiting for the socket to drain. */
 export const SEND_WINDOW_FRAMES = 64;

@@ -1,6 +1,6 @@
 import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
-import { MAX_UNACKED_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from './limits.js';
+import { MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from './limits.js';
 
 export interface SenderOptions {
   /** The aggregator's PULL endpoint. */
@@ -17,13 +17,14 @@ export interface SenderOptions {
 
 interface Outbound {
   seq: number;
-  /** Kept while the unacked bytes stay under MAX_UNACKED_BYTES_IN_MEMORY; re-read from the spool otherwise. */
+  /** Kept until sent while the unsent bytes stay under MAX_UNSENT_BYTES_IN_MEMORY; re-read from the spool otherwise. */
   payload: Uint8Array | undefined;
   size: number;
 }
 
 /**
- * Sends sealed frames to the aggregator, in sequence order, and keeps each one until an ack covers it.
+ * Sends sealed frames to the aggregator, in sequence order, and tracks each one until an ack covers it
+ * (its bytes stay in memory only until sent).
  * One send loop per socket; every send has a deadline; without ack progress for RESEND_AFTER_MS the
  * unacknowledged frames are sent again (the aggregator drops duplicates), which also covers a restart.
  */
@@ -56,7 +57,7 @@ export class Sender {
   }
 
   enqueue(seq: number, payload: Uint8Array): void {
-    const keep = this.bytesInMemory + payload.length <= MAX_UNACKED_BYTES_IN_MEMORY;
+    const keep = this.bytesInMemory + payload.length <= MAX_UNSENT_BYTES_IN_MEMORY;
     if (keep) this.bytesInMemory += payload.length;
     this.outbound.push({ seq, payload: keep ? payload : undefined, size: payload.length });
     this.wake?.();
@@ -103,6 +104,9 @@ export class Sender {
       try {
         await this.push.send(frame.payload ?? this.options.reread(frame.seq));
         this.nextIndex++;
+        // ZeroMQ holds it now; a resend (a lost ack, an aggregator restart) re-reads it from the spool,
+        // so memory holds only what waits to be sent, however slow the acks are.
+        this.forgetPayload(frame);
       } catch (error) {
         if (this.closing) return;
         // A missed deadline means no aggregator is reachable yet: keep the frame and try again.
@@ -141,12 +145,18 @@ export class Sender {
     }
   }
 
+  private forgetPayload(frame: Outbound): void {
+    if (frame.payload === undefined) return;
+    frame.payload = undefined;
+    this.bytesInMemory -= frame.size;
+  }
+
   private release(upTo: number): void {
     this.acked = upTo;
     this.lastAckProgressAt = Date.now();
     let drop = 0;
     while (drop < this.outbound.length && this.outbound[drop]!.seq <= upTo) {
-      if (this.outbound[drop]!.payload !== undefined) this.bytesInMemory -= this.outbound[drop]!.size;
+      this.forgetPayload(this.outbound[drop]!);
       drop++;
     }
     this.outbound.splice(0, drop);

@@ -39,8 +39,11 @@ export const MAX_SUMMARY_ENTRIES_PER_RANK = 100_000;
 /** Points of one series gathered before they are formatted and written as one CSV chunk. */
 export const CSV_CHUNK_POINTS = 65_536;
 
-/** Points handed to the CSV formatters and not yet written; the reader waits beyond it. */
-export const MAX_CSV_POINTS_IN_FLIGHT = 1_048_576;
+/**
+ * Points handed to the CSV formatters and not yet written; the reader waits beyond it. Four chunks keep
+ * two formatters busy; each point in flight holds its columns and then its text (about 60 bytes).
+ */
+export const MAX_CSV_POINTS_IN_FLIGHT = 4 * CSV_CHUNK_POINTS;
 
 /** How often the completion of the job is checked while nothing arrives. */
 export const COMPLETION_CHECK_INTERVAL_MS = 1_000;
