@@ -5,7 +5,9 @@
  * logs many points per millisecond, so both columns are mostly runs of arithmetic progressions. Such a
  * column travels as flat `[start, stride, count]` triples when that is at most half its raw size; else
  * as the raw float64s. Values always travel raw. Decoding is exact: each point of a run is the previous
- * one plus the stride, in float64, which is what the encoder checked every point against.
+ * one plus the stride, in float64, which is what the encoder checked every point against. The one
+ * exception is a negative zero inside a run, which comes back as 0: no step or timestamp output (CSV,
+ * PROV-JSON) tells them apart, and checking for it cost a third of the encoding time.
  */
 
 /** A column as runs of arithmetic progressions: `runs` holds `start, stride, count` for each run. */
@@ -33,12 +35,11 @@ export function compactColumn(column: Float64Array): WireColumn {
     let stride = 0;
     if (end < n) {
       stride = column[end]! - start;
-      // Each point must be exactly the previous one plus the stride (the decoder adds the same way), and
-      // a negative zero is kept only as a run's start, where it is stored as it is.
+      // Each point must be exactly the previous one plus the stride: the decoder adds the same way.
       let previous = start;
       while (end < n) {
         const value = column[end]!;
-        if (previous + stride !== value || (value === 0 && 1 / value < 0)) break;
+        if (previous + stride !== value) break;
         previous = value;
         end++;
       }
