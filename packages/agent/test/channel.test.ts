@@ -10,7 +10,9 @@ import { isUserError } from '@prov4ml/prov-core';
 import {
   ChannelRequestError,
   connectChannel,
+  decodeClientMessage,
   decodeColumn,
+  encodeClientMessage,
   encodeColumn,
   MAX_CHANNEL_FRAME_BYTES,
   MAX_LOGGED_DROPS_PER_CONNECTION,
@@ -38,6 +40,39 @@ describe('metric columns', () => {
       const column = Float64Array.from({ length: n }, (_, i) => i * 1.25 - 7);
       assert.deepEqual(decodeColumn(encodeColumn(column)), column);
     }
+  });
+
+  it('carry a dense loop\'s steps and timestamps as runs, checked against the values like any column', () => {
+    const n = 10_000;
+    const series = {
+      name: 'loss',
+      context: 'TRAINING',
+      source: 'metric',
+      unit: '',
+      steps: Float64Array.from({ length: n }, (_, i) => 100 + i),
+      values: Float64Array.from({ length: n }, (_, i) => Math.sin(i)),
+      timestamps: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + Math.floor(i / 3000)),
+    };
+    const text = encodeClientMessage({ t: 'records', records: [{ kind: 'metrics', series: [series] }] });
+    const wire = JSON.parse(text) as { records: [{ series: [{ steps: unknown; timestamps: unknown }] }] };
+    assert.deepEqual(Object.keys(wire.records[0].series[0].steps as object), ['runs']);
+    assert.deepEqual(Object.keys(wire.records[0].series[0].timestamps as object), ['runs']);
+    // Values are 8 bytes a point, base64: runs leave little else.
+    assert.ok(text.length < n * 8 * 1.4, `${text.length} characters for ${n} points`);
+    const decoded = decodeClientMessage(JSON.parse(text));
+    assert.ok(decoded.ok && decoded.message.t === 'records');
+    const [record] = decoded.message.records;
+    assert.ok(record?.kind === 'metrics');
+    assert.deepEqual(record.series[0]!.steps, series.steps);
+    assert.deepEqual(record.series[0]!.values, series.values);
+    assert.deepEqual(record.series[0]!.timestamps, series.timestamps);
+    // Runs claiming more points than the values are dropped, naming the column.
+    wire.records[0].series[0].steps = { runs: encodeColumn(Float64Array.of(0, 1, 1e9)) };
+    const refused = decodeClientMessage(wire);
+    assert.ok(!refused.ok && /series\[0\]\.steps has runs of more than/.test(refused.reason), JSON.stringify(refused));
+    wire.records[0].series[0].steps = { runs: 17 };
+    const malformed = decodeClientMessage(wire);
+    assert.ok(!malformed.ok && /steps is neither a base64 string nor/.test(malformed.reason), JSON.stringify(malformed));
   });
 
   it('refuse text that is not base64 of whole float64 values', () => {

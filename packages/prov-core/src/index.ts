@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './records.js';
 export * from './wire.js';
+export { compactColumn, type ProgressionColumn, type WireColumn } from './column-codec.js';
 export * from './curve.js';
 export { validateEnvelope, type EnvelopeCheck } from './envelope-validation.js';
 export * from './wire-limits.js';

@@ -11,7 +11,7 @@ import {
   validateEnvelope,
   type ArtifactRecord,
 } from '@prov4ml/prov-core';
-import { decodeColumn, encodeColumn } from './columns.js';
+import { decodeColumn, decodeIndexColumn, encodeColumn, encodeIndexColumn } from './columns.js';
 import {
   CHANNEL_RECORD_KINDS,
   type AgentReply,
@@ -144,12 +144,12 @@ function recordFromWire(raw: unknown, at: string): unknown {
 
 function seriesFromWire(raw: unknown, at: string): unknown {
   if (!isPlainObject(raw)) fail(`${at} is not an object`);
-  const columns: Record<string, Float64Array> = {};
+  const columns: Record<string, unknown> = {};
   for (const key of ['steps', 'values', 'timestamps']) {
     const column = raw[key];
-    if (typeof column !== 'string') fail(`${at}.${key} is not a base64 string`);
+    if (key === 'values' && typeof column !== 'string') fail(`${at}.${key} is not a base64 string`);
     try {
-      columns[key] = decodeColumn(column);
+      columns[key] = key === 'values' ? decodeColumn(column as string) : decodeIndexColumn(column);
     } catch (error) {
       fail(`${at}.${key} ${(error as Error).message}`);
     }
@@ -161,7 +161,7 @@ function recordToWire(record: ChannelRecord): unknown {
   if (record.kind === 'metrics') {
     return {
       kind: 'metrics',
-      series: record.series.map((s) => ({ ...s, steps: encodeColumn(s.steps), values: encodeColumn(s.values), timestamps: encodeColumn(s.timestamps) })),
+      series: record.series.map((s) => ({ ...s, steps: encodeIndexColumn(s.steps), values: encodeColumn(s.values), timestamps: encodeIndexColumn(s.timestamps) })),
     };
   }
   if (record.kind === 'final_metric') return { ...record, initialValue: numberToWire(record.initialValue), value: numberToWire(record.value) };

@@ -4,7 +4,7 @@
  * UTF-8 JSON. A request that expects a reply carries a numeric `id`; the reply echoes it.
  *
  * These are the messages as the agent's code sees them. On the socket, metric columns travel as
- * base64 of little-endian float64 arrays (see `columns.ts`), and non-finite numbers outside those
+ * base64 of little-endian float64 arrays, steps and timestamps also as base64 runs (see `columns.ts`), and non-finite numbers outside those
  * columns (a final metric folded from a NaN loss) as the names in {@link NonFiniteName}, because JSON
  * has no NaN. `codec.ts` converts between the two forms.
  */
@@ -17,6 +17,7 @@ import type {
   MetricsRecord,
   ParamRecord,
 } from '@prov4ml/prov-core';
+import type { WireIndexColumn } from './columns.js';
 
 export type ChannelLanguage = 'python' | 'node';
 
@@ -141,9 +142,9 @@ export interface ReplyFor {
 /** How a non-finite number is spelled where JSON would need a bare NaN (outside metric columns). */
 export type NonFiniteName = 'NaN' | 'Infinity' | '-Infinity';
 
-/** A metric series on the socket: columns as base64 of little-endian float64. */
+/** A metric series on the socket: columns as base64 of little-endian float64, steps and timestamps also as runs. */
 export type WireMetricSeries = Omit<MetricSeriesBatch, 'steps' | 'values' | 'timestamps'> & {
-  steps: string;
+  steps: WireIndexColumn;
   values: string;
-  timestamps: string;
+  timestamps: WireIndexColumn;
 };
