@@ -10,6 +10,8 @@
  * PROV-JSON) tells them apart, and checking for it cost a third of the encoding time.
  */
 
+import type { MetricSeriesBatch } from './records.js';
+
 /** A column as runs of arithmetic progressions: `runs` holds `start, stride, count` for each run. */
 export interface ProgressionColumn {
   runs: Float64Array;
@@ -93,4 +95,27 @@ export function expandRuns(runs: Float64Array, length: number): Float64Array {
     at += count;
   }
   return expanded;
+}
+
+type IndexColumnName = 'steps' | 'timestamps';
+
+/** The runs behind each column defined by {@link defineRunColumn}, by batch. */
+const runsOfBatches = new WeakMap<object, Partial<Record<IndexColumnName, Float64Array>>>();
+
+/**
+ * Defines `batch[key]` as the points of checked `runs`, expanded when first read: the aggregator's
+ * receive loop only checks a frame, and a fold reads it later. The runs are remembered, so that
+ * encoding the batch again (a wrapper forwarding what its program sent) sends them as they came.
+ */
+export function defineRunColumn(batch: object, key: IndexColumnName, runs: Float64Array, length: number): void {
+  let points: Float64Array | undefined;
+  // Not configurable, and without a setter: the column can never change, so its runs stay true.
+  Object.defineProperty(batch, key, { enumerable: true, configurable: false, get: () => (points ??= expandRuns(runs, length)) });
+  runsOfBatches.set(batch, { ...runsOfBatches.get(batch), [key]: runs });
+}
+
+/** The compact form of a batch's step or timestamp column: the runs it was decoded from, if any. */
+export function compactBatchColumn(batch: MetricSeriesBatch, key: IndexColumnName): WireColumn {
+  const runs = runsOfBatches.get(batch)?.[key];
+  return runs === undefined ? compactColumn(batch[key]) : { runs };
 }

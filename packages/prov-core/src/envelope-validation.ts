@@ -3,7 +3,7 @@
  * so nothing a sender adds (extra keys, odd types) reaches the aggregator's state. (msgpackr already
  * renames a `__proto__` key, so copying keys into plain objects is safe.)
  */
-import { checkColumn, expandRuns, type CheckedColumn } from './column-codec.js';
+import { checkColumn, defineRunColumn, type CheckedColumn } from './column-codec.js';
 import {
   CONTEXT_NAME_PATTERN,
   PROTOCOL_VERSION,
@@ -177,17 +177,9 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   return batch;
 }
 
-/**
- * A run list becomes its points when first read: the aggregator's receive loop only checks a frame,
- * and a fold reads it again later, so expanding at once would allocate every point twice.
- */
 function defineColumn(batch: MetricSeriesBatch, key: 'steps' | 'timestamps', column: CheckedColumn, length: number): void {
-  if ('raw' in column) {
-    Object.assign(batch, { [key]: column.raw });
-    return;
-  }
-  let points: Float64Array | undefined;
-  Object.defineProperty(batch, key, { enumerable: true, configurable: true, get: () => (points ??= expandRuns(column.runs, length)) });
+  if ('raw' in column) Object.assign(batch, { [key]: column.raw });
+  else defineRunColumn(batch, key, column.runs, length);
 }
 
 /*

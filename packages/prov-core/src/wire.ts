@@ -4,7 +4,7 @@
  * not checked, because the aggregator decodes whatever arrives on its port.
  */
 import { Packr, Unpackr } from 'msgpackr';
-import { compactColumn } from './column-codec.js';
+import { compactBatchColumn } from './column-codec.js';
 import { PROTOCOL_VERSION, type Ack, type Envelope, type ProvRecordData } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
 import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
@@ -61,7 +61,16 @@ function compactRecord(record: ProvRecordData): unknown {
   if (record.kind !== 'metrics') return record;
   return {
     kind: 'metrics',
-    series: record.series.map((batch) => ({ ...batch, steps: compactColumn(batch.steps), timestamps: compactColumn(batch.timestamps) })),
+    // Field by field: a spread would read (and so expand) columns that arrived as runs.
+    series: record.series.map((batch) => ({
+      name: batch.name,
+      context: batch.context,
+      source: batch.source,
+      unit: batch.unit,
+      steps: compactBatchColumn(batch, 'steps'),
+      values: batch.values,
+      timestamps: compactBatchColumn(batch, 'timestamps'),
+    })),
   };
 }
 

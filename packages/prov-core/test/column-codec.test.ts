@@ -142,3 +142,26 @@ test('run lists of steps and timestamps are checked without expanding them: a ba
   assert.deepEqual([...record.series[0]!.steps], [-Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER + 1, -Number.MAX_SAFE_INTEGER + 2, -Number.MAX_SAFE_INTEGER + 3]);
   assert.deepEqual({ ...record.series[0]! }.timestamps, new Float64Array([1e12, 1e12 + 1, 1e12 + 2, 1e12 + 3]));
 });
+
+test('a decoded batch forwarded as it is goes out with the runs it came with, never expanded', () => {
+  const n = 50_000;
+  const batch: MetricSeriesBatch = {
+    name: 'loss',
+    context: 'TRAINING',
+    source: 'metric',
+    unit: '',
+    steps: Float64Array.from({ length: n }, (_, i) => i),
+    values: Float64Array.from({ length: n }, (_, i) => i / 7),
+    timestamps: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + Math.floor(i / 1000)),
+  };
+  const first = encodeEnvelope(envelopeOf(batch));
+  const decoded = decodeEnvelope(first);
+  assert.ok(decoded.ok);
+  // Re-encoding (what a wrapper does with its program's records) gives the same bytes.
+  assert.ok(encodeEnvelope(decoded.envelope).equals(first), 'the re-encoded bytes differ');
+  const [record] = decoded.envelope.records;
+  assert.ok(record?.kind === 'metrics');
+  // The lazy columns cannot be replaced, so the remembered runs stay true to them.
+  assert.throws(() => Object.assign(record.series[0]!, { steps: new Float64Array(n) }), TypeError);
+  assertSameColumn(record.series[0]!.steps, batch.steps);
+});
