@@ -11,7 +11,6 @@ import {
   buildCollection,
   buildRankDocument,
   buildUnifiedDocument,
-  decodeEnvelope,
   dotToSvg,
   toDot,
   toProvJson,
