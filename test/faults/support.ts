@@ -57,11 +57,21 @@ export function lastProgramEnd(stdout: string): number {
   return Math.max(...ends);
 }
 
-/** Two free TCP ports p and p + 1 on loopback (the aggregator binds both). */
+/** Below Linux's ephemeral range (32768-60999), as the derived ports of endpoint.ts are. */
+const TEST_PORTS_FROM = 22_000;
+const TEST_PORTS_TO = 32_000;
+
+/**
+ * Two free TCP ports p and p + 1 on loopback (the aggregator binds both), outside the ephemeral
+ * range: ranks that keep connecting to a port nobody listens on yet (the late aggregator) can be
+ * given that very port as their own source port and connect to themselves, and the aggregator's bind
+ * then fails with EADDRINUSE.
+ */
 export async function freePortPair(): Promise<number> {
   for (;;) {
-    const port = await listenAndRelease(0);
-    if (port < 65_534 && (await listenAndRelease(port + 1).then(() => true, () => false))) return port;
+    const port = TEST_PORTS_FROM + 2 * Math.floor((Math.random() * (TEST_PORTS_TO - TEST_PORTS_FROM)) / 2);
+    const free = (candidate: number): Promise<boolean> => listenAndRelease(candidate).then(() => true, () => false);
+    if ((await free(port)) && (await free(port + 1))) return port;
   }
 }
 
