@@ -109,6 +109,23 @@ export function derivePort(jobId: string, stepId: string | null): number | null 
   return DERIVED_PORT_BASE + 2 * Number(slot);
 }
 
+/**
+ * Why binding `endpoint` can fail for a reason outside prov4ml, or null: an explicit port (or its ack
+ * port) inside the host's ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range). Ranks on
+ * the same host that keep connecting to it before the aggregator binds can be given that very port as
+ * their own source port, connect to themselves, and hold it. The derived ports stay below the range.
+ */
+export function ephemeralPortRisk(endpoint: string, ephemeralRange: readonly [number, number]): string | null {
+  const match = /^tcp:\/\/.+:(\d{1,5})$/.exec(endpoint);
+  const port = Number(match?.[1] ?? 0);
+  const [low, high] = ephemeralRange;
+  if (port === 0 || port + 1 < low || port > high) return null;
+  return (
+    `port ${port} (acks ${port + 1}) is in this host's ephemeral port range ${low}-${high}: ranks here that start before ` +
+    `the aggregator may take it as their own source port and make the bind fail; a port below ${low} avoids that`
+  );
+}
+
 /** `tcp://host:port`, with an IPv6 literal in brackets. */
 export function tcpEndpoint(host: string, port: number): string {
   return `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -60,6 +60,7 @@ export {
   isLoopbackEndpoint,
   checkZmqEndpoint,
   derivePort,
+  ephemeralPortRisk,
   tcpEndpoint,
   DERIVED_PORT_BASE,
   DERIVED_PORT_SLOTS,

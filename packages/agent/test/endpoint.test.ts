@@ -7,6 +7,7 @@ import {
   DERIVED_PORT_BASE,
   DERIVED_PORT_SLOTS,
   derivePort,
+  ephemeralPortRisk,
   isLoopbackEndpoint,
   resolveAggregatorEndpoint,
   type AggregatorOptions,
@@ -151,4 +152,16 @@ test('isLoopbackEndpoint', () => {
     ['tcp://[::]:5555', false], ['garbage', false],
   ];
   for (const [endpoint, loopback] of cases) assert.equal(isLoopbackEndpoint(endpoint), loopback, endpoint);
+});
+
+test('an explicit port whose pair touches the ephemeral range is a risk worth a warning; derived and any-free ports are not', () => {
+  const linux: [number, number] = [32768, 60999];
+  assert.match(ephemeralPortRisk('tcp://0.0.0.0:45000', linux)!, /port 45000 \(acks 45001\) is in this host's ephemeral port range 32768-60999.*below 32768/);
+  assert.match(ephemeralPortRisk('tcp://10.0.0.1:32767', linux)!, /port 32767 \(acks 32768\)/);
+  assert.match(ephemeralPortRisk('tcp://[::1]:60999', linux)!, /port 60999/);
+  assert.equal(ephemeralPortRisk('tcp://0.0.0.0:32766', linux), null);
+  assert.equal(ephemeralPortRisk('tcp://0.0.0.0:61000', linux), null);
+  assert.equal(ephemeralPortRisk('tcp://0.0.0.0:0', linux), null);
+  assert.equal(ephemeralPortRisk('ipc:///tmp/agg', linux), null);
+  for (let step = 0; step < 64; step++) assert.equal(ephemeralPortRisk(`tcp://node01:${derivePort('123456', String(step))}`, linux), null);
 });

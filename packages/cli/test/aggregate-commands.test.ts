@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,18 @@ describe('prov4ml aggregate, merge and collection', () => {
     assert.equal(code, 0, stderr);
     assert.match(stderr, /wrote 7 files/);
     assert.equal(readFileSync(join(runDir, 'metrics/loss_TRAINING_GR1.csv'), 'utf8'), expectedCsv(1, 0, 400));
+  });
+
+  it('aggregate warns about an explicit port in the ephemeral range, and still serves it', async () => {
+    const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    const child = spawn(process.execPath, [CLI, 'aggregate', '--bind', `tcp://127.0.0.1:${await freePortFrom(low! + 1000)}`, '--world-size', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    assert.match(line.toString(), /^tcp:\/\/127\.0\.0\.1:\d+/);
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    assert.match(stderr, /prov4ml aggregate: warning: port \d+ \(acks \d+\) is in this host's ephemeral port range/);
   });
 
   it('aggregate without --bind or PROV4ML_BIND is a one-line error', async () => {
@@ -87,3 +100,14 @@ describe('prov4ml aggregate, merge and collection', () => {
     rmSync(noDocuments, { recursive: true });
   });
 });
+
+/** A port p >= `from` where p and p + 1 are free on loopback. */
+async function freePortFrom(from: number): Promise<number> {
+  for (let port = from; ; port += 2) {
+    const free = await Promise.all([port, port + 1].map((candidate) => new Promise<boolean>((resolve) => {
+      const server = createServer().once('error', () => resolve(false));
+      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
+    })));
+    if (free.every(Boolean)) return port;
+  }
+}

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
 import { startAggregator } from '@prov4ml/aggregator';
-import { curveKeyDir, loadOrCreateServerKeys, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
+import { curveKeyDir, ephemeralPortRisk, loadOrCreateServerKeys, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -53,6 +54,9 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     const curve = keyDir === null ? undefined : await loadOrCreateServerKeys(keyDir);
     const log = (line: string): void => void process.stderr.write(`prov4ml aggregate: ${line}\n`);
     if (keyDir !== null) log(`CURVE on: the ranks read the server key from ${keyDir}`);
+    const range = ephemeralPortRange();
+    const portRisk = range === null ? null : ephemeralPortRisk(bind, range);
+    if (portRisk !== null) log(`warning: ${portRisk}`);
     const aggregator = await startAggregator({
       bind,
       worldSize: run.worldSize ?? undefined,
@@ -80,3 +84,13 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
     }
   },
 };
+
+/** Linux's ephemeral port range, or null where the host does not say. */
+function ephemeralPortRange(): [number, number] | null {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    return low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) ? [low, high] : null;
+  } catch {
+    return null;
+  }
+}
