@@ -90,9 +90,8 @@ class LiveAggregator implements Aggregator {
   #stopping: Promise<void> | null = null;
   /** Started with the job's first frame, so finalising does not wait for threads to start. */
   #formatPool: CsvFormatPool | null = null;
-  /** The job's frames folded so far, and per rank the received-log offset the fold has reached. */
+  /** The job's frames folded so far. */
   #fold: JobFold | null = null;
-  readonly #folded = new Map<number, number>();
   /** The fold of what the received logs gained, while it runs. */
   #foldingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
@@ -306,13 +305,13 @@ class LiveAggregator implements Aggregator {
     for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
       progressed = false;
       for (const [rank, sender] of this.#tracker.senders()) {
-        const from = this.#folded.get(rank) ?? 0;
+        const path = receivedLogPath(runDir, rank);
+        const from = fold.foldedUpTo(path);
         const to = this.#receivedLog!.durableBytes(rank);
         if (to <= from) continue;
         fold.expectSender(rank, sender);
-        const end = await fold.foldFile(rank, receivedLogPath(runDir, rank), { from, to });
-        this.#folded.set(rank, end.validBytes);
-        progressed ||= end.validBytes > from;
+        await fold.foldFile(rank, path, to);
+        progressed ||= fold.foldedUpTo(path) > from;
       }
     }
   }
@@ -332,7 +331,7 @@ class LiveAggregator implements Aggregator {
     await this.#foldingBehind;
     const sources = new Map<number, RankSources>();
     for (const [rank, sender] of this.#tracker.senders()) {
-      sources.set(rank, { files: [{ path: receivedLogPath(runDir, rank), from: this.#folded.get(rank) ?? 0 }], sender });
+      sources.set(rank, { files: [receivedLogPath(runDir, rank)], sender });
     }
     try {
       const result = await finalizeJob({

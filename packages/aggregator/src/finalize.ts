@@ -27,10 +27,10 @@ import type { RankFacts } from './rank-accumulator.js';
 
 export interface RankSources {
   /**
-   * Frame files to read in order (the received log first, then spools), each from `from` (a frame's
-   * start; 0 by default) to its end; later copies of a seq are skipped.
+   * Frame files to read in order (the received log first, then spools), each from where a fold of it
+   * stopped (the live aggregator's) to its end; later copies of a seq are skipped.
    */
-  files: { path: string; from?: number }[];
+  files: string[];
   /** Only this sender's frames count; null: the first sender found. */
   sender: string | null;
 }
@@ -126,12 +126,12 @@ async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: 
   if (sources.sender !== null) fold.expectSender(rank, sources.sender);
   for (const file of sources.files) {
     // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
-    if (!existsSync(file.path)) {
-      log(`${file.path} does not exist; rank ${rank} has only what other files hold`);
+    if (!existsSync(file)) {
+      log(`${file} does not exist; rank ${rank} has only what other files hold`);
       continue;
     }
-    const end = await fold.foldFile(rank, file.path, { from: file.from });
-    if (end.problem !== null) log(`${file.path}: ${end.problem} data after byte ${end.validBytes} ignored`);
+    const end = await fold.foldFile(rank, file);
+    if (end.problem !== null) log(`${file}: ${end.problem} data after byte ${end.validBytes} ignored`);
   }
 }
 

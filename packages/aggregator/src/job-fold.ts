@@ -2,13 +2,14 @@
  * Folds a job's frame files into each rank's facts while streaming the points into the metric CSVs.
  *
  * `merge` folds whole files once; the live aggregator folds each rank's received log as it grows, up
- * to what is durable, so that little is left to do when the last rank ends. Both read the same files
- * through the same code, which is why a merge gives the live aggregator's files.
+ * to what is durable, so that little is left to do when the last rank ends. Each file is read on from
+ * where its last fold stopped. Both read the same files through the same code, which is why a merge
+ * gives the live aggregator's files.
  */
 import { decodeEnvelope } from '@prov4ml/prov-core';
 import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
-import { readFrameFile, type FrameFileEnd } from './frame-file.js';
+import { readFrameFile, type FrameFileEnd, type FrameFileRange } from './frame-file.js';
 import { FileNameRegistry } from './names.js';
 import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
 
@@ -23,6 +24,8 @@ export class JobFold {
   readonly #csv: MetricCsvWriter;
   readonly #fileNames = new FileNameRegistry();
   readonly #ranks = new Map<number, RankFold>();
+  /** Per file, the offset its folds have reached (the end of its last whole frame read). */
+  readonly #foldedUpTo = new Map<string, number>();
   /** Folds run one at a time: a rank's frames must reach its accumulator in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -37,12 +40,17 @@ export class JobFold {
     this.#rank(rank).sender ??= sender;
   }
 
+  /** The offset of `path` that its folds have reached; 0 before the first. */
+  foldedUpTo(path: string): number {
+    return this.#foldedUpTo.get(path) ?? 0;
+  }
+
   /**
-   * Folds the frames of `rank` that `path` holds in `range` (a frame's start up to a limit); frames
-   * of other jobs, ranks or senders, and sequence numbers already folded, are skipped.
+   * Folds the frames of `rank` that `path` holds from where its last fold stopped up to `to` (default:
+   * its end); frames of other jobs, ranks or senders, and sequence numbers already folded, are skipped.
    */
-  foldFile(rank: number, path: string, range: { from?: number; to?: number } = {}): Promise<FrameFileEnd> {
-    const folding = this.#queue.then(() => this.#fold(rank, path, range));
+  foldFile(rank: number, path: string, to?: number): Promise<FrameFileEnd> {
+    const folding = this.#queue.then(() => this.#fold(rank, path, { from: this.foldedUpTo(path), ...(to === undefined ? {} : { to }) }));
     this.#queue = folding.catch(() => undefined);
     return folding;
   }
@@ -57,9 +65,9 @@ export class JobFold {
     return Array.from({ length: worldSize }, (_, rank) => this.#rank(rank).accumulator.facts());
   }
 
-  async #fold(rank: number, path: string, range: { from?: number; to?: number }): Promise<FrameFileEnd> {
+  async #fold(rank: number, path: string, range: FrameFileRange): Promise<FrameFileEnd> {
     const state = this.#rank(rank);
-    return readFrameFile(
+    const end = await readFrameFile(
       path,
       async (frames) => {
         for (const frame of frames) {
@@ -74,6 +82,8 @@ export class JobFold {
       },
       range,
     );
+    this.#foldedUpTo.set(path, end.validBytes);
+    return end;
   }
 
   #rank(rank: number): RankFold {

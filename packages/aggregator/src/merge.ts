@@ -48,7 +48,7 @@ export async function mergeRunDir(runDir: string, options: MergeOptions = {}): P
     // Several spools for one rank (a restarted agent): the received log's sender, else the earliest, wins.
     const rankSpools = (spools.get(rank) ?? []).filter((file) => file.first.job === jobKey).sort((a, b) => a.first.sent - b.first.sent);
     const files = [...log, ...rankSpools];
-    if (files.length > 0) sources.set(rank, { files: files.map((file) => ({ path: file.path })), sender: files[0]!.first.sender });
+    if (files.length > 0) sources.set(rank, { files: files.map((file) => file.path), sender: files[0]!.first.sender });
   }
   return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log, progress: options.progress });
 }
