@@ -25,6 +25,8 @@ interface CsvFile {
 export class MetricCsvWriter {
   readonly #runDir: string;
   readonly #files = new Map<string, CsvFile>();
+  /** Directories made (or found) for the files, so that each is made once. */
+  readonly #directories = new Set<string>();
   #pool: CsvFormatPool | null = null;
   readonly #ownsPool: boolean;
   #pointsInFlight = 0;
@@ -42,7 +44,11 @@ export class MetricCsvWriter {
   create(relativePath: string): void {
     const path = join(this.#runDir, relativePath);
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      // The live fold creates files before finalisation would have made their directory.
+      if (!this.#directories.has(dirname(path))) {
+        mkdirSync(dirname(path), { recursive: true });
+        this.#directories.add(dirname(path));
+      }
       writeFileSync(path, CSV_HEADER);
     } catch (error) {
       this.#fail(path, error);
