@@ -13,11 +13,9 @@ import type {
   ContextName,
   DatasetRecord,
   FinalMetricRecord,
-  MetricSeriesBatch,
   MetricsRecord,
   ParamRecord,
 } from '@prov4ml/prov-core';
-import type { WireIndexColumn } from './columns.js';
 
 export type ChannelLanguage = 'python' | 'node';
 
@@ -141,10 +139,3 @@ export interface ReplyFor {
 
 /** How a non-finite number is spelled where JSON would need a bare NaN (outside metric columns). */
 export type NonFiniteName = 'NaN' | 'Infinity' | '-Infinity';
-
-/** A metric series on the socket: columns as base64 of little-endian float64, steps and timestamps also as runs. */
-export type WireMetricSeries = Omit<MetricSeriesBatch, 'steps' | 'values' | 'timestamps'> & {
-  steps: WireIndexColumn;
-  values: string;
-  timestamps: WireIndexColumn;
-};
