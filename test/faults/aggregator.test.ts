@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { assertExactlyOnce, CLI, onlyRunDir, runCommand } from '../support/run-dir.js';
-import { freePortPair, lastProgramEnd, receivedLogBytes, sleep, startAggregate, startJob, waitUntil, type Running } from './support.js';
+import { freePortPair } from '../support/ports.js';
+import { lastProgramEnd, receivedLogBytes, sleep, startAggregate, startJob, waitUntil, type Running } from './support.js';
 
 const RANKS = 4;
 const POINTS = 100_000;

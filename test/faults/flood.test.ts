@@ -13,7 +13,8 @@ import { test } from 'node:test';
 import { Push } from 'zeromq';
 import { encodeEnvelope, PROTOCOL_VERSION, type Envelope } from '@prov4ml/prov-core';
 import { assertExactlyOnce, onlyRunDir } from '../support/run-dir.js';
-import { freePortPair, sampleRss, startAggregate, startJob, waitUntil } from './support.js';
+import { freePortPair } from '../support/ports.js';
+import { sampleRss, startAggregate, startJob, waitUntil } from './support.js';
 
 const RANKS = 4;
 const POINTS = 50_000;

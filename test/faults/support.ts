@@ -1,8 +1,6 @@
 /** Helpers of the fault tests: real `prov4ml aggregate` and `prov4ml run -n N` processes, and what they leave on disk. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { CLI, REPO_ROOT } from '../support/run-dir.js';
 
@@ -55,34 +53,6 @@ export function lastProgramEnd(stdout: string): number {
   const ends = [...stdout.matchAll(/end_run_at (\d+)/g)].map((match) => Number(match[1]));
   if (ends.length === 0) throw new Error(`no program printed end_run_at: ${stdout}`);
   return Math.max(...ends);
-}
-
-/** Below Linux's ephemeral range (32768-60999), as the derived ports of endpoint.ts are. */
-const TEST_PORTS_FROM = 22_000;
-const TEST_PORTS_TO = 32_000;
-
-/**
- * Two free TCP ports p and p + 1 on loopback (the aggregator binds both), outside the ephemeral
- * range: ranks that keep connecting to a port nobody listens on yet (the late aggregator) can be
- * given that very port as their own source port and connect to themselves, and the aggregator's bind
- * then fails with EADDRINUSE.
- */
-export async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = TEST_PORTS_FROM + 2 * Math.floor((Math.random() * (TEST_PORTS_TO - TEST_PORTS_FROM)) / 2);
-    const free = (candidate: number): Promise<boolean> => listenAndRelease(candidate).then(() => true, () => false);
-    if ((await free(port)) && (await free(port + 1))) return port;
-  }
-}
-
-async function listenAndRelease(port: number): Promise<number> {
-  const server = createServer();
-  server.listen(port, '127.0.0.1');
-  await once(server, 'listening');
-  const bound = (server.address() as { port: number }).port;
-  server.close();
-  await once(server, 'close');
-  return bound;
 }
 
 /** Bytes the aggregator has put in its received logs so far (0 before the run directory exists). */

@@ -2,11 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeFrame } from '@prov4ml/prov-core';
+import { freePortPair } from '../../../test/support/ports.js';
 import { CLI, runCommand, type CommandResult } from '../../../test/support/run-dir.js';
 import { encodeAll, expectedCsv, pushAll, rankEnvelopes, temporaryRunDir } from '../../aggregator/test/support.js';
 
@@ -45,7 +45,7 @@ describe('prov4ml aggregate, merge and collection', () => {
 
   it('aggregate warns about an explicit port in the ephemeral range, and still serves it', async () => {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    const child = spawn(process.execPath, [CLI, 'aggregate', '--bind', `tcp://127.0.0.1:${await freePortFrom(low! + 1000)}`, '--world-size', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'aggregate', '--bind', `tcp://127.0.0.1:${await freePortPair({ from: low! + 1000, to: low! + 3000 })}`, '--world-size', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
@@ -100,14 +100,3 @@ describe('prov4ml aggregate, merge and collection', () => {
     rmSync(noDocuments, { recursive: true });
   });
 });
-
-/** A port p >= `from` where p and p + 1 are free on loopback. */
-async function freePortFrom(from: number): Promise<number> {
-  for (let port = from; ; port += 2) {
-    const free = await Promise.all([port, port + 1].map((candidate) => new Promise<boolean>((resolve) => {
-      const server = createServer().once('error', () => resolve(false));
-      server.listen(candidate, '127.0.0.1', () => server.close(() => resolve(true)));
-    })));
-    if (free.every(Boolean)) return port;
-  }
-}

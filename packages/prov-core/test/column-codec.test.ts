@@ -76,21 +76,25 @@ test('runs that do not describe exactly the values column are refused without al
   assert.deepEqual([...(expandColumn(runs(5, 2, 2, 0, 0, 2), 4) as Float64Array)], [5, 7, 0, 0]);
 });
 
-function envelopeOf(batch: MetricSeriesBatch): Envelope {
-  return { v: PROTOCOL_VERSION, job: 'local-1', rank: 0, worldSize: 1, sender: 'abc123', seq: 1, sent: 1, runDir: '/tmp/r', records: [{ kind: 'metrics', series: [batch] }] };
-}
-
-test('an envelope of a dense loop is about a third of its raw size and decodes to the same columns', () => {
-  const n = 65_536;
-  const batch: MetricSeriesBatch = {
+/** A loop's series: steps counting up from 0, `pointsPerMs` points logged in each millisecond. */
+function denseLoopBatch(n: number, valueAt: (i: number) => number, pointsPerMs: number): MetricSeriesBatch {
+  return {
     name: 'loss',
     context: 'TRAINING',
     source: 'metric',
     unit: '',
     steps: Float64Array.from({ length: n }, (_, i) => i),
-    values: Float64Array.from({ length: n }, (_, i) => Math.sin(i)),
-    timestamps: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + Math.floor(i / 5000)),
+    values: Float64Array.from({ length: n }, (_, i) => valueAt(i)),
+    timestamps: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + Math.floor(i / pointsPerMs)),
   };
+}
+
+function envelopeOf(batch: MetricSeriesBatch): Envelope {
+  return { v: PROTOCOL_VERSION, job: 'local-1', rank: 0, worldSize: 1, sender: 'abc123', seq: 1, sent: 1, runDir: '/tmp/r', records: [{ kind: 'metrics', series: [batch] }] };
+}
+
+test('an envelope of a dense loop is about a third of its raw size and decodes to the same columns', () => {
+  const batch = denseLoopBatch(65_536, Math.sin, 5000);
   const compact = encodeEnvelope(envelopeOf(batch));
   const raw = plainPackr.pack(envelopeOf(batch));
   assert.ok(compact.length < raw.length * 0.35, `${compact.length} bytes vs ${raw.length} raw`);
@@ -145,15 +149,7 @@ test('run lists of steps and timestamps are checked without expanding them: a ba
 
 test('a decoded batch forwarded as it is goes out with the runs it came with, never expanded', () => {
   const n = 50_000;
-  const batch: MetricSeriesBatch = {
-    name: 'loss',
-    context: 'TRAINING',
-    source: 'metric',
-    unit: '',
-    steps: Float64Array.from({ length: n }, (_, i) => i),
-    values: Float64Array.from({ length: n }, (_, i) => i / 7),
-    timestamps: Float64Array.from({ length: n }, (_, i) => 1_700_000_000_000 + Math.floor(i / 1000)),
-  };
+  const batch = denseLoopBatch(n, (i) => i / 7, 1000);
   const first = encodeEnvelope(envelopeOf(batch));
   const decoded = decodeEnvelope(first);
   assert.ok(decoded.ok);
