@@ -1,12 +1,14 @@
 import { DEFAULT_EXPERIMENT_NAME, type Agent } from './agent.js';
 import type { ChannelHandler } from './channel/server.js';
-import type { AgentReply, ClientMessage } from './channel/protocol.js';
+import type { AgentReply, ClientMessage, EndRunOutcome } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
 export interface ProgramEnd {
   createGraph: boolean;
   createSvg: boolean;
+  /** How the program is exiting when it ends the run from its exit path; null: it called end_run. */
+  exit: { exitCode: number | null; signal: string | null } | null;
 }
 
 /**
@@ -16,7 +18,8 @@ export interface ProgramEnd {
 export function agentChannelHandler(
   agent: Agent,
   defaults: RunOptions,
-  onProgramEnd: (end: ProgramEnd) => void,
+  /** Resolves once the rank's records are as durable as this agent can make them (see EndRunOutcome). */
+  onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
   log: (line: string) => void,
 ): ChannelHandler {
   return {
@@ -71,13 +74,13 @@ export function agentChannelHandler(
             );
           return;
         case 'flush':
-          agent.flush();
-          reply({ t: 'ok', id: message.id });
+          agent.persist().then(() => reply({ t: 'ok', id: message.id }));
           return;
         case 'end_run':
-          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg });
-          agent.flush();
-          reply({ t: 'ok', id: message.id });
+          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
+            (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         default:
           log(`unknown channel message ${(message as { t: string }).t}`);

@@ -13,9 +13,9 @@ import tempfile
 import threading
 from time import time as _now
 
-from . import _torch_support
+from . import _exit, _torch_support
 from ._channel import AgentRefused, ChannelError
-from ._errors import warn, warn_once
+from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, Context, FoldOperation, LoggingItemKind, canonical_context
 from ._limits import ARTIFACT_TIMEOUT_S
 from ._session import FinalMetric, Session
@@ -61,6 +61,17 @@ def _uninstall(reason):
     _why_not = reason
 
 
+def _silence(session, no_agent):
+    # Called by the session's flush thread once the agent answered that this rank records nothing, or
+    # when no agent could be reached (then every call is a no-op, silently: start_run's line said why).
+    # No lock: end_run holds _lifecycle while it waits for that thread.
+    global _table
+    if _session is session:
+        _table = None
+        if no_agent:
+            _uninstall(None)
+
+
 def _after_fork_in_child():
     # The parent's socket and flush thread are not this process's; its buffers are copies.
     if _session is not None:
@@ -85,8 +96,8 @@ def start_run(
     """Starts this process's run with its rank's agent (under `prov4ml run`) or with an agent it starts.
 
     Options left None come from the agent's configuration (PROV4ML_* variables, then the original's
-    defaults: collect_all_processes=False, save_after_n_logs=100). Raises Prov4mlError, in one line,
-    when no agent can be reached or started."""
+    defaults: collect_all_processes=False, save_after_n_logs=100). Returns without waiting for an agent
+    it starts. When no agent can be reached or started it warns, in one line, and every call is a no-op."""
     call = "start_run"
     start = {
         "provUserNamespace": _optional_text(prov_user_namespace, "prov_user_namespace", call),
@@ -100,7 +111,14 @@ def start_run(
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
             return
-        _install(Session.open(os.environ.get("PROV4ML_CHANNEL"), start))
+        try:
+            session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start, _silence)
+        except Prov4mlError as error:
+            warn("%s; the training goes on without provenance" % error)
+            _uninstall(None)
+            return
+        _install(session)
+        _exit.install()
     log_execution_start_time()
 
 
@@ -132,13 +150,15 @@ def start_run_ctx(*start_run_args, create_graph=False, create_svg=False, **start
 
 
 def _at_exit():
-    # A program that never called end_run still gets what it logged into the agent's spool.
+    # A program that never called end_run (it returned, raised, or got SIGTERM) still gets its rank's
+    # files complete before it exits (an agent it started), or its records into the wrapper's spool.
     with _lifecycle:
         session = _session
         if session is None:
             return
         _uninstall(_NOT_STARTED)
-    session.abandon()
+    session.end(False, False, _exit.how_it_ends())
+    _exit.resignal()
 
 
 atexit.register(_at_exit)

@@ -4,6 +4,8 @@ Metric points live in one array('d') per (metric, context) series, as rows of (s
 timestamp ms) appended by a single `extend` call: under the GIL that call is atomic, so a reader
 that takes the first `len(points)` entries always takes whole rows, and the flush thread never needs
 a lock that the logging hot path would have to take too.
+
+Nothing is dropped for want of room: at a bound the logging call waits for the flush thread (`wait_for_pass`).
 """
 
 import collections
@@ -28,6 +30,9 @@ class Series:
         self.unit = UNIT_OF_SOURCE.get(source, "")
         self.points = array("d")
 
+    def clear(self):
+        self._messages.clear()
+
     def take(self):
         """The rows buffered now, removed from the buffer (rows appended meanwhile stay)."""
         points = self.points
@@ -40,10 +45,13 @@ class Series:
 class MetricTable:
     """The series of one run, found by the hot path as `by_context[context][name]` → points."""
 
-    def __init__(self, save_after_n_logs, request_flush):
+    def __init__(self, save_after_n_logs, request_flush, wait_for_pass):
         #: len(points) at which a series asks for a flush: the original's save_after_n_logs.
         self.handoff_at = ROW * save_after_n_logs
         self._request_flush = request_flush
+        self._wait_for_pass = wait_for_pass
+        #: False once this process records nothing more (rank ≠ 0, or no agent): points are let go.
+        self.recording = True
         self._aliases = ContextAliases(lambda name: {})
         self.by_context = self._aliases.by_alias
         self.series = []
@@ -60,6 +68,8 @@ class MetricTable:
             return points
         source = str(source) if source is not None else str(LoggingItemKind.METRIC)
         with self._lock:
+            if not self.recording:
+                return None
             points = by_name.get(name)
             if points is None:
                 if len(self.series) >= MAX_SERIES:
@@ -71,28 +81,42 @@ class MetricTable:
         return points
 
     def room_for(self, points):
-        """Called when a series reached save_after_n_logs; False when it is full and the point is dropped."""
+        """Called when a series reached save_after_n_logs: asks for a flush and, when the series is full,
+        waits until the flush thread has taken it. False only once the run records nothing more."""
         self._request_flush()
-        if len(points) < ROW * MAX_SERIES_POINTS:
-            return True
-        warn_once("series-full", "prov4ml: a metric series holds %d points the agent has not taken; new points are dropped" % MAX_SERIES_POINTS)
-        return False
+        while len(points) >= ROW * MAX_SERIES_POINTS:
+            if not self._wait_for_pass():
+                return False
+        return self.recording
+
+    def stop_recording(self):
+        """This process records nothing more: every buffered point is let go, later ones are not kept."""
+        with self._lock:
+            self.recording = False
+            self.by_context.clear()
+            for series in self.series:
+                del series.points[:]
 
 
 class Outbox:
     """Parameters, datasets and sample requests waiting for the flush thread, in logging order."""
 
-    def __init__(self, request_flush):
+    def __init__(self, request_flush, wait_for_pass):
         self._messages = collections.deque()
         self._request_flush = request_flush
+        self._wait_for_pass = wait_for_pass
 
     def put(self, message, urgent=False):
-        if len(self._messages) >= MAX_PENDING_MESSAGES:
-            warn_once("outbox-full", "prov4ml: %d messages wait for the agent; new ones are dropped" % MAX_PENDING_MESSAGES)
-            return
+        """Queues a message; when MAX_PENDING_MESSAGES wait, first waits for the flush thread to take them."""
+        while len(self._messages) >= MAX_PENDING_MESSAGES:
+            if not self._wait_for_pass():
+                return
         self._messages.append(message)
         if urgent:
             self._request_flush()
+
+    def clear(self):
+        self._messages.clear()
 
     def take(self):
         messages = []

@@ -85,6 +85,10 @@ class Channel:
             raise AgentRefused(str(reply.get("message")))
         return reply
 
+    def expect_close(self):
+        """The agent closes the channel after answering this process's last request (end_run): not a failure."""
+        self._closing = True
+
     def close(self):
         """Ends the connection; what was sent is still read by the agent."""
         self._closing = True
