@@ -18,7 +18,7 @@ from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, Context, FoldOperation, LoggingItemKind, canonical_context
 from ._limits import ARTIFACT_TIMEOUT_S
-from ._session import FinalMetric, Session
+from ._session import FinalMetric, Session, say_no_provenance
 from ._values import as_number, as_step, check_name, optional_step, param_value
 
 _NOT_STARTED = "prov4ml.%s: no run is active (call start_run first); nothing is logged"
@@ -114,7 +114,7 @@ def start_run(
         try:
             session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start, _silence)
         except Prov4mlError as error:
-            warn("%s; the training goes on without provenance" % error)
+            say_no_provenance(error)
             _uninstall(None)
             return
         _install(session)

@@ -1,9 +1,10 @@
 """What the program logged and the flush thread has not sent yet.
 
-Metric points live in one array('d') per (metric, context) series, as rows of (step, value,
-timestamp ms) appended by a single `extend` call: under the GIL that call is atomic, so a reader
-that takes the first `len(points)` entries always takes whole rows, and the flush thread never needs
-a lock that the logging hot path would have to take too.
+Metric points live in one list per (metric, context) series, as rows of (step, value, timestamp ms)
+appended by a single `extend` call: under the GIL that call is atomic, so a reader that takes the
+first `len(points)` entries always takes whole rows, and the flush thread never needs a lock that the
+logging hot path would have to take too. A list, not an array('d'): extending a list with a tuple
+costs a third of what the array's conversions cost on the hot path; the flush thread converts.
 
 Nothing is dropped for want of room: at a bound the logging call waits for the flush thread (`wait_for_pass`).
 """
@@ -28,26 +29,36 @@ class Series:
         self.context = context
         self.source = source
         self.unit = UNIT_OF_SOURCE.get(source, "")
-        self.points = array("d")
-
-    def clear(self):
-        self._messages.clear()
+        self.points = []
 
     def take(self):
-        """The rows buffered now, removed from the buffer (rows appended meanwhile stay)."""
+        """The rows buffered now, as an array('d'), removed from the buffer (rows appended meanwhile stay)."""
         points = self.points
         n = len(points)
         taken = points[:n]
         del points[:n]
-        return taken
+        try:
+            return array("d", taken)
+        except OverflowError:
+            # An int step beyond float64: infinite, so that the step check drops its row with a warning.
+            return array("d", [_float_or_inf(entry) for entry in taken])
+
+
+def _float_or_inf(entry):
+    try:
+        return float(entry)
+    except OverflowError:
+        return float("inf") if entry > 0 else float("-inf")
 
 
 class MetricTable:
     """The series of one run, found by the hot path as `by_context[context][name]` → points."""
 
     def __init__(self, save_after_n_logs, request_flush, wait_for_pass):
-        #: len(points) at which a series asks for a flush: the original's save_after_n_logs.
-        self.handoff_at = ROW * save_after_n_logs
+        #: len(points) at which a series asks for a flush (the original's save_after_n_logs), or, once a
+        #: flush is asked for, at which the logging call must wait: the hot path takes the slow branch
+        #: once per flush, not on every call until the flush thread comes.
+        self.handoff_at = self._asks_at = ROW * save_after_n_logs
         self._request_flush = request_flush
         self._wait_for_pass = wait_for_pass
         #: False once this process records nothing more (rank ≠ 0, or no agent): points are let go.
@@ -60,7 +71,9 @@ class MetricTable:
         self._lock = threading.Lock()
 
     def series_points(self, context, name, source, call):
-        """Slow path of the first point of a series (or of a new spelling of its context)."""
+        """Slow path of the first point of a series (or of a new spelling of its context); None: not recorded."""
+        if not self.recording:
+            return None
         by_name = self._aliases.entry(context, call)
         check_name(name, "key", call)
         points = by_name.get(name)
@@ -68,8 +81,6 @@ class MetricTable:
             return points
         source = str(source) if source is not None else str(LoggingItemKind.METRIC)
         with self._lock:
-            if not self.recording:
-                return None
             points = by_name.get(name)
             if points is None:
                 if len(self.series) >= MAX_SERIES:
@@ -80,14 +91,23 @@ class MetricTable:
                 points = by_name[name] = series.points
         return points
 
+    def asks_at(self, save_after_n_logs):
+        """The agent's save_after_n_logs, once it answered start_run."""
+        self.handoff_at = self._asks_at = ROW * save_after_n_logs
+
     def room_for(self, points):
-        """Called when a series reached save_after_n_logs: asks for a flush and, when the series is full,
-        waits until the flush thread has taken it. False only once the run records nothing more."""
+        """Called when a series reached handoff_at: asks for a flush and, when the series is full, waits
+        until the flush thread has taken it. False only once the run records nothing more."""
         self._request_flush()
+        self.handoff_at = ROW * MAX_SERIES_POINTS
         while len(points) >= ROW * MAX_SERIES_POINTS:
             if not self._wait_for_pass():
                 return False
         return self.recording
+
+    def taken(self):
+        """The flush thread took every series: the next save_after_n_logs points ask again."""
+        self.handoff_at = self._asks_at
 
     def stop_recording(self):
         """This process records nothing more: every buffered point is let go, later ones are not kept."""
@@ -114,6 +134,9 @@ class Outbox:
         self._messages.append(message)
         if urgent:
             self._request_flush()
+
+    def clear(self):
+        self._messages.clear()
 
     def clear(self):
         self._messages.clear()

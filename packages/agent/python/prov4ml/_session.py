@@ -2,6 +2,7 @@
 moves what the program logged to the agent; the program waits only when a buffer is at its bound."""
 
 import os
+import sys
 import threading
 import time
 
@@ -25,11 +26,20 @@ from ._limits import (
 from ._own_agent import OwnAgent
 from ._values import as_number, number_to_wire
 from ._version import __version__
-from ._wire import encode_column
+from ._wire import encode_column_bytes, encode_json, frame_of
 
 # base64 of 8 bytes per column entry, three columns per point.
 _WIRE_BYTES_PER_POINT = 3 * 8 * 4 // 3
 _RECORD_OVERHEAD_BYTES = 200
+#: Encoded pieces _RecordsBatch keeps per series.
+_PIECES_PER_SERIES = 9
+
+
+def say_no_provenance(reason):
+    """The one line a program gets when no agent can be reached or started: why (what to install), and
+    that the training goes on; a plain stderr line rather than a warning followed by its source line."""
+    sys.stderr.write("%s; the training goes on without provenance\n" % reason)
+    sys.stderr.flush()
 
 
 class FinalMetric:
@@ -166,7 +176,8 @@ class Session:
             return False
         self._channel = channel
         self._started = started
-        self.table.handoff_at = ROW * started.get("saveAfterNLogs", self.table.handoff_at // ROW)
+        if "saveAfterNLogs" in started:
+            self.table.asks_at(started["saveAfterNLogs"])
         self._ready.set()
         if not self.collecting:
             self._let_go()
@@ -175,7 +186,7 @@ class Session:
 
     def _fail(self, reason, channel):
         self.failure = reason
-        warn("%s; the training goes on without provenance" % reason)
+        say_no_provenance(reason)
         self._let_go()
         if self._own_agent is not None:
             self._own_agent.stop(channel)
@@ -249,6 +260,7 @@ class Session:
                     self._channel.send(message)
                 else:
                     batch.add_record(message)
+            self.table.taken()
             for series in list(self.table.series):
                 rows = series.take()
                 if len(rows):
@@ -300,7 +312,9 @@ class Session:
 
 
 class _RecordsBatch:
-    """Records for one records message, sent once it reaches its size or count bound."""
+    """Records for one records message, sent once it reaches its size or count bound. The message is
+    put together from encoded pieces: the metric columns (most of its bytes) are base64 bytes placed
+    as they are, rather than strings the JSON encoder scans and copies again."""
 
     def __init__(self, channel):
         self._channel = channel
@@ -319,29 +333,34 @@ class _RecordsBatch:
             steps = rows[0::ROW]
             if not len(steps):
                 return
-        self._series.append({
-            "name": series.name,
-            "context": series.context,
-            "source": series.source,
-            "unit": series.unit,
-            "steps": encode_column(steps),
-            "values": encode_column(rows[1::ROW]),
-            "timestamps": encode_column(rows[2::ROW]),
-        })
+        head = encode_json({"name": series.name, "context": series.context, "source": series.source, "unit": series.unit})
+        self._series += [
+            b"," if self._series else b"",
+            head[:-1],
+            b',"steps":"',
+            encode_column_bytes(steps),
+            b'","values":"',
+            encode_column_bytes(rows[1::ROW]),
+            b'","timestamps":"',
+            encode_column_bytes(rows[2::ROW]),
+            b'"}',
+        ]
         self._grow(_RECORD_OVERHEAD_BYTES + len(steps) * _WIRE_BYTES_PER_POINT)
 
     def _grow(self, size):
         self._bytes += size
-        if self._bytes >= TARGET_MESSAGE_BYTES or len(self._records) + len(self._series) >= MAX_RECORDS_PER_MESSAGE:
+        if self._bytes >= TARGET_MESSAGE_BYTES or len(self._records) + len(self._series) // _PIECES_PER_SERIES >= MAX_RECORDS_PER_MESSAGE:
             self.send()
 
     def send(self):
         if not self._records and not self._series:
             return
-        records = self._records
+        records = encode_json(self._records)[1:-1]
+        pieces = [b'{"t":"records","records":[', records]
         if self._series:
-            records.append({"kind": "metrics", "series": self._series})
-        self._channel.send({"t": "records", "records": records})
+            pieces += [b"," if records else b"", b'{"kind":"metrics","series":['] + self._series + [b"]}"]
+        pieces.append(b"]}")
+        self._channel.send_frame(frame_of(pieces))
         self._records = []
         self._series = []
         self._bytes = 0
