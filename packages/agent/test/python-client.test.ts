@@ -122,7 +122,7 @@ describe('Python client against the Node channel server', needs('Debian python3'
     assert.deepEqual(pick(finals.get('seen')), { operation: 'ADD', initialValue: 0, value: 30, count: 3 });
     assert.deepEqual(pick(finals.get('custom')), { operation: 'CUSTOM', initialValue: 1, value: 8, count: 3 });
     assert.ok(Number.isNaN(finals.get('diverged')?.value));
-    assert.deepEqual(connection.messages.at(-1), { t: 'end_run', id: 2, createGraph: true, createSvg: true });
+    assert.deepEqual(connection.messages.at(-1), { t: 'end_run', id: 2, createGraph: true, createSvg: true, exit: null });
   });
 
   it('sends parameters, datasets and sample requests, with start_run options made absolute', () => {

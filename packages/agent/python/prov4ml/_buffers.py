@@ -32,16 +32,16 @@ class Series:
         self.points = []
 
     def take(self):
-        """The rows buffered now, as an array('d'), removed from the buffer (rows appended meanwhile stay)."""
+        """The rows buffered now, as an array('d'), removed from the buffer (rows appended meanwhile stay).
+        Converted straight from the list: the conversion holds the GIL, so it sees whole rows."""
         points = self.points
-        n = len(points)
-        taken = points[:n]
-        del points[:n]
         try:
-            return array("d", taken)
+            taken = array("d", points)
         except OverflowError:
             # An int step beyond float64: infinite, so that the step check drops its row with a warning.
-            return array("d", [_float_or_inf(entry) for entry in taken])
+            taken = array("d", [_float_or_inf(entry) for entry in points[:len(points)]])
+        del points[:len(taken)]
+        return taken
 
 
 def _float_or_inf(entry):

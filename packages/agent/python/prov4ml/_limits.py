@@ -13,8 +13,9 @@ FLUSH_INTERVAL_S = 1.0
 #: messages so that the flush thread does not compete with training for the GIL.
 MIN_TRIGGERED_FLUSH_INTERVAL_S = 0.05
 
-#: Points one (metric, context) series buffers before a logging call waits for the flush thread (24 bytes each: ~6 MB).
-MAX_SERIES_POINTS = 262_144
+#: Points one (metric, context) series buffers before a logging call waits for the flush thread: what
+#: end_run may still have to send (a few tens of ms of the agent's time), ~7 MB of Python objects.
+MAX_SERIES_POINTS = 65_536
 
 #: Distinct (metric, context) series one run may create.
 MAX_SERIES = 4096
@@ -76,5 +77,3 @@ DEFAULT_SAVE_AFTER_N_LOGS = 100
 #: How long start_run waits for an agent it started to open its channel.
 AGENT_START_TIMEOUT_S = 60.0
 
-#: How long end_run waits for an agent it started to exit once it has answered.
-AGENT_EXIT_TIMEOUT_S = 60.0

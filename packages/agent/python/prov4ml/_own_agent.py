@@ -8,8 +8,8 @@ import tempfile
 import time
 
 from ._channel import Channel
-from ._errors import Prov4mlError, warn
-from ._limits import AGENT_EXIT_TIMEOUT_S, AGENT_START_TIMEOUT_S
+from ._errors import Prov4mlError
+from ._limits import AGENT_START_TIMEOUT_S
 
 #: Where the command line sits relative to this package: packages/agent/python/prov4ml → packages/cli/bin,
 #: which is also node_modules/@prov4ml/agent/python/prov4ml → node_modules/@prov4ml/cli/bin.
@@ -88,13 +88,8 @@ class OwnAgent:
         self._process.wait()
         shutil.rmtree(self._directory, ignore_errors=True)
 
-    def finish(self, channel, complete):
-        """After the agent answered the end of the run: lets it exit. When the answer says the files are
-        complete it is only closing its channel, so waiting is short; otherwise it goes on without us."""
+    def finish(self, channel):
+        """After the agent answered the end of the run: what is left for it is closing its channel and
+        exiting, so it is not waited for (the rank's files are complete, or the answer said what is kept)."""
         channel.close()
-        if complete:
-            try:
-                self._process.wait(AGENT_EXIT_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                warn("prov4ml: the agent (pid %d) did not exit within %g s after ending the run; it goes on in the background" % (self._process.pid, AGENT_EXIT_TIMEOUT_S))
         shutil.rmtree(self._directory, ignore_errors=True)

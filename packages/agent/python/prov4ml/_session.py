@@ -291,14 +291,14 @@ class Session:
         if exit is not None and self._own_agent is None:
             request, timeout = {"t": "flush"}, EXIT_END_TIMEOUT_S
         else:
-            request = {"t": "end_run", "createGraph": bool(create_graph), "createSvg": bool(create_svg), "exit": exit}
+            request = {"t": "end_run", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}
+            if exit is not None:
+                request["exit"] = exit
             timeout = END_RUN_TIMEOUT_S if exit is None else EXIT_END_TIMEOUT_S
-        complete = False
         self._channel.expect_close()
         try:
             reply = self._channel.request(request, timeout)
-            complete = reply.get("complete", True)
-            if not complete:
+            if not reply.get("complete", True):
                 warn("prov4ml: %s" % reply.get("message"))
         except (AgentRefused, ChannelError) as error:
             warn(
@@ -306,7 +306,7 @@ class Session:
                 % (error, os.path.join(self._started["runDir"], "spool"), self._started["runDir"])
             )
         if self._own_agent is not None:
-            self._own_agent.finish(self._channel, complete)
+            self._own_agent.finish(self._channel)
         else:
             self._channel.close()
 
