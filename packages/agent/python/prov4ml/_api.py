@@ -158,7 +158,6 @@ def _at_exit():
             return
         _uninstall(_NOT_STARTED)
     session.end(False, False, _exit.how_it_ends())
-    _exit.resignal()
 
 
 atexit.register(_at_exit)

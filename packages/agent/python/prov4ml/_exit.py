@@ -5,10 +5,12 @@ path (atexit) can end the run with the agent and record why the program stopped.
   the interpreter then exits with status 1, which is what the run records;
 - SIGTERM (a batch system stopping the job): when the program has no handler of its own, one that
   raises SystemExit in the main thread, so that `finally` blocks and atexit run (the default action
-  would kill the process with its files unwritten); once the run is ended, `resignal` ends the
-  process by the same signal, so that whoever waits for it sees it was killed.
+  would kill the process with its files unwritten); once the run is ended, `_resignal` ends the
+  process by the same signal, so that whoever waits for it sees it was killed. A SIGTERM that comes
+  while the run is being ended (`ending`) lets that finish first.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -21,6 +23,8 @@ _lock = threading.Lock()
 _installed = False
 #: {"exitCode": int|None, "signal": str|None} once the program is seen ending abnormally.
 _abnormal = None
+#: The run is being ended (end_run or the exit path): a SIGTERM now must not interrupt it.
+_ending = False
 
 
 def install():
@@ -44,7 +48,20 @@ def install():
 
 def _on_sigterm(signum, frame):
     _note({"exitCode": None, "signal": "SIGTERM"})
-    raise SystemExit(128 + signum)
+    if not _ending:
+        raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def ending():
+    """Ends the run: a SIGTERM meanwhile waits until it is done, then ends the process (_resignal)."""
+    global _ending
+    _ending = True
+    try:
+        yield
+    finally:
+        _ending = False
+    _resignal()
 
 
 def _note(how):
@@ -59,7 +76,7 @@ def how_it_ends():
     return dict(_abnormal) if _abnormal is not None else {"exitCode": None, "signal": None}
 
 
-def resignal():
+def _resignal():
     """After the exit path ended the run: a program stopped by SIGTERM dies by it, as it would have."""
     if _abnormal is not None and _abnormal["signal"] == "SIGTERM":
         signal.signal(signal.SIGTERM, signal.SIG_DFL)

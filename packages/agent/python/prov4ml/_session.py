@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 
+from . import _exit
 from ._buffers import ROW, MetricTable, Outbox
 from ._channel import AgentRefused, Channel, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
@@ -277,6 +278,10 @@ class Session:
         exit path (`exit`: how it ends, from _exit.how_it_ends). Returns once the rank's files are complete
         (an agent this process started) or its records are in the wrapper's spool (the wrapper outlives
         the program and finishes the run); bounded, past the bound one line says what is kept."""
+        with _exit.ending():
+            self._end(create_graph, create_svg, exit)
+
+    def _end(self, create_graph, create_svg, exit):
         if self.collecting:
             for final in list(self.finals.values()):
                 try:
