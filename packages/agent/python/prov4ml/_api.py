@@ -97,7 +97,8 @@ def start_run(
 
     Options left None come from the agent's configuration (PROV4ML_* variables, then the original's
     defaults: collect_all_processes=False, save_after_n_logs=100). Returns without waiting for an agent
-    it starts. When no agent can be reached or started it warns, in one line, and every call is a no-op."""
+    it starts. When no agent can be reached or started it says so in one line on stderr, and every call
+    is a no-op."""
     call = "start_run"
     start = {
         "provUserNamespace": _optional_text(prov_user_namespace, "prov_user_namespace", call),
@@ -156,6 +157,8 @@ def _at_exit():
         session = _session
         if session is None:
             return
+        if session.collecting:
+            log_execution_end_time()
         _uninstall(_NOT_STARTED)
     session.end(False, False, _exit.how_it_ends())
 
