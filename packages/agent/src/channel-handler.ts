@@ -74,7 +74,10 @@ export function agentChannelHandler(
             );
           return;
         case 'flush':
-          agent.persist().then(() => reply({ t: 'ok', id: message.id }));
+          agent.persist().then(
+            () => reply({ t: 'ok', id: message.id }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         case 'end_run':
           onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(

@@ -61,7 +61,7 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   // Listen for the end at once: a short program can exit while the samplers are still starting.
   const ended = supervise(child, options);
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
-  const metrics = await rank.startMetrics(child.pid ?? null).catch(() => null);
+  const metrics = await rank.startMetrics(child.pid ?? null);
   const { code, signal } = await ended;
   await metrics?.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
@@ -103,7 +103,7 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
   const program = processFacts(options.parentPid);
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: options.parentPid, ...program, env: options.env, wrapped: false }));
   // Started while the program already logs: its sample requests wait for the samplers, none is dropped.
-  const metrics = await rank.startMetrics(options.parentPid).catch(() => null);
+  const metrics = await rank.startMetrics(options.parentPid);
   const parent = watchExit(options.parentPid);
   const end = await Promise.race([programEnded, parent.gone.then(() => null)]);
   parent.stop();
@@ -118,8 +118,8 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
 interface OpenRank {
   agent: Agent;
   channelPath: string;
-  /** Starts the samplers; when they cannot start, logs why (sample requests then say so) and rejects. */
-  startMetrics(rootPid: number | null): Promise<RankMetrics>;
+  /** Starts the samplers; null when they cannot start (logged; sample requests then say so). */
+  startMetrics(rootPid: number | null): Promise<RankMetrics | null>;
   /** Ends the rank; `settled` sees the report before the channel closes (to answer end_run on it). */
   close(end: { exitCode: number | null; signal: string | null; clean: boolean }, settled?: (report: ShutdownReport) => void): Promise<void>;
 }
@@ -158,7 +158,7 @@ async function openRank(
       startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log).catch(
         (error: unknown) => {
           options.log(`the samplers could not start: ${(error as Error).message}; no system or carbon metrics are recorded`);
-          throw error;
+          return null;
         },
       ),
     async close(end, settled) {

@@ -77,7 +77,8 @@ class Session:
     """The run of this process. start_run returns as soon as the session exists: the flush thread
     connects to the agent (waiting for an agent it started to open its channel), starts the run, and
     then sends what the program logged meanwhile. Until the agent answers, this process records (the
-    buffers hold everything); calls that need the answer (`started`, `channel`) wait for it, bounded."""
+    buffers hold everything); calls that need the answer (`wait_started`, `channel`, `rank`,
+    `world_size`, `run_dir`) wait for it, bounded."""
 
     def __init__(self, open_channel, own_agent, start, on_silent):
         self._open_channel = open_channel
@@ -129,10 +130,6 @@ class Session:
         """The agent's `started` reply, waiting for it (bounded); None when the run could not start."""
         self._ready.wait(AGENT_START_TIMEOUT_S + START_TIMEOUT_S)
         return self._started
-
-    @property
-    def started(self):
-        return self.wait_started()
 
     @property
     def channel(self):
