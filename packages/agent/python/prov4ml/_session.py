@@ -36,11 +36,16 @@ _RECORD_OVERHEAD_BYTES = 200
 _PIECES_PER_SERIES = 9
 
 
-def say_no_provenance(reason):
-    """The one line a program gets when no agent can be reached or started: why (what to install), and
-    that the training goes on; a plain stderr line rather than a warning followed by its source line."""
-    sys.stderr.write("%s; the training goes on without provenance\n" % reason)
+def say(line):
+    """One line on stderr, for what the user must read once (no agent, files left to merge): a plain
+    line rather than a warning followed by the source line that issued it."""
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
+
+
+def say_no_provenance(reason):
+    """The line a program gets when no agent can be reached or started: why (what to install)."""
+    say("%s; the training goes on without provenance" % reason)
 
 
 class FinalMetric:
@@ -301,9 +306,9 @@ class Session:
         try:
             reply = self._channel.request(request, timeout)
             if not reply.get("complete", True):
-                warn("prov4ml: %s" % reply.get("message"))
+                say("prov4ml: %s" % reply.get("message"))
         except (AgentRefused, ChannelError) as error:
-            warn(
+            say(
                 "prov4ml: %s; the records the agent received are kept in %s; once it has stopped, `prov4ml merge %s` writes the documents"
                 % (error, os.path.join(self._started["runDir"], "spool"), self._started["runDir"])
             )
