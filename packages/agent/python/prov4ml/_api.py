@@ -118,6 +118,9 @@ def start_run(
             say_no_provenance(error)
             _uninstall(None)
             return
+        if session.failure is not None:  # the wrapper's agent refused the run; the session said why
+            _uninstall(None)
+            return
         _install(session)
         _exit.install()
     log_execution_start_time()
