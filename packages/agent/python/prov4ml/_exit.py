@@ -44,6 +44,14 @@ def install():
     # Handlers can only be set from the main thread; a program with its own SIGTERM handler keeps it.
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_default_sigterm_in_child)
+
+
+def _default_sigterm_in_child():
+    # A forked child (a DataLoader worker) has no run of its own: SIGTERM kills it as it always did.
+    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _on_sigterm(signum, frame):
