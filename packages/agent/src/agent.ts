@@ -232,8 +232,13 @@ export class Agent {
     if (this.claimed) this.batcher.flush();
   }
 
-  /** Seals everything pending and resolves once it is in the spool file (at once before the run directory exists: the records stay in memory). */
+  /**
+   * Takes every sample requested so far (while the program that asked still runs: its process figures
+   * need it), seals everything pending and resolves once it is in the spool file (at once before the
+   * run directory exists: the records stay in memory).
+   */
   async persist(): Promise<void> {
+    await this.samplesTaken();
     if (!this.claimed) return;
     this.batcher.flush();
     await this.spool!.flushed();
