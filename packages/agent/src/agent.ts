@@ -28,8 +28,11 @@ import { waitForFileText } from './wait-for-file.js';
 /** File in the run directory where a hosted aggregator publishes the endpoint ranks connect to. */
 export const ENDPOINT_FILE = 'aggregator.endpoint';
 
-/** What a program's startRun says, with the save directory (which is not part of the record). */
-export type ProgramRunConfig = RunConfigRecord & { provenanceSaveDir: string | null };
+/**
+ * What a program's startRun says, with the save directory and the explicit run id (use_run_id), which
+ * decide the run directory and are not part of the record.
+ */
+export type ProgramRunConfig = RunConfigRecord & { provenanceSaveDir: string | null; runId?: number | null };
 
 /** The experiment name of a run whose program never named one. */
 export const DEFAULT_EXPERIMENT_NAME = 'experiment';
@@ -228,14 +231,14 @@ export class Agent {
     return this.stopping;
   }
 
-  private async open({ provenanceSaveDir, ...config }: ProgramRunConfig): Promise<ConfiguredRun> {
+  private async open({ provenanceSaveDir, runId, ...config }: ProgramRunConfig): Promise<ConfiguredRun> {
     const { job } = this.options;
     const claimed: ConfiguredRun = {
       ...claimRunDir({
         saveDir: provenanceSaveDir ?? this.options.defaultSaveDir,
         experimentName: config.experimentName,
         jobKey: job.jobKey,
-        runId: this.options.runId,
+        runId: runId ?? this.options.runId,
       }),
       config,
     };

@@ -12,6 +12,11 @@ export interface StoredArtifact {
   isDirectory: boolean;
 }
 
+/** Absolute path of a rank's artifact directory, where its copies go. */
+export function rankArtifactsDir(runDir: string, rank: number): string {
+  return join(resolve(runDir), 'artifacts', `GR${rank}`);
+}
+
 /**
  * Copies a logged file or directory into `<run dir>/artifacts/GR<rank>/` and fingerprints it.
  * Only the base name of the source is used for the destination, and the destination is checked to be
@@ -28,7 +33,7 @@ export async function storeArtifact(runDir: string, rank: number, sourcePath: st
     throw new UserError(`artifact path ${sourcePath} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const name = artifactFileName(preferredName ?? basename(source));
-  const rankDir = join(resolve(runDir), 'artifacts', `GR${rank}`);
+  const rankDir = rankArtifactsDir(runDir, rank);
   await mkdir(rankDir, { recursive: true });
   const destination = await freeDestination(rankDir, name);
   if (!isInside(resolve(runDir), destination)) throw new UserError(`artifact name ${JSON.stringify(name)} leaves the run directory`);

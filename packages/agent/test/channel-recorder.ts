@@ -1,6 +1,7 @@
 /**
  * A channel server for tests: records every message per connection and answers requests the way an
- * agent would, without being one (start_run → started, artifact → ok with a stored path, …).
+ * agent would, without being one (start_run → started, artifact → ok with a stored path, documents →
+ * paths it does not write, …).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,11 +89,20 @@ function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<st
         runDir,
         collectAllProcesses: message.collectAllProcesses ?? false,
         saveAfterNLogs: message.saveAfterNLogs ?? 100,
+        experimentName: message.experimentName ?? 'experiment',
+        runId: message.runId ?? 0,
+        artifactsDir: join(runDir, 'artifacts', 'GR0'),
       };
     case 'artifact': {
       if (message.path.includes(REFUSED_ARTIFACT)) return { t: 'error', id: message.id, message: 'refused by the test' };
       artifactSizes.set(message.path, statSync(message.path).size);
-      return { t: 'ok', id: message.id, storedPath: `artifacts/GR0/${message.name ?? basename(message.path)}` };
+      if (message.copy === false) return { t: 'ok', id: message.id };
+      const subdirectory = message.subdirectory == null ? '' : `${message.subdirectory}/`;
+      return { t: 'ok', id: message.id, storedPath: `artifacts/GR0/${subdirectory}${message.name ?? basename(message.path)}` };
+    }
+    case 'documents': {
+      const json = join(runDir, 'prov_experiment_GR0.json');
+      return { t: 'documents', id: message.id, json, dot: message.createGraph ? `${json.slice(0, -5)}.dot` : null, svg: message.createSvg ? `${json.slice(0, -5)}.svg` : null };
     }
     case 'flush':
     case 'end_run':

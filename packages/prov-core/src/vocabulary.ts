@@ -245,11 +245,11 @@ class RankWriter {
   #artifacts(): void {
     for (const artifact of this.#rank.artifacts) {
       const isModel = artifact.role !== 'artifact';
-      const id = this.#id(`artifact.${localName(artifact.storedPath.replace(/^artifacts\/GR\d+\//, ''))}`);
+      const id = this.#id(`artifact.${localName(artifact.storedPath?.replace(/^artifacts\/GR\d+\//, '') ?? artifact.name)}`);
       const attributes: Attributes = {
         ...typed(isModel ? 'ModelVersion' : 'Artifact'),
         'prov:label': artifact.name,
-        'prov-ml:artifact_path': artifact.storedPath,
+        'prov-ml:artifact_path': artifact.storedPath ?? artifact.originalPath,
         'prov-ml:original_path': artifact.originalPath,
         'prov-ml:size_bytes': long(artifact.sizeBytes),
         'prov-ml:sha256': artifact.sha256,
