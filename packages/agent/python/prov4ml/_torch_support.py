@@ -85,6 +85,8 @@ def dataset_stats(dataset):
         _put(stats, "total_steps", _length(loader))
         _put(stats, "shuffle", _shuffles(getattr(loader, "sampler", None)))
         dataset = loader.dataset
+    elif hasattr(dataset, "indices") and hasattr(dataset, "dataset"):
+        _put(stats, "total_steps", _length(dataset))  # the original's stat of a Subset: its length
     _put(stats, "total_samples", _length(dataset))
     return stats
 
