@@ -1,0 +1,116 @@
+/**
+ * What each compatibility script (fixtures/*.py) must leave for one rank, value by value: metric rows
+ * and steps, contexts, parameters, dataset stats, artifacts with their hashes, final metrics.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { artifactsOf, datasetsOf, finalMetric, hasMetric, metricRows, paramsOf, sha256, type RankRun } from './run-reader.js';
+
+export interface Fixture {
+  script: string;
+  experiment: string;
+  check: (run: RankRun) => void;
+  /** create_graph / create_svg at end_run. */
+  graphs: boolean;
+}
+
+/** Every stored file hashes to the sha256 its entity records. */
+function assertArtifactsIntact(run: RankRun): void {
+  for (const artifact of artifactsOf(run)) {
+    if (artifact.fileSha256 !== null) assert.equal(artifact.fileSha256, artifact.sha256, `${artifact.path} is the file that was hashed`);
+  }
+}
+
+function assertDocumentsBeside(run: RankRun): void {
+  for (const extension of ['dot', 'svg']) assert.ok(existsSync(run.document.replace(/json$/, extension)), `${extension} of rank ${run.rank}`);
+}
+
+/** seed_g1.py: 3 epochs of 4 batches; Linear(2, 1) on batches of 4. */
+const SEED_STEPS = 12;
+const SEED_EPOCHS = 3;
+/** torch's FlopCounterMode counts 2·M·N·K for Linear's addmm; fvcore (the original) counts M·N·K multiply-accumulates. */
+const LINEAR_2_1_BATCH_4_COUNTS = [16, 8];
+
+export const SEED: Fixture = {
+  script: 'seed_g1.py',
+  experiment: 'compat_seed',
+  graphs: true,
+  check(run) {
+    const loss = metricRows(run, 'loss', 'TRAINING');
+    assert.equal(loss.separator, ',');
+    assert.deepEqual(loss.steps, Array.from({ length: SEED_STEPS }, (_, i) => i));
+    assert.ok(loss.values.every((v) => Number.isFinite(v) && v > 0), '0-d tensors are numbers');
+    const samples = metricRows(run, 'samples_seen', 'TRAINING');
+    assert.deepEqual(samples.values, Array(SEED_STEPS).fill(4));
+    assert.deepEqual(metricRows(run, 'val_loss', 'TRAINING'), { separator: ',', steps: [0, 1, 2], values: [1, 0.5, 1 / 3] }, 'the Lightning-style logger: first key, step = epoch');
+    assert.deepEqual(metricRows(run, 'epoch_end', 'TRAINING').steps, [0, 1, 2]);
+    assert.deepEqual(finalMetric(run, 'loss'), { value: Math.min(...loss.values), operation: 'MIN', count: SEED_STEPS });
+    assert.deepEqual(finalMetric(run, 'samples_seen'), { value: 4 * SEED_STEPS, operation: 'ADD', count: SEED_STEPS });
+    assert.deepEqual(finalMetric(run, 'val_loss'), { value: 1, operation: 'MAX', count: SEED_EPOCHS });
+    const params = paramsOf(run);
+    assert.deepEqual(['lr', 'batch_size', 'model_name', 'total_params'].map((name) => params.get(name)), [0.01, 4, 'linear_final', 3]);
+    assert.equal(typeof params.get('execution_start_time'), 'number');
+    assert.equal(typeof params.get('execution_end_time'), 'number');
+    assert.deepEqual(datasetsOf(run).get('train_loader'), { batch_size: 4, num_workers: 0, total_steps: 4, shuffle: false, total_samples: 16 });
+    const artifacts = artifactsOf(run);
+    const notes = artifacts.find((a) => a.label === 'seed_notes.txt');
+    assert.equal(notes?.sha256, sha256('seed generation notes\n'));
+    assert.deepEqual(artifacts.filter((a) => a.role === 'model_version').map((a) => [a.label, a.step]), [['linear.pth', 0], ['linear.pth', 1], ['linear.pth', 2]]);
+    assert.deepEqual(artifacts.filter((a) => a.role === 'model_version_final').map((a) => a.label), ['linear_final.pth']);
+    assertArtifactsIntact(run);
+    assertDocumentsBeside(run);
+    if (hasMetric(run, 'flops_pb', 'TRAINING')) {
+      const perBatch = metricRows(run, 'flops_pb', 'TRAINING').values;
+      assert.ok(LINEAR_2_1_BATCH_4_COUNTS.includes(perBatch[0]!), `one batch counts ${perBatch[0]}`);
+      assert.deepEqual(perBatch, perBatch.map((_, i) => (i + 1) * perBatch[0]!), 'cumulative');
+      // One sample of the 16 is a quarter of a batch of 4; the epoch counter adds 16 samples per epoch.
+      assert.deepEqual(metricRows(run, 'flops_pe', 'TRAINING').values, [1, 2, 3].map((epoch) => (epoch * 16 * perBatch[0]!) / 4));
+    }
+  },
+};
+
+export const NEWEST: Fixture = {
+  script: 'newest_yprov4ml.py',
+  experiment: 'compat_newest',
+  graphs: true,
+  check(run) {
+    const loss = metricRows(run, 'loss', 'TRAINING');
+    assert.deepEqual(loss, { separator: ',', steps: [0, 1, 2, 3], values: [1, 0.5, 1 / 3, 0.25] });
+    assert.deepEqual(metricRows(run, 'accuracy', 'VALIDATION').values, [0, 0.1, 0.2, 0.3]);
+    assert.deepEqual(metricRows(run, 'finetune_loss', 'FINETUNE').steps, [0, 1, 2, 3]);
+    const params = paramsOf(run);
+    assert.deepEqual(
+      ['epochs', 'seed', 'outliers (TESTING, step 0)', 'output_0', 'execution_command'].map((name) => params.get(name)),
+      [4, 7, '[1, 5, 9]', 0.75, 'python3 newest_yprov4ml.py'],
+    );
+    assert.deepEqual(datasetsOf(run).get('numbers'), { total_samples: 10 });
+    const plot = sha256('a plot, as text\n');
+    assert.deepEqual(artifactsOf(run).map((a) => [a.label, a.sha256]), [['plot', plot], ['input_0_newest_plot.txt', plot]]);
+    assertArtifactsIntact(run);
+    assertDocumentsBeside(run);
+  },
+};
+
+export const ITWINAI: Fixture = {
+  script: 'itwinai_style.py',
+  experiment: 'compat_itwinai',
+  graphs: true,
+  check(run) {
+    assert.deepEqual(metricRows(run, 'train_loss', 'TRAINING'), { separator: ',', steps: [0, 1, 2, 3, 4, 5], values: [0, 1, 2, 3, 4, 5] });
+    assert.deepEqual(metricRows(run, 'val_loss', 'VALIDATION').values, [0.5, 0.25]);
+    assert.deepEqual(metricRows(run, 'epoch_time', 'TRAINING').steps, [0, 1]);
+    const params = paramsOf(run);
+    assert.deepEqual(['optimizer', 'model_name', 'total_params'].map((name) => params.get(name)), ['adam', 'best_model', 3 * 2 + 2]);
+    assert.deepEqual(datasetsOf(run).get('train_dataloader'), { batch_size: 2, num_workers: 0, total_steps: 3, shuffle: true, total_samples: 6 });
+    const artifacts = artifactsOf(run);
+    assert.deepEqual(artifacts.map((a) => [a.label, a.role, a.step]), [
+      ['itwinai_model.pth', 'model_version', 0],
+      ['itwinai_model.pth', 'model_version', 1],
+      ['best_model.pth', 'model_version_final', null],
+    ]);
+    assertArtifactsIntact(run);
+    assertDocumentsBeside(run);
+  },
+};
+
+export const FIXTURES: readonly Fixture[] = [SEED, NEWEST, ITWINAI];
