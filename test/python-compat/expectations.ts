@@ -75,7 +75,7 @@ export const NEWEST: Fixture = {
   graphs: true,
   check(run) {
     const loss = metricRows(run, 'loss', 'TRAINING');
-    assert.deepEqual(loss, { separator: ',', steps: [0, 1, 2, 3], values: [1, 0.5, 1 / 3, 0.25] });
+    assert.deepEqual(loss, { separator: ';', steps: [0, 1, 2, 3], values: [1, 0.5, 1 / 3, 0.25] });
     assert.deepEqual(metricRows(run, 'accuracy', 'VALIDATION').values, [0, 0.1, 0.2, 0.3]);
     assert.deepEqual(metricRows(run, 'finetune_loss', 'FINETUNE').steps, [0, 1, 2, 3]);
     const params = paramsOf(run);
