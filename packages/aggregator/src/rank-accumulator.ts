@@ -4,6 +4,7 @@
  */
 import type {
   ArtifactRecord,
+  ContextRecord,
   DatasetRecord,
   Envelope,
   FinalMetricRecord,
@@ -11,6 +12,7 @@ import type {
   ParamRecord,
   RankSummary,
   SeriesSummary,
+  SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from './limits.js';
 import { type FileNameRegistry, metricFileStem } from './names.js';
@@ -38,6 +40,8 @@ export class RankAccumulator {
   readonly #artifacts: ArtifactRecord[] = [];
   readonly #datasets = new Map<string, DatasetRecord>();
   readonly #finalMetrics = new Map<string, FinalMetricRecord>();
+  readonly #contexts = new Map<string, ContextRecord>();
+  readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
   readonly #facts: Pick<RankFacts, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
   #lastSeq = 0;
   #entries = 0;
@@ -83,7 +87,14 @@ export class RankAccumulator {
           facts.carbonAttribution = record;
           break;
         case 'param':
-          this.#keyed(this.#params, record.name, record);
+          // One parameter per name and context (the newest API logs the same key in several contexts).
+          this.#keyed(this.#params, record.context == null ? record.name : `${record.context}\u0000${record.name}`, record);
+          break;
+        case 'context':
+          this.#keyed(this.#contexts, record.name, record);
+          break;
+        case 'source_code':
+          this.#keyed(this.#sourceCode, record.path, record);
           break;
         case 'dataset':
           this.#keyed(this.#datasets, `${record.context}\u0000${record.label}`, record);
@@ -113,6 +124,8 @@ export class RankAccumulator {
       artifacts: this.#artifacts,
       datasets: [...this.#datasets.values()],
       finalMetrics: [...this.#finalMetrics.values()],
+      contexts: [...this.#contexts.values()],
+      sourceCode: [...this.#sourceCode.values()],
       finished: this.#facts.runEnd !== null && this.#facts.missingFrames === 0,
       omittedEntries: this.#omitted,
     };
@@ -156,7 +169,7 @@ export class RankAccumulator {
     await this.#sink.append(series.file, batch.steps, batch.values, batch.timestamps);
   }
 
-  #keyed<T>(map: Map<string, T>, key: string, record: T): void {
+  #keyed<K, T>(map: Map<K, T>, key: K, record: T): void {
     if (map.has(key) || this.#admit()) map.set(key, record);
   }
 
