@@ -2,17 +2,18 @@
  * Folds one rank's records, in sequence order, into what its document says: first run start, last
  * parameter values, series summaries, artifacts, datasets, final metrics, run end.
  */
-import type {
-  ArtifactRecord,
-  ContextRecord,
-  DatasetRecord,
-  Envelope,
-  FinalMetricRecord,
-  MetricSeriesBatch,
-  ParamRecord,
-  RankSummary,
-  SeriesSummary,
-  SourceCodeRecord,
+import {
+  DEFAULT_CSV_SEPARATOR,
+  type ArtifactRecord,
+  type ContextRecord,
+  type DatasetRecord,
+  type Envelope,
+  type FinalMetricRecord,
+  type MetricSeriesBatch,
+  type ParamRecord,
+  type RankSummary,
+  type SeriesSummary,
+  type SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from './limits.js';
 import { type FileNameRegistry, metricFileStem } from './names.js';
@@ -20,9 +21,9 @@ import { type FileNameRegistry, metricFileStem } from './names.js';
 /** Everything of a rank's summary except the job, which is only known once every rank is read. */
 export type RankFacts = Omit<RankSummary, 'job'>;
 
-/** Receives each new series' CSV path, then every batch of points for it. */
+/** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
 export interface PointSink {
-  create(relativePath: string): void;
+  create(relativePath: string, separator: string): void;
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
 }
 
@@ -155,7 +156,8 @@ export class RankAccumulator {
         file,
       };
       this.#series.set(key, series);
-      this.#sink.create(file);
+      // The run config is the first record a rank's agent seals, so it is known before any point.
+      this.#sink.create(file, this.#facts.runConfig?.csvSeparator ?? DEFAULT_CSV_SEPARATOR);
     }
     const n = batch.values.length;
     if (n === 0) return;
