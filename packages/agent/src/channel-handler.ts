@@ -71,6 +71,10 @@ export function agentChannelHandler(
               step: message.step,
               time: message.timestamp ?? Date.now(),
               role: message.role,
+              ...(message.isInput == null ? {} : { isInput: message.isInput }),
+              ...(message.copy == null ? {} : { copy: message.copy }),
+              ...(message.subdirectory == null ? {} : { subdirectory: message.subdirectory }),
+              ...(message.isModel == null ? {} : { isModel: message.isModel }),
             })
             .then(
               (record) => reply(record.storedPath === null ? { t: 'ok', id: message.id } : { t: 'ok', id: message.id, storedPath: record.storedPath }),
@@ -78,13 +82,17 @@ export function agentChannelHandler(
             );
           return;
         case 'documents':
-          reply({ t: 'error', id: message.id, message: 'log_provenance_documents is not supported by this agent yet' });
+          agent.writeDocuments({ createGraph: message.createGraph, createSvg: message.createSvg }).then(
+            (paths) => reply({ t: 'documents', id: message.id, ...paths }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         case 'flush':
           agent.flush();
           reply({ t: 'ok', id: message.id });
           return;
         case 'end_run':
+          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): RO-Crate output is not written yet (issue 16); the PROV documents are');
           onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg });
           agent.flush();
           reply({ t: 'ok', id: message.id });
