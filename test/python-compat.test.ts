@@ -43,7 +43,7 @@ async function assertRun(fixture: Fixture, saveDir: string, ranks: number, resul
   const documents: string[] = [];
   for (let rank = 0; rank < ranks; rank++) {
     const run = readRank(runDir, fixture.experiment, rank);
-    fixture.check(run);
+    fixture.check(run, result.stdout, REPO_ROOT.replace(/\/$/, ''));
     documents.push(run.document);
   }
   const ranksWritten = readdirSync(runDir).filter((name) => /^prov_.*_GR\d+\.json$/.test(name));

@@ -15,14 +15,18 @@ export interface RankRun {
   /** prov_<experiment>_GR<rank>.json */
   document: string;
   entities: Entity[];
+  /** Relations of one kind (used, wasGeneratedBy, wasInformedBy, wasDerivedFrom…), as written. */
+  relations: (kind: string) => Entity[];
 }
 
 export function readRank(runDir: string, experiment: string, rank: number): RankRun {
   const document = join(runDir, `prov_${experiment}_GR${rank}.json`);
   assert.ok(existsSync(document), `${document} exists`);
-  const parsed = JSON.parse(readFileSync(document, 'utf8')) as { entity?: Record<string, Entity>; bundle?: Record<string, { entity?: Record<string, Entity> }> };
-  const bundles = [parsed, ...Object.values(parsed.bundle ?? {})];
-  return { runDir, rank, document, entities: bundles.flatMap((bundle) => Object.values(bundle.entity ?? {})) };
+  type Bundle = Record<string, Record<string, Entity> | undefined>;
+  const parsed = JSON.parse(readFileSync(document, 'utf8')) as Bundle & { bundle?: Record<string, Bundle> };
+  const bundles: Bundle[] = [parsed, ...Object.values(parsed.bundle ?? {})];
+  const relations = (kind: string): Entity[] => bundles.flatMap((bundle) => Object.values(bundle[kind] ?? {}));
+  return { runDir, rank, document, entities: relations('entity'), relations };
 }
 
 /** The plain value of a PROV-JSON attribute: typed literals as numbers where numeric. */
@@ -37,6 +41,14 @@ export function plain(attribute: unknown): unknown {
 
 export function entitiesOf(run: RankRun, type: string): Entity[] {
   return run.entities.filter((entity) => plain(entity['prov:type']) === `prov-ml:${type}`);
+}
+
+/** Ids of the elements of one prov-ml type (entities, or `section` such as 'activity') whose attributes include `match`. */
+export function idsOf(run: RankRun, type: string, match: Entity = {}, section = 'entity'): string[] {
+  const parsed = JSON.parse(readFileSync(run.document, 'utf8')) as Record<string, Record<string, Entity> | undefined>;
+  return Object.entries(parsed[section] ?? {})
+    .filter(([, element]) => plain(element['prov:type']) === `prov-ml:${type}` && Object.entries(match).every(([key, value]) => plain(element[key]) === value))
+    .map(([id]) => id);
 }
 
 /** Parameter name → value (the last one logged under that name). */
