@@ -7,3 +7,4 @@ export { CSV_HEADER, csvValue } from './csv-format.js';
 export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory-collection.js';
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report/index.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './progress.js';
+export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './unify.js';
