@@ -29,6 +29,8 @@ NO_CLI_MESSAGE = (
     "PROV4ML_CLI=<prov4ml checkout>/packages/cli/bin/prov4ml.js"
 )
 
+_POLL_S = 0.05
+
 
 def agent_command(search_path=None):
     """The argv prefix that runs `prov4ml`: PROV4ML_CLI, else `prov4ml` on PATH, else the command line
