@@ -4,7 +4,8 @@ of generated data (no dataset to download, no numpy or torch needed).
 
     npx prov4ml run -n 4 -- python3 examples/train.py        four local ranks
     srun -n 4 npx prov4ml run -- python3 examples/train.py   one rank per Slurm task
-    python3 examples/train.py                                 one process, no wrapper
+    python3 examples/train.py                                 one process, no wrapper (after
+                                                              pip install ./packages/agent/python)
 """
 
 import json
