@@ -54,7 +54,7 @@ def main():
     prov4ml.log_param("epochs", EPOCHS)
     prov4ml.log_param("samples", SAMPLES)
 
-    weights, bias = [0.0, 0.0], 0.0
+    weights, bias, accuracy = [0.0, 0.0], 0.0, 0.0
     for epoch in range(EPOCHS):
         gradient, gradient_bias, loss = [0.0, 0.0], 0.0, 0.0
         for x, y in train:
