@@ -137,14 +137,20 @@ for (const interpreter of INTERPRETERS) {
       assert.equal(readFileSync(join(directory, 'flags.dot'), 'utf8'), readFileSync(join(directory, 'positional.dot'), 'utf8'));
       const svg = await py(['-m', 'yprov4ml.dot2svg', '--dot', join(directory, 'flags.dot'), '--output', join(directory, 'graph.svg')], withCli);
       assert.equal(svg.code, 0, svg.stderr);
-      assert.match(readFileSync(join(directory, 'graph.svg'), 'utf8'), /<svg[\s>][\s\S]*<\/svg>\s*$/);
+      const svgPositional = await py(['-m', 'prov4ml.dot2svg', join(directory, 'positional.dot'), join(directory, 'positional')], withCli);
+      assert.equal(svgPositional.code, 0, svgPositional.stderr);
+      for (const file of ['graph.svg', 'positional.svg']) assert.match(readFileSync(join(directory, file), 'utf8'), /<svg[\s>][\s\S]*<\/svg>\s*$/, file);
     });
 
     test('python -m prov4ml.prov_collection and yprov4ml.unify_prov with the original flags', needs('python3-prov', hasPythonProv), async () => {
       const collection = await py(['-m', 'prov4ml.prov_collection', '--experiment_path', runDir, '--output_dir', join(directory, 'collection')], withCli);
       assert.equal(collection.code, 0, collection.stderr);
-      const members = (JSON.parse(readFileSync(join(directory, 'collection', 'prov_collection.json'), 'utf8')) as { hadMember: object }).hadMember;
-      assert.equal(Object.keys(members).length, 1);
+      const positional = await py(['-m', 'yprov4ml.prov_collection', runDir], withCli);
+      assert.equal(positional.code, 0, positional.stderr);
+      for (const written of [join(directory, 'collection'), runDir]) {
+        const members = (JSON.parse(readFileSync(join(written, 'prov_collection.json'), 'utf8')) as { hadMember: object }).hadMember;
+        assert.equal(Object.keys(members).length, 1, written);
+      }
       const unified = await py(['-m', 'yprov4ml.unify_prov', '--experiment', 'pip_check', '--root', 'out', '--dot', '--svg'], withCli);
       assert.equal(unified.code, 0, unified.stderr);
       const path = join(directory, 'out', 'pip_check_UNIFIED.json');
@@ -155,6 +161,7 @@ for (const interpreter of INTERPRETERS) {
 
     test('errors are one line and the command line exit status comes through', async () => {
       assertOneLine(await py(['-m', 'prov4ml.prov2dot'], withCli), 2, 'python -m prov4ml.prov2dot: the following argument is required: --prov_json');
+      assertOneLine(await py(['-m', 'prov4ml.dot2svg', 'a.dot', '--dot', 'b.dot'], withCli), 2, 'python -m prov4ml.dot2svg: --dot given both positionally and as a flag');
       const missing = join(directory, 'missing.json');
       const direct = await runCommand(process.execPath, [CLI, 'prov2dot', '--prov_json', missing]);
       assert.notEqual(direct.code, 0);
