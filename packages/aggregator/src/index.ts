@@ -8,3 +8,4 @@ export { writeDirectoryCollection, type DirectoryCollectionOptions, type Directo
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report/index.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './progress.js';
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './rank-documents.js';
+export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './unify.js';
