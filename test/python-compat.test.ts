@@ -14,7 +14,7 @@ import { srun, slurmInstalled, startLocalSlurm } from './cluster/local-slurm.js'
 import { FIXTURES, type Fixture } from './python-compat/expectations.js';
 import { readRank } from './python-compat/run-reader.js';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from './support/components.js';
-import { CLI, REPO_ROOT, onlyRunDir, pythonProvErrors, runCommand, type CommandResult } from './support/run-dir.js';
+import { CLI, REPO_ROOT, pythonProvErrors, runCommand, type CommandResult } from './support/run-dir.js';
 
 const FIXTURE_DIR = join(REPO_ROOT, 'test/python-compat/fixtures');
 const PYTHON_CLIENT = join(REPO_ROOT, 'packages/agent/python');
@@ -36,19 +36,22 @@ function newSaveDir(label: string): string {
 }
 
 /** Checks every rank of the script's one run directory, then has python `prov` read every document. */
-async function assertRun(fixture: Fixture, saveDir: string, ranks: number, result: CommandResult): Promise<void> {
+async function assertRun(fixture: Fixture, saveDir: string, ranks: number, result: CommandResult, wrapped = false): Promise<void> {
   assert.equal(result.code, 0, `${fixture.script} exited ${result.code}\n${result.stdout}${result.stderr}`);
-  const runDir = onlyRunDir(saveDir);
+  const runs = readdirSync(saveDir, { withFileTypes: true }).filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'));
+  assert.deepEqual(runs.length, 1, `one run directory in ${saveDir}`);
+  const runDir = join(saveDir, runs[0]!.name);
   assert.match(runDir, new RegExp(`/${fixture.experiment}_\\d+$`));
   const documents: string[] = [];
   for (let rank = 0; rank < ranks; rank++) {
     const run = readRank(runDir, fixture.experiment, rank);
-    fixture.check(run, result.stdout, REPO_ROOT.replace(/\/$/, ''));
+    fixture.check(run, { output: result.stdout + result.stderr, cwd: REPO_ROOT.replace(/\/$/, ''), wrapped });
     documents.push(run.document);
   }
   const ranksWritten = readdirSync(runDir).filter((name) => /^prov_.*_GR\d+\.json$/.test(name));
   assert.equal(ranksWritten.length, ranks, `one document per rank: ${ranksWritten.join(', ')}`);
-  assert.deepEqual(await pythonProvErrors([...documents, join(runDir, 'prov_collection.json')]), []);
+  const unified = readdirSync(saveDir).filter((name) => name.endsWith('_UNIFIED.json')).map((name) => join(saveDir, name));
+  assert.deepEqual(await pythonProvErrors([...documents, join(runDir, 'prov_collection.json'), ...unified]), []);
   rmSync(dirname(saveDir), { recursive: true, force: true });
 }
 
@@ -64,7 +67,7 @@ describe('python compatibility: every generation\'s scripts, unmodified', needs(
       const saveDir = newSaveDir('wrapped');
       const command = [process.execPath, CLI, 'run', '-n', '2', '--', DEBIAN_PYTHON, join(FIXTURE_DIR, fixture.script), saveDir];
       const result = await runCommand(command[0]!, command.slice(1), { env: clientEnv(), timeoutMs: SCRIPT_TIMEOUT_MS });
-      await assertRun(fixture, saveDir, 2, result);
+      await assertRun(fixture, saveDir, 2, result, true);
     });
   }
 });

@@ -5,14 +5,22 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { artifactsOf, datasetsOf, entitiesOf, finalMetric, hasMetric, idsOf, metricRows, paramsOf, plain, sha256, type RankRun } from './run-reader.js';
+
+export interface HowItRan {
+  /** What the script printed (stdout and stderr). */
+  output: string;
+  /** Where it ran. */
+  cwd: string;
+  /** Under `prov4ml run` (the wrapper finishes the documents after the program). */
+  wrapped: boolean;
+}
 
 export interface Fixture {
   script: string;
   experiment: string;
-  /** `output`: what the script printed; `cwd`: where it ran. */
-  check: (run: RankRun, output: string, cwd: string) => void;
+  check: (run: RankRun, how: HowItRan) => void;
 }
 
 /** Every stored file hashes to the sha256 its entity records. */
@@ -72,7 +80,7 @@ export const SEED: Fixture = {
 export const NEWEST: Fixture = {
   script: 'newest_yprov4ml.py',
   experiment: 'compat_newest',
-  check(run, _output, cwd) {
+  check(run, how) {
     const loss = metricRows(run, 'loss', 'TRAINING');
     assert.deepEqual(loss, { separator: ';', steps: [0, 1, 2, 3], values: [1, 0.5, 1 / 3, 0.25] });
     assert.deepEqual(metricRows(run, 'accuracy', 'VALIDATION').values, [0, 0.1, 0.2, 0.3]);
@@ -87,7 +95,8 @@ export const NEWEST: Fixture = {
     assert.deepEqual(artifactsOf(run).map((a) => [a.label, a.sha256]), [['plot', plot], ['input_0_newest_plot.txt', plot]]);
     assertArtifactsIntact(run);
     assertDocumentsBeside(run);
-    assertNewestProvenance(run, cwd);
+    assertNewestProvenance(run, how.cwd);
+    if (run.rank === 0) assertUnified(run, how);
   },
 };
 
@@ -122,11 +131,22 @@ function assertNewestProvenance(run: RankRun, cwd: string): void {
   assert.deepEqual(carbon, [], 'disable_codecarbon: no carbon samples');
 }
 
+/** unify_experiments: rank 0 wrote <save dir>/<experiment>_UNIFIED.json, or (wrapped) said how to, later. */
+function assertUnified(run: RankRun, how: HowItRan): void {
+  const unified = join(dirname(run.runDir), 'compat_newest_UNIFIED.json');
+  if (how.wrapped) {
+    assert.match(how.output, /then run: prov4ml unify --experiment compat_newest --root \S+/);
+    assert.equal(existsSync(unified), false);
+  } else {
+    assert.ok(existsSync(unified), `${unified} exists`);
+  }
+}
+
 export const ITWINAI: Fixture = {
   script: 'itwinai_style.py',
   experiment: 'compat_itwinai',
-  check(run, output) {
-    const documents = /^documents: (\S+) (\S+) (\S+)$/m.exec(output)?.slice(1);
+  check(run, how) {
+    const documents = /^documents: (\S+) (\S+) (\S+)$/m.exec(how.output)?.slice(1);
     assert.deepEqual(documents?.map((path) => path.replace(/_GR\d+\./, '_GR.')), ['json', 'dot', 'svg'].map((ext) => run.document.replace(/_GR\d+\.json$/, `_GR.${ext}`)), 'log_provenance_documents returned the paths end_run rewrote');
     assert.deepEqual(metricRows(run, 'train_loss', 'TRAINING'), { separator: ',', steps: [0, 1, 2, 3, 4, 5], values: [0, 1, 2, 3, 4, 5] });
     assert.deepEqual(metricRows(run, 'val_loss', 'VALIDATION').values, [0.5, 0.25]);

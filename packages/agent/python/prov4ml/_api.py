@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -53,13 +54,13 @@ _run = None
 class _RunOptions:
     """The options of the current (or last) run that live in the client, and its per-run counters."""
 
-    def __init__(self, experiment_name, save_dir, disable_codecarbon, unify_experiments):
-        self.experiment_name = experiment_name
-        self.save_dir = save_dir
+    def __init__(self, disable_codecarbon, unify_experiments):
         self.disable_codecarbon = disable_codecarbon
         self.unify_experiments = unify_experiments
+        #: Where the run's files went and this process's rank, known once the agent answered.
         self.run_dir = None
         self.artifacts_dir = None
+        self.rank = None
         #: model name → versions saved with incremental=True
         self.versions = {}
         #: 'input'/'output' → how many log_input/log_output calls so far
@@ -159,7 +160,7 @@ def _start_run(
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
             return
         session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start)
-        _run = _RunOptions(experiment_name, save_dir, bool(disable_codecarbon), bool(unify_experiments))
+        _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
         _install(session)
     log_execution_start_time()
     for name, parent in list(_kinds._declared.items()):
@@ -214,14 +215,23 @@ def _warn_no_crate(crate_ro_crate, call):
 
 
 def _unify(run):
-    """unify_experiments: merges every run of the experiment into one document with `prov4ml unify`."""
+    """unify_experiments: rank 0 merges every run of the experiment into <root>/<experiment>_UNIFIED.json
+    with `prov4ml unify`, once its agent finished the run. Under `prov4ml run` the documents are
+    finished after the program exits, so the program is told the command to run then."""
+    root = os.path.dirname(run.run_dir)
+    arguments = ["unify", "--experiment", os.path.basename(run.run_dir).rsplit("_", 1)[0], "--root", root]
+    if run.rank != 0:
+        return
+    if os.environ.get("PROV4ML_CHANNEL"):
+        warn("prov4ml.end_run: unify_experiments: under prov4ml run the run's documents are finished after the program ends; "
+             "then run: prov4ml %s" % " ".join(shlex.quote(a) for a in arguments))
+        return
     try:
         command = agent_command()
     except Prov4mlError as error:
         warn("prov4ml.end_run: unify_experiments: %s" % error)
         return
-    root = run.save_dir or os.path.dirname(run.run_dir or os.getcwd())
-    argv = command + ["unify", "--experiment", str(run.experiment_name or ""), "--root", root]
+    argv = command + arguments
     try:
         result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=END_RUN_TIMEOUT_S)
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -236,6 +246,7 @@ def _remember_dirs(session):
     facts = _run_facts(session)
     _run.run_dir = facts["runDir"]
     _run.artifacts_dir = facts["artifactsDir"]
+    _run.rank = session.rank
 
 
 def get_run_dir():
