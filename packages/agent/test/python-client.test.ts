@@ -301,7 +301,7 @@ describe('Python client: every generation of the original API (tests/test_genera
     assert.deepEqual([...series.get('loss/TRAINING')!.timestamps], [1_700_000_000_000], 'log_metric(timestamp=) is kept');
   });
 
-  it('source code, samples without carbon, documents mid-run, then end_run with the crate flag', () => {
+  it('source code, samples without carbon, documents mid-run after what was logged before, then end_run', () => {
     const [connection] = only(recording.experiment('newest_api'));
     const [source] = recordsOf<SourceCodeRecord>(connection, 'source_code');
     assert.equal(source?.path, PYTHON_DIR.replace(/\/$/, ''));

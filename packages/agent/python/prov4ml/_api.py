@@ -218,10 +218,10 @@ def _unify(run):
     """unify_experiments: rank 0 merges every run of the experiment into <root>/<experiment>_UNIFIED.json
     with `prov4ml unify`, once its agent finished the run. Under `prov4ml run` the documents are
     finished after the program exits, so the program is told the command to run then."""
-    root = os.path.dirname(run.run_dir)
-    arguments = ["unify", "--experiment", os.path.basename(run.run_dir).rsplit("_", 1)[0], "--root", root]
     if run.rank != 0:
         return
+    # The run directory is <save dir>/<experiment>_<run id>.
+    arguments = ["unify", "--experiment", os.path.basename(run.run_dir).rsplit("_", 1)[0], "--root", os.path.dirname(run.run_dir)]
     if os.environ.get("PROV4ML_CHANNEL"):
         warn("prov4ml.end_run: unify_experiments: under prov4ml run the run's documents are finished after the program ends; "
              "then run: prov4ml %s" % " ".join(shlex.quote(a) for a in arguments))

@@ -50,6 +50,10 @@ class _ContextType(type):
     def __contains__(cls, context):
         return _context_name(context) is not None
 
+    def __call__(cls, value):
+        """Context("TRAINING") as an Enum looks a member up by value; ValueError names an unknown one."""
+        return cls.get_context_from_string(value)
+
 
 class Context(metaclass=_ContextType):
     """Where a metric was measured. Context.TRAINING, Context["TRAINING"], "training", "TRAINING" and

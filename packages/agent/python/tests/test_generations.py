@@ -75,6 +75,9 @@ class Signatures(unittest.TestCase):
         for spelling in (Context.TRAINING, Context["TRAINING"], "training", "TRAINING", "Context.TRAINING"):
             self.assertIn(spelling, Context)
             self.assertIs(Context.get_context_from_string(spelling), Context.TRAINING)
+        self.assertIs(Context("training"), Context.TRAINING)
+        with self.assertRaisesRegex(ValueError, "^Invalid context: train$"):
+            Context("train")
         self.assertEqual(hash(Context.TRAINING), hash("TRAINING"))
         with self.assertRaises(KeyError):
             Context["finetuning"]
