@@ -123,6 +123,8 @@ describe('log_provenance_documents and the newest start_run options over the cha
     assert.match(readFileSync(join(run.runDir, 'prov_docs_GR0.dot'), 'utf8'), /cpu_usage/);
     assert.doesNotMatch(readFileSync(join(run.dir, 'mid', 'prov_docs_GR0.dot'), 'utf8'), /cpu_usage/);
     assert.deepEqual(await pythonProvErrors([join(run.runDir, 'prov_docs_GR0.json'), join(run.runDir, 'prov_collection.json')]), []);
+    const validate = await runCommand(process.execPath, [CLI, 'validate', join(run.dir, 'mid', 'prov_docs_GR0.json'), join(run.runDir, 'prov_docs_GR0.json')]);
+    assert.equal(validate.code, 0, validate.stdout + validate.stderr);
   });
 
   it('the loss CSV holds the 200 points once each, with the run\'s separator', () => {
