@@ -223,6 +223,8 @@ export class Agent {
   async writeDocuments(graphs: { createGraph: boolean; createSvg: boolean }): Promise<RankDocumentPaths> {
     const { claimed, spool } = this;
     if (claimed === undefined || spool === undefined) throw new UserError('log_provenance_documents before start_run: there is no run directory yet');
+    // A sample asked for before the request belongs in the documents.
+    await Promise.all(this.samplesInFlight);
     this.batcher.flush();
     await spool.flushed();
     if (spool.writeFailure !== undefined) this.options.log(`the spool stopped taking frames (${spool.writeFailure}); the documents hold what it kept`);
