@@ -223,6 +223,8 @@ export class Agent {
   async writeDocuments(graphs: { createGraph: boolean; createSvg: boolean }): Promise<RankDocumentPaths> {
     const { claimed, spool } = this;
     if (claimed === undefined || spool === undefined) throw new UserError('log_provenance_documents before start_run: there is no run directory yet');
+    // A sample asked for before the request belongs in the documents.
+    await Promise.all(this.samplesInFlight);
     this.batcher.flush();
     await spool.flushed();
     if (spool.writeFailure !== undefined) this.options.log(`the spool stopped taking frames (${spool.writeFailure}); the documents hold what it kept`);
@@ -286,7 +288,9 @@ export class Agent {
     };
     this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`), () => this.releasePersisted(), this.options.log);
     this.claimed = claimed;
-    this.submit(config);
+    // The run config is the rank's first frame, alone: a fold knows it (the CSV separator) before any point.
+    this.count(config);
+    this.seal([config]);
     for (const record of this.early.splice(0)) this.batcher.add(record);
     this.batcher.start();
     void this.connect(claimed.runDir).catch((error: unknown) => {

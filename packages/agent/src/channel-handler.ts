@@ -82,7 +82,8 @@ export function agentChannelHandler(
             );
           return;
         case 'documents':
-          agent.writeDocuments({ createGraph: message.createGraph, createSvg: message.createSvg }).then(
+          // The SVG is drawn from the graph: asking for it asks for both.
+          agent.writeDocuments({ createGraph: message.createGraph || message.createSvg, createSvg: message.createSvg }).then(
             (paths) => reply({ t: 'documents', id: message.id, ...paths }),
             (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
           );

@@ -156,7 +156,7 @@ export class RankAccumulator {
         file,
       };
       this.#series.set(key, series);
-      // The run config is the first record a rank's agent seals, so it is known before any point.
+      // A rank's agent seals its run config as its first frame, so it is known before any point.
       this.#sink.create(file, this.#facts.runConfig?.csvSeparator ?? DEFAULT_CSV_SEPARATOR);
     }
     const n = batch.values.length;

@@ -170,12 +170,12 @@ function param(o: Record<string, unknown>, at: string): ParamRecord {
     name: name(o, 'name', at),
     value: paramValue(o.value, `${at}.value`),
     ...optional(o, 'context', at, (v, where) => (v === null ? null : contextValue(v, where))),
-    ...optional(o, 'source', at, (v, where) => (v === null ? null : textValue(v, where, MAX_SOURCE_LENGTH))),
+    ...optional(o, 'source', at, (v, where) => (v === null ? null : textValue(v, where, MAX_STRING_BYTES))),
     ...optional(o, 'isInput', at, booleanValue),
   };
 }
 
-/** Longest `source` of a param or metric series (a LoggingItemKind, a sampler, a user's label). */
+/** Longest `source` of a metric series (a LoggingItemKind, a sampler's name). */
 const MAX_SOURCE_LENGTH = 256;
 
 function metrics(o: Record<string, unknown>, at: string): MetricsRecord {
