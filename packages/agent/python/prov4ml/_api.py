@@ -204,6 +204,8 @@ def log_flops_per_epoch(label, model, dataset, context=None, step=None):
 
 
 def _log_flops(call, label, model, data, context, step, count, counter, kind):
+    # A bad argument raises before the forward pass and before the run's counter moves.
+    canonical_context(context, call)
     step = as_step(step, call)
     session = _recording(call)
     if session is None:
@@ -220,7 +222,7 @@ def _log_flops(call, label, model, data, context, step, count, counter, kind):
         log_param("flops_counting", "%s; %s" % (_flops.counting_method(torch), _flops.CONVENTION))
     total = getattr(session, counter) + flops
     setattr(session, counter, total)
-    log_metric(label, float(total), context, step, kind)
+    log_metric(label, float(total), context, step, source=kind)
 
 
 # ---- everything else: queued for the flush thread, or a request to the agent --------------------

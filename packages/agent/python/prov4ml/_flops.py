@@ -118,6 +118,7 @@ def _forward_flops(torch, model, inputs):
         return 0
     if not callable(model):
         raise Uncountable("the model is a %s, not a callable module" % type(model).__name__)
+    model = _replica(torch, model)
     inputs = _to_device(torch, inputs, _device_of(model))
     modes = [(module, module.training) for module in model.modules()] if isinstance(model, torch.nn.Module) else []
     for module, _ in modes:
@@ -132,6 +133,16 @@ def _forward_flops(torch, model, inputs):
     finally:
         for module, training in modes:
             module.training = training
+
+
+def _replica(torch, model):
+    """The module a data-parallel wrapper runs: DistributedDataParallel's forward broadcasts buffers
+    (a collective that waits forever when, as usual, only rank 0 records); the FLOPs are the module's."""
+    if type(model).__name__ == "FullyShardedDataParallel":  # its forward gathers the shards from every rank
+        raise Uncountable("a FullyShardedDataParallel model gathers its parameters from every rank in each forward pass")
+    if isinstance(model, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)):
+        return model.module
+    return model
 
 
 def _device_of(model):

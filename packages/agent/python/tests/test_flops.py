@@ -115,6 +115,14 @@ class Counting(unittest.TestCase):
         rest = [x for x, _ in iteration]
         self.assertEqual(sum(len(x) for x in [first[0]] + rest), SAMPLES, "the user's iteration went on where it was")
 
+    def test_a_data_parallel_model_is_counted_on_its_module_without_running_the_wrapper(self):
+        class Wrapper(torch.nn.DataParallel):
+            def forward(self, *inputs):
+                raise AssertionError("a DistributedDataParallel forward would wait for the other ranks")
+
+        batch = torch.randn(5, 1, 4, 4)
+        self.assertEqual(_flops.count_batch(torch, Wrapper(_composed(), device_ids=[]), batch), 5 * COMPOSED_PER_SAMPLE)
+
     def test_what_cannot_be_counted_says_why(self):
         cases = [
             (_composed(), _loader(_Stream(), batch_size=2), "IterableDataset"),
@@ -122,6 +130,7 @@ class Counting(unittest.TestCase):
             (_composed(), [("not", "a tensor")], "failed on the input"),
             (torch.nn.Linear(5, 3), [(torch.randn(7), 0)], "failed on the input"),
             ("not a model", _samples(), "not a callable module"),
+            (type("FullyShardedDataParallel", (torch.nn.Module,), {})(), _samples(), "gathers its parameters"),
         ]
         for model, data, reason in cases:
             with self.assertRaises(_flops.Uncountable) as raised:
@@ -177,4 +186,6 @@ class Logged(unittest.TestCase):
         self.assertIn("prov4ml.log_flops_per_epoch: cannot count FLOPs: an IterableDataset", messages[1])
         with self.assertRaises(TypeError):
             prov4ml.log_flops_per_batch("flops_pb", model, batch, step="last")
+        with self.assertRaises(TypeError):
+            prov4ml.log_flops_per_epoch("flops_pe", model, samples, context="nowhere")
         prov4ml.end_run()
