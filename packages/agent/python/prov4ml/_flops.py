@@ -17,6 +17,8 @@ runs under no_grad with every module in eval mode (restored afterwards), so no B
 change and no dropout draws random numbers.
 """
 
+import functools
+
 from ._errors import warn_once
 
 #: Recorded with the figures so that a reader knows FLOP from multiply-accumulates.
@@ -165,21 +167,16 @@ def _to_device(torch, inputs, device):
     return inputs
 
 
-_chosen = []
-
-
+@functools.lru_cache(maxsize=None)
 def _counter(torch):
-    """(name, count(torch, model, inputs)) of the counter this torch allows, chosen once."""
-    if not _chosen:
-        try:
-            from torch.utils.flop_counter import FlopCounterMode  # noqa: F401
-            _chosen.append((BY_FLOP_COUNTER_MODE, _count_with_flop_counter_mode))
-        except ImportError:
-            if _version(torch) >= _DISPATCH_MODE_TORCH:
-                _chosen.append((BY_DISPATCH, _count_with_dispatch))
-            else:
-                _chosen.append((BY_HOOKS, _count_with_hooks))
-    return _chosen[0]
+    """(name, count(torch, model, inputs)) of the counter this torch allows."""
+    try:
+        from torch.utils.flop_counter import FlopCounterMode  # noqa: F401
+    except ImportError:
+        if _version(torch) >= _DISPATCH_MODE_TORCH:
+            return BY_DISPATCH, _count_with_dispatch
+        return BY_HOOKS, _count_with_hooks
+    return BY_FLOP_COUNTER_MODE, _count_with_flop_counter_mode
 
 
 def _version(torch):
@@ -209,12 +206,12 @@ def _product(numbers):
     return result
 
 
-def matmul_flops(a_shape, b_shape):
+def _matmul_flops(a_shape, b_shape):
     """[m, k] @ [k, n], or with a leading batch dimension b: 2·(b·)m·n·k."""
     return 2 * _product(a_shape) * int(b_shape[-1])
 
 
-def convolution_flops(x_shape, w_shape, out_shape, transposed):
+def _convolution_flops(x_shape, w_shape, out_shape, transposed):
     """2 · batch · prod(weight shape) · prod(spatial shape of the output, or of the input when transposed)."""
     spatial = (x_shape if transposed else out_shape)[2:]
     return 2 * int(x_shape[0]) * _product(w_shape) * _product(spatial)
@@ -224,14 +221,14 @@ def _dispatch_formulas(torch):
     aten = torch.ops.aten
 
     def product(args, out):
-        return matmul_flops(args[0].shape, args[1].shape)
+        return _matmul_flops(args[0].shape, args[1].shape)
 
     def product_added_to(args, out):
-        return matmul_flops(args[1].shape, args[2].shape)
+        return _matmul_flops(args[1].shape, args[2].shape)
 
     def convolution(args, out):
         x, w, transposed = args[0], args[1], args[6]
-        return convolution_flops(x.shape, w.shape, out.shape, transposed)
+        return _convolution_flops(x.shape, w.shape, out.shape, transposed)
 
     # Backward operators are left out: counting runs under no_grad, so none runs.
     return {
@@ -244,19 +241,15 @@ def _dispatch_formulas(torch):
     }
 
 
-_dispatch_mode = []
-
-
 def _count_with_dispatch(torch, model, inputs):
-    if not _dispatch_mode:
-        _dispatch_mode.append(_make_dispatch_mode(torch))
-    mode = _dispatch_mode[0]()
+    mode = _dispatch_mode(torch)()
     with mode:
         model(inputs)
     return mode.flops
 
 
-def _make_dispatch_mode(torch):
+@functools.lru_cache(maxsize=None)
+def _dispatch_mode(torch):
     from torch.utils._python_dispatch import TorchDispatchMode
 
     formulas = _dispatch_formulas(torch)
@@ -291,7 +284,7 @@ def _count_with_hooks(torch, model, inputs):
         batched = x.dim() == w.dim()
         x_shape = tuple(x.shape) if batched else (1,) + tuple(x.shape)
         out_shape = tuple(out.shape) if batched else (1,) + tuple(out.shape)
-        counted[0] += convolution_flops(x_shape, w.shape, out_shape, module.transposed)
+        counted[0] += _convolution_flops(x_shape, w.shape, out_shape, module.transposed)
 
     handles = []
     for module in (model.modules() if isinstance(model, nn.Module) else []):
