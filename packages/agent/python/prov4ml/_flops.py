@@ -58,10 +58,15 @@ def count_epoch(torch, model, data):
     Exact for models whose FLOPs grow linearly with the batch (every operator counted here does);
     for inputs whose size varies from batch to batch it is an estimate from the first batch.
     """
-    if isinstance(data, torch.utils.data.DataLoader):
-        batch, in_batch, samples = _loader_batch(torch, data)
-    else:
-        batch, in_batch, samples = _dataset_batch(torch, data)
+    draw = _loader_batch if isinstance(data, torch.utils.data.DataLoader) else _dataset_batch
+    try:
+        batch, in_batch, samples = draw(torch, data)
+    except Uncountable:
+        raise
+    except Exception as error:  # the user's data set or collate_fn failed: the FLOPs are unknown, training goes on
+        raise Uncountable("cannot draw a first batch: %r" % (error,)) from None
+    if samples == 0:
+        return 0
     flops = count_batch(torch, model, batch)
     return (flops * samples + in_batch // 2) // in_batch
 
@@ -79,18 +84,30 @@ def _loader_batch(torch, loader):
     dataset = loader.dataset
     if isinstance(dataset, torch.utils.data.IterableDataset):
         raise Uncountable("an IterableDataset's samples cannot be drawn without consuming its stream")
-    with torch.random.fork_rng(devices=[]):  # a RandomSampler draws from torch's global generator
-        if loader.batch_sampler is None:  # no automatic batching: each item is one sample
-            return loader.collate_fn(dataset[next(iter(loader.sampler))]), 1, _length(loader.sampler, "its sampler")
-        indices = list(next(iter(loader.batch_sampler)))
-        batch = loader.collate_fn([dataset[i] for i in indices])
-        if loader.batch_size is None:  # a batch_sampler of the user's: its batches may differ in size
-            samples = sum(len(b) for b in loader.batch_sampler)
-        else:
-            samples = _length(loader.sampler, "its sampler")
-            if loader.drop_last:
-                samples -= samples % loader.batch_size
-    return batch, len(indices), samples
+    # A RandomSampler draws from the loader's generator, else from torch's global one: both are put back.
+    generator = getattr(loader.sampler, "generator", None)
+    generator_state = generator.get_state() if isinstance(generator, torch.Generator) else None
+    try:
+        with torch.random.fork_rng(devices=[]):
+            samples = _epoch_samples(loader)
+            if samples == 0:
+                return None, 1, 0
+            if loader.batch_sampler is None:  # no automatic batching: each item is one sample
+                return loader.collate_fn(dataset[next(iter(loader.sampler))]), 1, samples
+            indices = list(next(iter(loader.batch_sampler)))
+            return loader.collate_fn([dataset[i] for i in indices]), len(indices), samples
+    finally:
+        if generator_state is not None:
+            generator.set_state(generator_state)
+
+
+def _epoch_samples(loader):
+    if loader.batch_sampler is not None and loader.batch_size is None:  # the user's batch_sampler: batches may differ in size
+        return sum(len(batch) for batch in loader.batch_sampler)
+    samples = _length(loader.sampler, "its sampler")
+    if loader.batch_size is not None and loader.drop_last:
+        samples -= samples % loader.batch_size
+    return samples
 
 
 def _dataset_batch(torch, dataset):
@@ -101,11 +118,7 @@ def _dataset_batch(torch, dataset):
         return None, 1, 0
     from torch.utils.data.dataloader import default_collate  # where every torch since 1.0 has it
 
-    try:
-        batch = default_collate([dataset[0]])
-    except Exception as error:  # samples that torch cannot stack: the model could not run on them either
-        raise Uncountable("dataset[0] cannot be made a batch: %r" % (error,))
-    return batch, 1, samples
+    return default_collate([dataset[0]]), 1, samples
 
 
 def _length(sized, what):
@@ -116,16 +129,14 @@ def _length(sized, what):
 
 
 def _forward_flops(torch, model, inputs):
-    if inputs is None:
-        return 0
     if not callable(model):
         raise Uncountable("the model is a %s, not a callable module" % type(model).__name__)
     model = _replica(torch, model)
-    inputs = _to_device(torch, inputs, _device_of(model))
     modes = [(module, module.training) for module in model.modules()] if isinstance(model, torch.nn.Module) else []
     for module, _ in modes:
         module.training = False
     try:
+        inputs = _to_device(torch, inputs, _device_of(model))
         with torch.no_grad():
             return _counter(torch)[1](torch, model, inputs)
     except Uncountable:

@@ -114,6 +114,13 @@ class Counting(unittest.TestCase):
         self.assertEqual([m.training for m in model], [True, True, True, False])
         rest = [x for x, _ in iteration]
         self.assertEqual(sum(len(x) for x in [first[0]] + rest), SAMPLES, "the user's iteration went on where it was")
+        seeded = _loader(samples, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(7))
+        order = [y.tolist() for _, y in seeded]
+        _flops.count_epoch(torch, model, seeded)
+        self.assertNotEqual([y.tolist() for _, y in seeded], order, "each epoch shuffles anew")
+        seeded.generator.manual_seed(7)
+        _flops.count_epoch(torch, model, seeded)
+        self.assertEqual([y.tolist() for _, y in seeded], order, "counting drew nothing from the loader's generator")
 
     def test_a_data_parallel_model_is_counted_on_its_module_without_running_the_wrapper(self):
         class Wrapper(torch.nn.DataParallel):
@@ -127,6 +134,8 @@ class Counting(unittest.TestCase):
         cases = [
             (_composed(), _loader(_Stream(), batch_size=2), "IterableDataset"),
             (_composed(), object(), "indexable collection"),
+            (_composed(), {"a": 1}, "cannot draw a first batch: KeyError(0)"),
+            (_composed(), [None], "cannot draw a first batch: TypeError"),
             (_composed(), [("not", "a tensor")], "failed on the input"),
             (torch.nn.Linear(5, 3), [(torch.randn(7), 0)], "failed on the input"),
             ("not a model", _samples(), "not a callable module"),
