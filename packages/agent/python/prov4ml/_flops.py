@@ -12,9 +12,10 @@ Bias additions, activations, normalisations and pooling count 0. The original's 
 How it is counted: torch's FlopCounterMode where it exists; on torch 1.13 and 2.0 a dispatch mode
 over the same aten operators with the same formulas (so the figures are the same); before torch 1.13
 forward hooks on Linear and Conv/ConvTranspose modules with the same formulas (matrix products a model
-makes outside those modules are not seen there). A forward pass is only counted, never trained on: it
-runs under no_grad with every module in eval mode (restored afterwards), so no BatchNorm statistics
-change and no dropout draws random numbers.
+makes outside those modules are not seen there). Only the forward pass is counted, as the original did.
+That forward pass is counted, never trained on: it runs under no_grad with every module in eval mode
+(restored afterwards), so no BatchNorm statistics change and no dropout draws random numbers; the
+inputs go to the model's device; a (Distributed)DataParallel model is counted on its module.
 """
 
 import functools
