@@ -176,20 +176,24 @@ describe('Python client against the Node channel server', needs('Debian python3'
     );
     const [dataset] = recordsOf<DatasetRecord>(connection, 'dataset');
     assert.deepEqual(dataset?.stats, { batch_size: 4, num_workers: 0, total_steps: 3, shuffle: true, total_samples: 10 });
-    const flops = seriesByKey(connection).get('flops_pb/TRAINING');
-    if (params.get('flop_counter_available') === true) {
-      assert.equal(flops?.values.length, 2);
-      assert.equal(flops!.values[1], 2 * flops!.values[0]!, 'the counter is cumulative');
-    } else {
-      assert.equal(flops, undefined);
-    }
   });
 
-  it('keeps FLOP counters cumulative per run, as the original', { skip: torchAvailable ? false : 'torch not importable' }, () => {
-    const series = seriesByKey(only(recording.experiment('fake_flops'))[0]);
-    assert.deepEqual(pointsOf(series.get('flops_pb/TRAINING')), [[0, 100], [1, 200]]);
-    assert.deepEqual(pointsOf(series.get('flops_pe/TRAINING')), [[0, 1000]]);
-    assert.equal(series.get('flops_pb/TRAINING')?.source, 'flops_pb');
+  it('counts FLOPs on this torch, cumulative per run as the original, in FLOP with the counting method recorded', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    // tests/test_flops.py: a Conv2d(1, 2, 3, padding=1) → ReLU → Flatten → Linear(32, 3) model costs
+    // 2·(2·16·9) + 2·(3·32) = 768 FLOP per [1, 4, 4] sample; a batch holds 5 samples, the data set 10.
+    const perSample = 768;
+    assert.doesNotMatch(unittestOutput, /\(tests\.test_flops\.[\w.]+\) \.\.\. skipped/, 'every FLOP test ran');
+    const [connection] = only(recording.experiment('flops'));
+    const series = seriesByKey(connection);
+    const perBatch = series.get('flops_pb/TRAINING');
+    const perEpoch = series.get('flops_pe/TRAINING');
+    assert.deepEqual(pointsOf(perBatch), [[0, 5 * perSample], [1, 10 * perSample]]);
+    assert.deepEqual(pointsOf(perEpoch), [[0, 10 * perSample], [1, 20 * perSample], [2, 26 * perSample]], 'a DataLoader, a Dataset, a Subset of 6');
+    assert.deepEqual([perBatch!.source, perBatch!.unit, perEpoch!.source, perEpoch!.unit], ['flops_pb', 'FLOP', 'flops_pe', 'FLOP']);
+    assert.match(
+      String(paramsOf(connection).get('flops_counting')),
+      /^(torch\.utils\.flop_counter\.FlopCounterMode|prov4ml TorchDispatchMode counter with FlopCounterMode's formulas) \(torch \d+\.\d+\S*\); 2 FLOP per multiply-accumulate/,
+    );
   });
 
   it('without torch still records what needs no torch', () => {

@@ -20,7 +20,7 @@ import tempfile
 import threading
 from time import time as _now
 
-from . import _kinds, _layers, _torch_support
+from . import _flops, _kinds, _layers, _torch_support
 from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType, canonical_context
@@ -385,25 +385,38 @@ def log_current_execution_time(label, context=None, step=None):
 
 
 def log_flops_per_batch(label, model, batch, context=None, step=None):
-    """Adds one forward pass's FLOPs on the batch's input to the run's counter and logs the running total."""
-    session = _recording("log_flops_per_batch")
-    if session is None:
-        return
-    flops = _torch_support.flop_count(model, _torch_support.first_input(batch), "log_flops_per_batch")
-    if flops is not None:
-        session.flops_per_batch += flops
-        log_metric(label, float(session.flops_per_batch), context, as_step(step, "log_flops_per_batch"), LoggingItemKind.FLOPS_PER_BATCH)
+    """Adds the FLOPs of one forward pass on the batch's input (x of an (x, y) batch) to the run's
+    counter and logs the running total, in FLOP (2 per multiply-accumulate; prov4ml._flops says how)."""
+    _log_flops("log_flops_per_batch", label, model, batch, context, step, _flops.count_batch, "flops_per_batch", LoggingItemKind.FLOPS_PER_BATCH)
 
 
 def log_flops_per_epoch(label, model, dataset, context=None, step=None):
-    """Adds the FLOPs of one sample times the data set's length to the run's counter and logs the running total."""
-    session = _recording("log_flops_per_epoch")
+    """Adds the FLOPs of one epoch's forward passes to the run's counter and logs the running total.
+    `dataset` is a DataLoader (its first batch × the samples it gives per epoch / that batch's size),
+    a Dataset or Subset (dataset[0] as a batch of one × len(dataset)): prov4ml._flops.count_epoch."""
+    _log_flops("log_flops_per_epoch", label, model, dataset, context, step, _flops.count_epoch, "flops_per_epoch", LoggingItemKind.FLOPS_PER_EPOCH)
+
+
+def _log_flops(call, label, model, data, context, step, count, counter, kind):
+    # A bad argument raises before the forward pass and before the run's counter moves.
+    canonical_context(context, call)
+    step = as_step(step, call)
+    session = _recording(call)
     if session is None:
         return
-    flops = _torch_support.flop_count(model, _torch_support.first_input(dataset[0]), "log_flops_per_epoch")
-    if flops is not None:
-        session.flops_per_epoch += flops * len(dataset)
-        log_metric(label, float(session.flops_per_epoch), context, as_step(step, "log_flops_per_epoch"), LoggingItemKind.FLOPS_PER_EPOCH)
+    torch = _torch_support.import_torch()
+    if torch is None:
+        return
+    try:
+        flops = count(torch, model, data)
+    except _flops.Uncountable as reason:
+        _flops.warn_uncountable(call, reason)
+        return
+    if session.flops_per_batch == session.flops_per_epoch == 0:  # the first figure of the run says how it was counted
+        log_param("flops_counting", "%s; %s" % (_flops.counting_method(torch), _flops.CONVENTION))
+    total = getattr(session, counter) + flops
+    setattr(session, counter, total)
+    log_metric(label, float(total), context, step, source=kind)
 
 
 # ---- everything else: queued for the flush thread, or a request to the agent --------------------

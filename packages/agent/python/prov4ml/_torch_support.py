@@ -3,7 +3,7 @@ seconds), and a missing torch costs one warning, never an ImportError."""
 
 import sys
 
-from ._errors import warn, warn_once
+from ._errors import warn_once
 
 #: The original's mapping of Lightning's trainer.precision to bits per parameter.
 _PRECISION_BITS = {"64": 64, "32": 32, "16": 16, "bf16": 16}
@@ -45,34 +45,6 @@ def save_state_dict(torch, model, path):
     if not callable(state_dict):
         raise TypeError("prov4ml.save_model_version: model must have a state_dict(), got %s" % type(model).__name__)
     torch.save(state_dict(), path)
-
-
-def flop_count(model, inputs, call):
-    """FLOPs of one forward pass of `model` on `inputs`, or None (with a warning) when they cannot be counted."""
-    torch = import_torch()
-    if torch is None:
-        return None
-    try:
-        from torch.utils.flop_counter import FlopCounterMode
-    except ImportError:
-        warn_once(
-            "no-flop-counter",
-            "prov4ml: torch %s has no torch.utils.flop_counter (torch 2.1 and newer have it); FLOPs are not logged" % torch.__version__,
-        )
-        return None
-    counter = FlopCounterMode(display=False)
-    try:
-        with torch.no_grad(), counter:
-            model(inputs)
-    except Exception as error:  # a model that cannot run on this input: the FLOPs are unknown, training goes on
-        warn("prov4ml.%s: cannot count FLOPs: the model failed on the input: %r" % (call, error))
-        return None
-    return int(counter.get_total_flops())
-
-
-def first_input(batch):
-    """The x of an (x, y) pair, or the batch itself (the original took batch[0])."""
-    return batch[0] if isinstance(batch, (tuple, list)) else batch
 
 
 def dataset_stats(dataset):
