@@ -102,10 +102,6 @@ export function metricRows(run: RankRun, name: string, context: string): MetricR
   return { separator, steps: rows.map((row) => row[0]!), values: rows.map((row) => row[1]!) };
 }
 
-export function hasMetric(run: RankRun, name: string, context: string): boolean {
-  return existsSync(join(run.runDir, 'metrics', `${name}_${context}_GR${run.rank}.csv`));
-}
-
 /** The final_run_statistics entity's value, operation and count of one registered metric. */
 export function finalMetric(run: RankRun, name: string): { value: unknown; operation: unknown; count: unknown } {
   const [statistics] = entitiesOf(run, 'RunStatistics');
