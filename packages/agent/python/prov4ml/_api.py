@@ -557,6 +557,8 @@ def _log_model(model, model_name="default", context=None, source=None, log_model
     state dict as the final model version; returns where the agent stored that version."""
     call = "log_model"
     check_name(model_name, "model_name", call)
+    if _recording(call) is None:
+        return None
     if log_model_info:
         log_model_memory_footprint(model, model_name)
     if log_model_layers:

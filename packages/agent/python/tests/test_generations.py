@@ -5,6 +5,7 @@ experiment name; here the Python side checks return values and errors."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import unittest
 import warnings
@@ -68,6 +69,15 @@ class Signatures(unittest.TestCase):
             yprov4ml.start_run("x", use_compressor="zip")
         with self.assertRaisesRegex(TypeError, r"^start_run: use_run_id must be a non-negative integer, got True$"):
             yprov4ml.start_run("x", use_run_id=True)
+
+    def test_warnings_name_the_programs_line_not_the_clients(self):
+        with tempfile.TemporaryDirectory() as directory:
+            script = os.path.join(directory, "program.py")
+            with open(script, "w") as out:
+                out.write("import yprov4ml\nyprov4ml.log_model('net', object())\nyprov4ml.log_metric('loss', 1.0)\n")
+            result = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=60, env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+        lines = [line for line in result.stderr.splitlines() if "Prov4mlWarning" in line]
+        self.assertEqual([line.split(": Prov4mlWarning")[0] for line in lines], [script + ":2", script + ":3"], result.stderr)
 
     def test_context_is_an_enum_whose_spellings_are_one_context(self):
         self.assertIs(Context["TRAINING"], Context.TRAINING)
