@@ -468,7 +468,9 @@ def _request_sample(kind, context, step, call):
 
 
 def _log_dataset(dataset_label, dataset, context=None, source=None, log_dataset_info=True):
-    """Records what can be told about a DataLoader or data set: batch size, workers, steps, samples, shuffle."""
+    """Records what can be told about a DataLoader or data set: batch size, workers, steps, samples, shuffle
+    (nothing but its label with log_dataset_info=False).
+    `source` is accepted as the newest API has it; the agent's record of a data set has no source."""
     call = "log_dataset"
     check_name(dataset_label, "dataset_label", call)
     context = canonical_context(context, call)
@@ -490,7 +492,8 @@ def _log_artifact(artifact_path, artifact_name=None, context=None, source=None, 
 
     Waits for the agent (so the file may change afterwards) and returns the copy's path relative to
     the run directory (None when not copied), or None with a warning when it could not be recorded.
-    is_input: the run used it (an input); otherwise the run generated it (an output)."""
+    is_input: the run used it (an input); otherwise the run generated it (an output).
+    `source` is accepted as the newest API has it; the agent's record of an artifact has no source."""
     return _store_artifact(artifact_path, artifact_name, context, step, timestamp, "artifact", "log_artifact",
                            copy=log_copy_in_prov_directory, subdirectory=log_copy_subdirectory, is_model=is_model, is_input=is_input)
 
@@ -554,7 +557,8 @@ def log_model_memory_footprint(model, model_name="default"):
 def _log_model(model, model_name="default", context=None, source=None, log_model_info=True,
                log_model_layers=False, log_as_artifact=True, is_input=False):
     """Logs the model's size, optionally its layers (<name>_layers_description.json), and saves its
-    state dict as the final model version; returns where the agent stored that version."""
+    state dict as the final model version; returns where the agent stored that version.
+    `source` is accepted as the newest API has it; the agent's record of a model has no source."""
     call = "log_model"
     check_name(model_name, "model_name", call)
     if _recording(call) is None:
@@ -586,7 +590,8 @@ def _log_layers(model, model_name, context, is_input):
 def _save_model_version(model, model_name, context=None, source=None, step=None, timestamp=None, incremental=None, is_input=False):
     """torch.save of the model's state dict, stored by the agent as a model version of the run: as
     <name>.pth (the seed's form), or with incremental=True (the newest form's default) as
-    <name>/<name>_<n>.pt, n counting this run's versions of that name from 0."""
+    <name>/<name>_<n>.pt, n counting this run's versions of that name from 0.
+    `source` is accepted as the newest API has it; the agent's record of a model version has no source."""
     call = "save_model_version"
     check_name(model_name, "model_name", call)
     if not incremental:

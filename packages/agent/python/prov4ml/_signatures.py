@@ -98,6 +98,20 @@ def _form_text(name, order):
     return "%s(%s, …)" % (name, ", ".join(order[:2]))
 
 
+def _signature(implementation, order, aliases, form_defaults):
+    """What help() shows: the generation's positional order (and defaults), then the other keywords the call accepts."""
+    parameters = {key: p.replace(default=form_defaults.get(key, p.default)) for key, p in inspect.signature(implementation).parameters.items()}
+    canonical = [aliases.get(key, key) for key in order]
+    defaults = [parameters[key].default for key in canonical]
+    # A parameter before a required one is shown required too (log_artifact(artifact_name, artifact_path, …)).
+    required = max((i for i, value in enumerate(defaults) if value is inspect.Parameter.empty), default=-1)
+    positional = [inspect.Parameter(key, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=inspect.Parameter.empty if i <= required else defaults[i])
+                  for i, key in enumerate(order)]
+    keywords = [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=p.default) for key, p in parameters.items() if key not in canonical]
+    keywords += [inspect.Parameter(alias, inspect.Parameter.KEYWORD_ONLY, default=None) for alias in aliases if alias not in order]
+    return inspect.Signature(positional + keywords)
+
+
 def published(name, line):
     """Decorator: the public `name` with generation `line`'s positional order (or the order the
     arguments' types choose), calling the implementation with keywords only."""
@@ -137,6 +151,7 @@ def published(name, line):
             return implementation(**kwargs)
 
         call.__name__ = call.__qualname__ = name
+        call.__signature__ = _signature(implementation, orders[line], aliases, FORM_DEFAULTS.get((name, line), {}))
         return call
 
     return wrap

@@ -2,6 +2,7 @@
 name-first order). packages/agent/test/python-client.test.ts checks the messages they sent, by
 experiment name; here the Python side checks return values and errors."""
 
+import inspect
 import json
 import os
 import subprocess
@@ -34,6 +35,15 @@ class Signatures(unittest.TestCase):
                 self.assertEqual(getattr(yprov4ml, name).__name__, name)
             else:
                 self.assertIs(getattr(yprov4ml, name), getattr(prov4ml, name), name)
+
+    def test_help_shows_each_modules_order(self):
+        self.assertEqual(str(inspect.signature(prov4ml.log_model)),
+                         "(model, model_name='default', log_model_info=True, log_as_artifact=True, *, context=None, source=None, log_model_layers=False, is_input=False)")
+        self.assertEqual(str(inspect.signature(yprov4ml.save_model_version)),
+                         "(model_name, model, context=None, source=None, step=None, incremental=True, is_input=False, *, timestamp=None)")
+        self.assertEqual(str(inspect.signature(yprov4ml.start_run)).split(", *")[0],
+                         "(experiment_name=None, prov_user_namespace=None, provenance_save_dir=None, collect_all_processes=None, save_after_n_logs=None, "
+                         "rank=None, disable_codecarbon=False, metrics_file_type=None, csv_separator=None, use_compressor=None, use_run_id=None")
 
     def test_a_call_that_fits_neither_order_is_a_type_error_naming_it(self):
         for module in (prov4ml, yprov4ml):
