@@ -10,7 +10,6 @@ alone gets this generation's defaults (save_model_version: incremental=True).
 
 from prov4ml import *  # noqa: F401,F403 (the same functions, classes and getters)
 from prov4ml import __all__ as _prov4ml_names
-from prov4ml import __version__  # noqa: F401
 from prov4ml import _api
 from prov4ml._signatures import NEWEST, published
 
