@@ -56,6 +56,8 @@ describe('prov4ml unify: two runs of two ranks', () => {
     assert.equal(result.code, 0, result.stderr);
     const path = join(root, 'train_example_UNIFIED.json');
     assert.equal(result.stdout, `${path}: 2 runs, 4 rank documents\n`);
+    const validated = await runCommand(process.execPath, [CLI, 'validate', path]);
+    assert.equal(validated.code, 0, validated.stdout + validated.stderr);
     const unified = JSON.parse(readFileSync(path, 'utf8')) as Unified;
     assert.deepEqual(Object.keys(unified.bundle), BUNDLES);
     const members = Object.values(unified.hadMember ?? {}).map((m) => `${String(m['prov:collection'])} > ${String(m['prov:entity'])}`);
