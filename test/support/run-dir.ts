@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { separatorOfHeader } from '@prov4ml/aggregator';
 import { DEBIAN_PYTHON } from './components.js';
 
 export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
@@ -44,16 +45,18 @@ export interface CsvSeries {
   steps: number[];
 }
 
-/** Reads a metric CSV: checks its header and that every row ends in a newline. */
+/** Reads a metric CSV: checks its header (any valid separator, read back from it) and that every row ends in a newline. */
 export function readMetricCsv(path: string): CsvSeries {
   const text = readFileSync(path, 'utf8');
-  if (!text.startsWith('step,value,timestamp_ms\n')) throw new Error(`${path}: bad header`);
+  const header = text.slice(0, text.indexOf('\n'));
+  const separator = separatorOfHeader(header);
+  if (separator === null) throw new Error(`${path}: bad header ${JSON.stringify(header.slice(0, 60))}`);
   if (!text.endsWith('\n')) throw new Error(`${path}: last row has no newline`);
-  const lines = text.slice('step,value,timestamp_ms\n'.length).split('\n').slice(0, -1);
+  const lines = text.slice(header.length + 1).split('\n').slice(0, -1);
   let sum = 0;
   const steps: number[] = [];
   for (const line of lines) {
-    const [step, value] = line.split(',');
+    const [step, value] = line.split(separator);
     sum += Number(value);
     steps.push(Number(step));
   }

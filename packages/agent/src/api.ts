@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  csvSeparatorProblem,
   LoggingItemKind,
   UserError,
   type ArtifactRecord,
@@ -15,7 +16,7 @@ import { resolveRunOptions, type RunOptions } from './config.js';
 import { normalizeContext } from './contexts.js';
 import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv } from './metrics/options.js';
 import { SeriesTable } from './series.js';
-import { openRunSink, type RunSink } from './sinks.js';
+import { openRunSink, type RecordedRunOptions, type RunSink } from './sinks.js';
 
 export { Context, LoggingItemKind } from '@prov4ml/prov-core';
 export { createContext } from './contexts.js';
@@ -37,6 +38,10 @@ export interface StartRunOptions {
   collectAllProcesses?: boolean;
   saveAfterNLogs?: number;
   rank?: number;
+  /** Separator of the run's metric CSV cells (one character; see csvSeparatorProblem); default ','. */
+  csvSeparator?: string;
+  /** No carbon metrics for this rank; logCarbonMetrics then throws, as the original did. */
+  disableCodecarbon?: boolean;
 }
 
 export interface EndRunOptions {
@@ -66,6 +71,7 @@ class ActiveRun {
     /** The original's collect_all_processes: false keeps only rank 0's user-logged records. */
     readonly collecting: boolean,
     saveAfterNLogs: number,
+    readonly carbonDisabled: boolean,
   ) {
     this.series = new SeriesTable({
       handoffAfterPoints: saveAfterNLogs,
@@ -112,6 +118,7 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
   if (current !== undefined || starting !== undefined) throw new Error('startRun: a run is already active; call endRun first');
   const explicit = explicitOptions(options);
   const resolved = resolveRunOptions(explicit, process.env);
+  const recorded = recordedOptions(options);
   starting = (async () => {
     const clock = startSharedClock();
     try {
@@ -125,9 +132,10 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
           log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
         },
         () => current?.series.drain() ?? [],
+        recorded,
       );
       const collecting = sink.collectAllProcesses || sink.rank === 0;
-      current = new ActiveRun(sink, clock, collecting, sink.saveAfterNLogs);
+      current = new ActiveRun(sink, clock, collecting, sink.saveAfterNLogs, recorded.disableCodecarbon === true);
       logExecutionStartTime();
     } catch (error) {
       await clock.stop();
@@ -255,6 +263,7 @@ export function logSystemMetrics(context: ContextName, step = 0): void {
 /** Asks the agent for energy and emissions since the previous call; it runs off this thread. */
 export function logCarbonMetrics(context: ContextName, step = 0): void {
   const run = requireRun('logCarbonMetrics');
+  if (run.carbonDisabled) throw new Error('logCarbonMetrics: the run was started with disableCodecarbon: true');
   if (run.collecting) run.sink.sample('carbon', normalizeContext(context), step);
 }
 
@@ -342,6 +351,21 @@ function toParamValue(value: unknown): ParamValue {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (typeof value === 'bigint') return Number(value);
   return JSON.stringify(value) ?? String(value);
+}
+
+/** The startRun options that only the run config records (no flag or PROV4ML_* variable sets them). */
+function recordedOptions(options: StartRunOptions): RecordedRunOptions {
+  const recorded: RecordedRunOptions = {};
+  if (options.csvSeparator !== undefined) {
+    const problem = typeof options.csvSeparator === 'string' ? csvSeparatorProblem(options.csvSeparator) : 'is not a string';
+    if (problem !== null) throw new TypeError(`startRun: csvSeparator ${problem}`);
+    recorded.csvSeparator = options.csvSeparator;
+  }
+  if (options.disableCodecarbon !== undefined) {
+    if (typeof options.disableCodecarbon !== 'boolean') throw new TypeError(`startRun: disableCodecarbon must be a boolean, got ${String(options.disableCodecarbon)}`);
+    recorded.disableCodecarbon = options.disableCodecarbon;
+  }
+  return recorded;
 }
 
 function explicitOptions(options: StartRunOptions): Partial<RunOptions> {

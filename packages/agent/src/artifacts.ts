@@ -4,42 +4,59 @@ import { cp, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 
-export interface StoredArtifact {
-  /** Relative to the run directory, with '/' separators. */
-  storedPath: string;
+export interface Fingerprint {
   sizeBytes: number;
+  /** Hex sha256 of the file, or of the directory's files (see fingerprintDirectory). */
   sha256: string;
   isDirectory: boolean;
 }
 
+export interface StoredArtifact extends Fingerprint {
+  /** Relative to the run directory, with '/' separators. */
+  storedPath: string;
+}
+
+/** Absolute path of a rank's artifact directory, where its copies go. */
+export function rankArtifactsDir(runDir: string, rank: number): string {
+  return join(resolve(runDir), 'artifacts', `GR${rank}`);
+}
+
 /**
- * Copies a logged file or directory into `<run dir>/artifacts/GR<rank>/` and fingerprints it.
- * Only the base name of the source is used for the destination, and the destination is checked to be
- * inside the run directory, so no logged path can make the agent write elsewhere. Symbolic links are
- * followed when reading (the user's file is what they meant) and never recreated.
+ * Copies a logged file or directory into `<run dir>/artifacts/GR<rank>/[<subdirectory>/]` and
+ * fingerprints the copy. Only the base name of the source is used for the destination, and the
+ * destination is checked to be inside the rank's artifact directory, so no logged path or
+ * subdirectory can make the agent write elsewhere. Symbolic links are followed when reading (the
+ * user's file is what they meant) and never recreated.
  */
-export async function storeArtifact(runDir: string, rank: number, sourcePath: string, preferredName?: string): Promise<StoredArtifact> {
+export async function storeArtifact(runDir: string, rank: number, sourcePath: string, preferredName?: string, subdirectory?: string): Promise<StoredArtifact> {
+  const { source, isDirectory } = await readableSource(sourcePath);
+  const name = artifactFileName(preferredName ?? basename(source));
+  const rankDir = rankArtifactsDir(runDir, rank);
+  const targetDir = subdirectory === undefined ? rankDir : resolve(rankDir, subdirectory);
+  if (targetDir !== rankDir && !isInside(rankDir, targetDir)) throw new UserError(`artifact subdirectory ${JSON.stringify(subdirectory)} leaves the artifact directory`);
+  await mkdir(targetDir, { recursive: true });
+  const destination = await freeDestination(targetDir, name);
+  if (!isInside(rankDir, destination)) throw new UserError(`artifact name ${JSON.stringify(name)} leaves the artifact directory`);
+  await cp(source, destination, { recursive: true, dereference: true, errorOnExist: true, force: false });
+  const { sizeBytes, sha256 } = isDirectory ? await fingerprintDirectory(destination) : await fingerprintFile(destination);
+  return { storedPath: relative(resolve(runDir), destination).split(sep).join('/'), sizeBytes, sha256, isDirectory };
+}
+
+/** Fingerprints a logged file or directory where it is (log_copy_in_prov_directory=False): nothing is copied. */
+export async function fingerprintInPlace(sourcePath: string): Promise<Fingerprint> {
+  const { source, isDirectory } = await readableSource(sourcePath);
+  const { sizeBytes, sha256 } = isDirectory ? await fingerprintDirectory(source) : await fingerprintFile(source);
+  return { sizeBytes, sha256, isDirectory };
+}
+
+async function readableSource(sourcePath: string): Promise<{ source: string; isDirectory: boolean }> {
   if (sourcePath.includes('\0')) throw new UserError(`artifact path ${JSON.stringify(sourcePath)} contains a NUL byte`);
   const source = resolve(sourcePath);
-  let info;
   try {
-    info = await stat(source);
+    return { source, isDirectory: (await stat(source)).isDirectory() };
   } catch (error) {
     throw new UserError(`artifact path ${sourcePath} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const name = artifactFileName(preferredName ?? basename(source));
-  const rankDir = join(resolve(runDir), 'artifacts', `GR${rank}`);
-  await mkdir(rankDir, { recursive: true });
-  const destination = await freeDestination(rankDir, name);
-  if (!isInside(resolve(runDir), destination)) throw new UserError(`artifact name ${JSON.stringify(name)} leaves the run directory`);
-  await cp(source, destination, { recursive: true, dereference: true, errorOnExist: true, force: false });
-  const { sizeBytes, sha256 } = info.isDirectory() ? await fingerprintDirectory(destination) : await fingerprintFile(destination);
-  return {
-    storedPath: relative(resolve(runDir), destination).split(sep).join('/'),
-    sizeBytes,
-    sha256,
-    isDirectory: info.isDirectory(),
-  };
 }
 
 /** A single safe path component: no separators, NUL or control characters, not '.' or '..'. */

@@ -2,6 +2,7 @@ import { DEFAULT_EXPERIMENT_NAME, type Agent } from './agent.js';
 import type { ChannelHandler } from './channel/server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
+import { rankArtifactsDir } from './artifacts.js';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
 export interface ProgramEnd {
@@ -37,6 +38,9 @@ export function agentChannelHandler(
               collectAllProcesses: message.collectAllProcesses ?? defaults.collectAllProcesses,
               saveAfterNLogs: message.saveAfterNLogs ?? defaults.saveAfterNLogs,
               provenanceSaveDir: message.provenanceSaveDir ?? defaults.provenanceSaveDir,
+              runId: message.runId ?? null,
+              ...(message.csvSeparator == null ? {} : { csvSeparator: message.csvSeparator }),
+              ...(message.disableCodecarbon == null ? {} : { disableCodecarbon: message.disableCodecarbon }),
             })
             .then(
               (run) =>
@@ -48,6 +52,9 @@ export function agentChannelHandler(
                   runDir: run.runDir,
                   collectAllProcesses: run.config.collectAllProcesses,
                   saveAfterNLogs: run.config.saveAfterNLogs,
+                  experimentName: run.experimentName,
+                  runId: run.runId,
+                  artifactsDir: rankArtifactsDir(run.runDir, agent.job.rank),
                 }),
               (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
             );
@@ -67,11 +74,22 @@ export function agentChannelHandler(
               step: message.step,
               time: message.timestamp ?? Date.now(),
               role: message.role,
+              ...(message.isInput == null ? {} : { isInput: message.isInput }),
+              ...(message.copy == null ? {} : { copy: message.copy }),
+              ...(message.subdirectory == null ? {} : { subdirectory: message.subdirectory }),
+              ...(message.isModel == null ? {} : { isModel: message.isModel }),
             })
             .then(
-              (record) => reply({ t: 'ok', id: message.id, storedPath: record.storedPath }),
+              (record) => reply(record.storedPath === null ? { t: 'ok', id: message.id } : { t: 'ok', id: message.id, storedPath: record.storedPath }),
               (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
             );
+          return;
+        case 'documents':
+          // The SVG is drawn from the graph: asking for it asks for both.
+          agent.writeDocuments({ createGraph: message.createGraph || message.createSvg, createSvg: message.createSvg }).then(
+            (paths) => reply({ t: 'documents', id: message.id, ...paths }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         case 'flush':
           agent.persist().then(
@@ -80,6 +98,7 @@ export function agentChannelHandler(
           );
           return;
         case 'end_run':
+          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): RO-Crate output is not written yet (issue 16); the PROV documents are');
           onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
             (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
             (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),

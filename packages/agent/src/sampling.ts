@@ -33,6 +33,7 @@ export interface RankMetrics {
 /**
  * Gives a rank's agent its samplers: on demand (logSystemMetrics / logCarbonMetrics) and, when
  * `intervalS` > 0, periodically under the RUN context. Records how the rank's energy share is computed.
+ * A run started with disable_codecarbon gets no carbon metrics, periodic or on demand.
  * When the samplers cannot start, the agent is told so (its waiting requests end) and the error is thrown.
  */
 export async function startRankMetrics(agent: Agent, options: MetricsCollectorOptions, intervalS: number, log: (line: string) => void): Promise<RankMetrics> {
@@ -50,7 +51,7 @@ export async function startRankMetrics(agent: Agent, options: MetricsCollectorOp
       if (!reported.has(error)) log(`metrics: ${error}`);
       reported.add(error);
     }
-    return [...snapshot.system, ...snapshot.gpu, ...snapshot.carbon];
+    return [...snapshot.system, ...snapshot.gpu, ...(agent.carbonDisabled ? [] : snapshot.carbon)];
   };
   agent.attachSampler(sharedReadings(async (kind) => samplesOf(await collector.sample(kind))));
   agent.submit(collector.attributionRecord(Date.now()));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
+import type { ContextName, MetricSeriesBatch, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
 import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from './agent.js';
 import { connectChannel, type ChannelClient } from './channel/client.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from './channel/protocol.js';
@@ -37,6 +37,9 @@ export interface SinkEnvironment {
   log: (line: string) => void;
 }
 
+/** startRun options that only the run config records: no flag or PROV4ML_* variable sets them. */
+export type RecordedRunOptions = Pick<RunConfigRecord, 'csvSeparator' | 'disableCodecarbon'>;
+
 /**
  * `options` are the program's startRun arguments resolved with PROV4ML_* and defaults; `explicit` only
  * what the program said, which is all a wrapper's agent should hear: its own flags fill the rest.
@@ -46,13 +49,19 @@ export async function openRunSink(
   explicit: Partial<RunOptions>,
   environment: SinkEnvironment,
   collectPending: () => MetricSeriesBatch[],
+  recorded: RecordedRunOptions = {},
 ): Promise<RunSink> {
   return environment.channel === null
-    ? openInProcessSink(options, environment, collectPending)
-    : openChannelSink(explicit, environment.channel);
+    ? openInProcessSink(options, environment, collectPending, recorded)
+    : openChannelSink(explicit, environment.channel, recorded);
 }
 
-async function openInProcessSink(options: RunOptions, environment: SinkEnvironment, collectPending: () => MetricSeriesBatch[]): Promise<RunSink> {
+async function openInProcessSink(
+  options: RunOptions,
+  environment: SinkEnvironment,
+  collectPending: () => MetricSeriesBatch[],
+  recorded: RecordedRunOptions,
+): Promise<RunSink> {
   const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId }, hostname());
   const placement = resolveAggregatorEndpoint(job, { aggregator: options.aggregator, port: options.port, hostname: hostname() });
   const agent = new Agent({
@@ -61,13 +70,13 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
     transport: { insecure: options.insecure, keyDir: options.keyDir },
     defaultSaveDir: options.provenanceSaveDir ?? 'prov',
     runId: options.runId,
-    fallbackConfig: runConfigFrom(options),
+    fallbackConfig: { ...runConfigFrom(options), ...recorded },
     rankTimeoutMs: options.rankTimeout * 1000,
     log: environment.log,
     collectPending,
   });
   agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
-  await agent.configure(runConfigFrom(options));
+  await agent.configure({ ...runConfigFrom(options), ...recorded });
   // In-process there is no wrapper to sample periodically: samples are taken on demand only.
   const metrics = await startRankMetrics(agent, { ...environment.metrics, localRank: job.localRank, hostname: hostname(), rootPid: process.pid }, 0, environment.log);
   return {
@@ -90,7 +99,7 @@ async function openInProcessSink(options: RunOptions, environment: SinkEnvironme
   };
 }
 
-async function openChannelSink(explicit: Partial<RunOptions>, path: string): Promise<RunSink> {
+async function openChannelSink(explicit: Partial<RunOptions>, path: string, recorded: RecordedRunOptions): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   // A refused start_run must not leave the connection open: it would keep the program from exiting.
   const started = await client
@@ -102,6 +111,8 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string): Pro
       collectAllProcesses: explicit.collectAllProcesses ?? null,
       saveAfterNLogs: explicit.saveAfterNLogs ?? null,
       rank: explicit.rank ?? null,
+      csvSeparator: recorded.csvSeparator ?? null,
+      disableCodecarbon: recorded.disableCodecarbon ?? null,
     })
     .catch(async (error: unknown) => {
       await client.close();

@@ -1,8 +1,9 @@
 /**
  * A channel server for tests: records every message per connection and answers requests the way an
- * agent would, without being one (start_run → started, artifact → ok with a stored path, …).
+ * agent would, without being one (start_run → started, artifact → ok with a stored path, documents →
+ * paths it does not write, …).
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, before } from 'node:test';
@@ -30,12 +31,16 @@ export interface RecordingServer {
   logs: string[];
   /** Size of each artifact's file when the agent was asked to store it (the client may delete it after the reply). */
   artifactSizes: Map<string, number>;
+  /** Text of each artifact file of at most ARTIFACT_TEXT_BYTES when the agent was asked to store it. */
+  artifactContents: Map<string, string>;
   /** The connections whose start_run named this experiment. */
   experiment(name: string): RecordedConnection[];
 }
 
 /** Experiments whose name starts with this get rank 1 (so that rank ≠ 0 behaviour can be tested). */
 export const RANK_1_PREFIX = 'rank1';
+/** Artifact files up to this size are kept as text (the client may delete them after the reply). */
+const ARTIFACT_TEXT_BYTES = 64 * 1024;
 /** Artifacts whose path contains this are refused. */
 export const REFUSED_ARTIFACT = 'refuse';
 
@@ -43,6 +48,7 @@ export async function startRecordingServer(directory: string): Promise<Recording
   const connections: RecordedConnection[] = [];
   const logs: string[] = [];
   const artifactSizes = new Map<string, number>();
+  const artifactContents = new Map<string, string>();
   const byId = new Map<number, RecordedConnection>();
   const path = join(directory, 'agent.sock');
   const server = await startChannelServer({
@@ -57,7 +63,7 @@ export async function startRecordingServer(directory: string): Promise<Recording
           connections.push(connection);
         }
         connection.messages.push(message);
-        const answer = answerFor(message, directory, artifactSizes);
+        const answer = answerFor(message, directory, artifactSizes, artifactContents);
         if (answer) reply(answer);
       },
       onDisconnect(info) {
@@ -73,11 +79,12 @@ export async function startRecordingServer(directory: string): Promise<Recording
     connections,
     logs,
     artifactSizes,
+    artifactContents,
     experiment: (name) => connections.filter((c) => c.messages.some((m) => m.t === 'start_run' && m.experimentName === name)),
   };
 }
 
-function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<string, number>): AgentReply | null {
+function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<string, number>, artifactContents: Map<string, string>): AgentReply | null {
   switch (message.t) {
     case 'start_run':
       return {
@@ -88,11 +95,22 @@ function answerFor(message: ClientMessage, runDir: string, artifactSizes: Map<st
         runDir,
         collectAllProcesses: message.collectAllProcesses ?? false,
         saveAfterNLogs: message.saveAfterNLogs ?? 100,
+        experimentName: message.experimentName ?? 'experiment',
+        runId: message.runId ?? 0,
+        artifactsDir: join(runDir, 'artifacts', 'GR0'),
       };
     case 'artifact': {
       if (message.path.includes(REFUSED_ARTIFACT)) return { t: 'error', id: message.id, message: 'refused by the test' };
-      artifactSizes.set(message.path, statSync(message.path).size);
-      return { t: 'ok', id: message.id, storedPath: `artifacts/GR0/${message.name ?? basename(message.path)}` };
+      const size = statSync(message.path).size;
+      artifactSizes.set(message.path, size);
+      if (size <= ARTIFACT_TEXT_BYTES) artifactContents.set(message.path, readFileSync(message.path, 'utf8'));
+      if (message.copy === false) return { t: 'ok', id: message.id };
+      const subdirectory = message.subdirectory == null ? '' : `${message.subdirectory}/`;
+      return { t: 'ok', id: message.id, storedPath: `artifacts/GR0/${subdirectory}${message.name ?? basename(message.path)}` };
+    }
+    case 'documents': {
+      const json = join(runDir, 'prov_experiment_GR0.json');
+      return { t: 'documents', id: message.id, json, dot: message.createGraph ? `${json.slice(0, -5)}.dot` : null, svg: message.createSvg ? `${json.slice(0, -5)}.svg` : null };
     }
     case 'flush':
     case 'end_run':

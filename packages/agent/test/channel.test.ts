@@ -10,6 +10,7 @@ import { isUserError } from '@prov4ml/prov-core';
 import {
   ChannelRequestError,
   connectChannel,
+  decodeAgentReply,
   decodeClientMessage,
   decodeColumn,
   encodeClientMessage,
@@ -82,6 +83,95 @@ describe('metric columns', () => {
   });
 });
 
+describe('messages of the newest API (issue 12)', () => {
+  const decode = (raw: Record<string, unknown>) => decodeClientMessage(raw);
+  const refusal = (raw: Record<string, unknown>): string => {
+    const check = decode(raw);
+    assert.ok(!check.ok && !check.fatal, JSON.stringify(check));
+    return check.reason;
+  };
+  const startRun = { t: 'start_run', id: 3, provUserNamespace: null, experimentName: 'e', provenanceSaveDir: null, collectAllProcesses: null, saveAfterNLogs: null, rank: null };
+  const artifact = { t: 'artifact', id: 4, path: '/data/in.csv', name: null, context: 'TRAINING', step: null, timestamp: null, role: 'artifact' };
+
+  it('decode an older client\'s start_run, artifact and end_run exactly as before (no new keys)', () => {
+    assert.deepEqual(decode(startRun), { ok: true, message: startRun });
+    assert.deepEqual(decode(artifact), { ok: true, message: artifact });
+    assert.deepEqual(decode({ t: 'end_run', id: 5, createGraph: true, createSvg: false }), { ok: true, message: { t: 'end_run', id: 5, createGraph: true, createSvg: false } });
+  });
+
+  it('carry start_run\'s new options, null where unset', () => {
+    const full = { ...startRun, disableCodecarbon: true, csvSeparator: ';', metricsFileType: 'csv', runId: 7 };
+    assert.deepEqual(decode(full), { ok: true, message: full });
+    const tab = { ...startRun, csvSeparator: '\t', disableCodecarbon: null, metricsFileType: null, runId: null };
+    assert.deepEqual(decode(tab), { ok: true, message: tab });
+  });
+
+  it('refuse a bad start_run option in one line naming it', () => {
+    assert.equal(refusal({ ...startRun, csvSeparator: ';;' }), 'start_run: csvSeparator has 2 characters, allowed 1..1');
+    assert.equal(refusal({ ...startRun, csvSeparator: '' }), 'start_run: csvSeparator has 0 characters, allowed 1..1');
+    for (const bad of ['1', '.', '-', '+', 'e', 'N', '"', "'"]) {
+      assert.match(refusal({ ...startRun, csvSeparator: bad }), /^start_run: csvSeparator is ".*", which can occur inside a cell/, JSON.stringify(bad));
+    }
+    for (const bad of ['\n', '\r', '\u0000', '\u00a6']) {
+      assert.match(refusal({ ...startRun, csvSeparator: bad }), /^start_run: csvSeparator is ".*": only a tab or a printable ASCII character separates cells$/, JSON.stringify(bad));
+    }
+    assert.equal(refusal({ ...startRun, disableCodecarbon: 'yes' }), 'start_run: disableCodecarbon is not a boolean');
+    assert.equal(refusal({ ...startRun, metricsFileType: 'netcdf' }), 'start_run: metricsFileType is not one of csv');
+    assert.equal(refusal({ ...startRun, runId: -1 }), 'start_run: runId is not an integer ≥ 0');
+    assert.equal(refusal({ ...startRun, runId: 1.5 }), 'start_run: runId is not an integer ≥ 0');
+  });
+
+  it('carry the artifact\'s input, copy, subdirectory and model flags, and the source_code role', () => {
+    const full = { ...artifact, role: 'source_code', isInput: true, copy: false, subdirectory: 'inputs/raw', isModel: false };
+    assert.deepEqual(decode(full), { ok: true, message: full });
+    assert.equal(refusal({ ...artifact, isInput: 1 }), 'artifact: isInput is not a boolean');
+    assert.equal(refusal({ ...artifact, copy: 'no' }), 'artifact: copy is not a boolean');
+    assert.equal(refusal({ ...artifact, isModel: 0 }), 'artifact: isModel is not a boolean');
+    assert.equal(refusal({ ...artifact, role: 'dataset' }), 'artifact: role is not one of artifact, model_version, model_version_final, source_code');
+    for (const bad of ['/abs', '../up', 'a/../b', 'a//b', 'a/./b', 'back\\slash', 'nul\u0000']) {
+      assert.match(refusal({ ...artifact, subdirectory: bad }), /^artifact: subdirectory ".*" is not a relative directory of plain names$/, bad);
+    }
+  });
+
+  it('carry end_run\'s crateRoCrate and the documents request', () => {
+    const end = { t: 'end_run', id: 5, createGraph: false, createSvg: false, crateRoCrate: true };
+    assert.deepEqual(decode(end), { ok: true, message: end });
+    assert.equal(refusal({ ...end, crateRoCrate: 'x' }), 'end_run: crateRoCrate is not a boolean');
+    const documents = { t: 'documents', id: 6, createGraph: true, createSvg: false };
+    assert.deepEqual(decode(documents), { ok: true, message: documents });
+    assert.equal(refusal({ t: 'documents', id: 6, createGraph: true }), 'documents: createSvg is not a boolean');
+  });
+
+  it('carry params with context, source and direction, contexts with their parent, and source code records', () => {
+    const records = [
+      { kind: 'param', time: 1, name: 'lr', value: 0.1, context: 'TRAINING', source: 'config.yaml', isInput: true },
+      { kind: 'param', time: 1, name: 'acc', value: 0.9, context: null, source: null, isInput: false },
+      { kind: 'context', time: 2, name: 'FINETUNE', parent: 'TRAINING', sourceOfData: '/data/ft' },
+      { kind: 'context', time: 2, name: 'PRETRAIN', parent: null, sourceOfData: null },
+      { kind: 'source_code', time: 3, path: '/home/u/proj', gitCommit: 'a'.repeat(40), gitRemote: 'git@example.org:u/proj.git', gitBranch: 'main' },
+      { kind: 'source_code', time: 3, path: null, gitCommit: null, gitRemote: null, gitBranch: null },
+    ];
+    assert.deepEqual(decode({ t: 'records', records }), { ok: true, message: { t: 'records', records } });
+    const bad: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...records[0], context: '../x' }, /records\[0\]\.context is not a valid context name/],
+      [{ ...records[0], isInput: 'yes' }, /records\[0\]\.isInput is not a boolean/],
+      [{ ...records[2], name: 'bad name' }, /records\[0\]\.name is not a valid context name/],
+      [{ ...records[2], parent: 5 }, /records\[0\]\.parent is not a string/],
+      [{ ...records[4], gitCommit: '' }, /records\[0\]\.gitCommit has 0 characters/],
+    ];
+    for (const [record, reason] of bad) assert.match(refusal({ t: 'records', records: [record] }), reason);
+  });
+
+  it('decode the started and documents replies a Node client gets', () => {
+    const started = { t: 'started', id: 1, rank: 1, worldSize: 2, runDir: '/r/e_3', collectAllProcesses: true, saveAfterNLogs: 9, experimentName: 'e', runId: 3, artifactsDir: '/r/e_3/artifacts/GR1' };
+    assert.deepEqual(decodeAgentReply(started), started);
+    assert.equal(decodeAgentReply({ ...started, runId: undefined }), null);
+    const documents = { t: 'documents', id: 2, json: '/r/e_3/prov_e_GR1.json', dot: null, svg: null };
+    assert.deepEqual(decodeAgentReply(documents), documents);
+    assert.equal(decodeAgentReply({ ...documents, json: null }), null);
+  });
+});
+
 describe('channel server and Node client', () => {
   const server = useRecordingServer('prov4ml-channel-');
 
@@ -100,7 +190,18 @@ describe('channel server and Node client', () => {
       saveAfterNLogs: 5,
       rank: null,
     });
-    assert.deepEqual(started, { t: 'started', id: 1, rank: 0, worldSize: 4, runDir: server().directory, collectAllProcesses: false, saveAfterNLogs: 5 });
+    assert.deepEqual(started, {
+      t: 'started',
+      id: 1,
+      rank: 0,
+      worldSize: 4,
+      runDir: server().directory,
+      collectAllProcesses: false,
+      saveAfterNLogs: 5,
+      experimentName: 'node_client',
+      runId: 0,
+      artifactsDir: join(server().directory, 'artifacts', 'GR0'),
+    });
     const records: ChannelRecord[] = [
       { kind: 'param', time: 1, name: 'lr', value: 0.1 },
       {

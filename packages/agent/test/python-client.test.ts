@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DatasetRecord, FinalMetricRecord, MetricSeriesBatch, ParamRecord } from '@prov4ml/prov-core';
-import type { ArtifactMessage, ClientMessage, SampleMessage } from '../src/channel/index.js';
+import type { ContextRecord, DatasetRecord, FinalMetricRecord, MetricSeriesBatch, ParamRecord, SourceCodeRecord } from '@prov4ml/prov-core';
+import type { ArtifactMessage, ClientMessage, DocumentsMessage, EndRunMessage, SampleMessage, StartRunMessage } from '../src/channel/index.js';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { seriesOf, startRecordingServer, waitFor, type RecordedConnection, type RecordingServer } from './channel-recorder.js';
 
@@ -62,6 +62,10 @@ describe('Python client against the Node channel server', needs('Debian python3'
       collectAllProcesses: null,
       saveAfterNLogs: null,
       rank: 0,
+      disableCodecarbon: false,
+      csvSeparator: null,
+      metricsFileType: null,
+      runId: null,
     });
     assert.equal(connection.messages.at(-1)?.t, 'end_run');
   });
@@ -122,7 +126,7 @@ describe('Python client against the Node channel server', needs('Debian python3'
     assert.deepEqual(pick(finals.get('seen')), { operation: 'ADD', initialValue: 0, value: 30, count: 3 });
     assert.deepEqual(pick(finals.get('custom')), { operation: 'CUSTOM', initialValue: 1, value: 8, count: 3 });
     assert.ok(Number.isNaN(finals.get('diverged')?.value));
-    assert.deepEqual(connection.messages.at(-1), { t: 'end_run', id: 2, createGraph: true, createSvg: true, exit: null });
+    assert.deepEqual(connection.messages.at(-1), { t: 'end_run', id: 2, createGraph: true, createSvg: true });
   });
 
   it('sends parameters, datasets and sample requests, with start_run options made absolute', () => {
@@ -172,20 +176,24 @@ describe('Python client against the Node channel server', needs('Debian python3'
     );
     const [dataset] = recordsOf<DatasetRecord>(connection, 'dataset');
     assert.deepEqual(dataset?.stats, { batch_size: 4, num_workers: 0, total_steps: 3, shuffle: true, total_samples: 10 });
-    const flops = seriesByKey(connection).get('flops_pb/TRAINING');
-    if (params.get('flop_counter_available') === true) {
-      assert.equal(flops?.values.length, 2);
-      assert.equal(flops!.values[1], 2 * flops!.values[0]!, 'the counter is cumulative');
-    } else {
-      assert.equal(flops, undefined);
-    }
   });
 
-  it('keeps FLOP counters cumulative per run, as the original', { skip: torchAvailable ? false : 'torch not importable' }, () => {
-    const series = seriesByKey(only(recording.experiment('fake_flops'))[0]);
-    assert.deepEqual(pointsOf(series.get('flops_pb/TRAINING')), [[0, 100], [1, 200]]);
-    assert.deepEqual(pointsOf(series.get('flops_pe/TRAINING')), [[0, 1000]]);
-    assert.equal(series.get('flops_pb/TRAINING')?.source, 'flops_pb');
+  it('counts FLOPs on this torch, cumulative per run as the original, in FLOP with the counting method recorded', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    // tests/test_flops.py: a Conv2d(1, 2, 3, padding=1) → ReLU → Flatten → Linear(32, 3) model costs
+    // 2·(2·16·9) + 2·(3·32) = 768 FLOP per [1, 4, 4] sample; a batch holds 5 samples, the data set 10.
+    const perSample = 768;
+    assert.doesNotMatch(unittestOutput, /\(tests\.test_flops\.[\w.]+\) \.\.\. skipped/, 'every FLOP test ran');
+    const [connection] = only(recording.experiment('flops'));
+    const series = seriesByKey(connection);
+    const perBatch = series.get('flops_pb/TRAINING');
+    const perEpoch = series.get('flops_pe/TRAINING');
+    assert.deepEqual(pointsOf(perBatch), [[0, 5 * perSample], [1, 10 * perSample]]);
+    assert.deepEqual(pointsOf(perEpoch), [[0, 10 * perSample], [1, 20 * perSample], [2, 26 * perSample]], 'a DataLoader, a Dataset, a Subset of 6');
+    assert.deepEqual([perBatch!.source, perBatch!.unit, perEpoch!.source, perEpoch!.unit], ['flops_pb', 'FLOP', 'flops_pe', 'FLOP']);
+    assert.match(
+      String(paramsOf(connection).get('flops_counting')),
+      /^(torch\.utils\.flop_counter\.FlopCounterMode|prov4ml TorchDispatchMode counter with FlopCounterMode's formulas) \(torch \d+\.\d+\S*\); 2 FLOP per multiply-accumulate/,
+    );
   });
 
   it('without torch still records what needs no torch', () => {
@@ -216,6 +224,187 @@ describe('Python client against the Node channel server', needs('Debian python3'
     assert.deepEqual(pointsOf(seriesByKey(connection).get('loss/TRAINING')), [[7, 0.25]]);
     assert.equal(connection.messages.at(-1)?.t, 'flush');
     assert.equal(connection.messages.some((m) => m.t === 'end_run'), false);
+  });
+});
+
+describe('Python client: every generation of the original API (tests/test_generations.py)', needs('Debian python3', pythonAvailable), () => {
+  let recording: RecordingServer;
+  let directory: string;
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-py-generations-'));
+    recording = await startRecordingServer(directory);
+    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', 'tests.test_generations', '-v'], {
+      cwd: PYTHON_DIR,
+      env: { ...process.env, PROV4ML_CHANNEL: recording.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    assert.equal(result.code, 0, `python unittest failed:\n${result.output}`);
+    assert.doesNotMatch(result.output, /skipped 'needs the Node channel server/);
+    await waitFor('every Python connection to close', () => recording.connections.every((c) => c.disconnected));
+  });
+
+  after(async () => {
+    await recording?.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('the name-first start_run sends every option, and the server dropped nothing', () => {
+    const [connection] = only(recording.experiment('newest_api'));
+    const start = connection.messages.find((m): m is StartRunMessage => m.t === 'start_run');
+    assert.deepEqual(start, {
+      t: 'start_run',
+      id: 1,
+      provUserNamespace: 'www.example.org',
+      experimentName: 'newest_api',
+      provenanceSaveDir: null,
+      collectAllProcesses: true,
+      saveAfterNLogs: 50,
+      rank: 0,
+      disableCodecarbon: true,
+      csvSeparator: ';',
+      metricsFileType: 'csv',
+      runId: 7,
+    });
+    assert.deepEqual(recording.logs, []);
+  });
+
+  it('parameters carry context, source and whether they are inputs', () => {
+    const [connection] = only(recording.experiment('newest_api'));
+    const params = new Map(recordsOf<ParamRecord>(connection, 'param').map((p) => [p.name, p]));
+    assert.deepEqual(pick(params.get('lr'), ['value', 'context', 'source', 'isInput']), { value: 0.01, context: 'TRAINING', source: 'config', isInput: true });
+    assert.deepEqual(pick(params.get('accuracy'), ['value', 'context', 'source', 'isInput']), { value: 0.9, context: 'VALIDATION', source: undefined, isInput: false });
+    assert.deepEqual(pick(params.get('execution_command'), ['value']), { value: 'python3 train.py --epochs 2' });
+    assert.ok(String(params.get('execution_path')?.value).startsWith('/'));
+    assert.deepEqual(pick(params.get('input_1'), ['value', 'isInput']), { value: "{'seed': 1}", isInput: true });
+    assert.deepEqual(pick(params.get('output_0'), ['value', 'isInput']), { value: 0.93, isInput: false });
+    assert.equal(params.get('execution_start_time')?.isInput, undefined, 'parameters without is_input keep the default relation');
+  });
+
+  it('artifacts in the name-first form with copy, subdirectory, model and input flags', () => {
+    const [connection] = only(recording.experiment('newest_api'));
+    const fields = ['name', 'context', 'step', 'role', 'isInput', 'copy', 'subdirectory', 'isModel'];
+    const artifacts = artifactsOf(connection).map((a) => pick(a, fields));
+    assert.deepEqual(artifacts, [
+      { name: 'plot', context: 'TRAINING', step: null, role: 'artifact', isInput: false, copy: true, subdirectory: null, isModel: false },
+      { name: 'plot_in', context: 'VALIDATION', step: 3, role: 'artifact', isInput: true, copy: true, subdirectory: 'figures', isModel: false },
+      { name: 'plot_ref', context: 'TRAINING', step: null, role: 'artifact', isInput: false, copy: false, subdirectory: null, isModel: false },
+      { name: 'input_0_plot.png', context: 'TRAINING', step: null, role: 'artifact', isInput: true, copy: true, subdirectory: null, isModel: false },
+    ]);
+    assert.ok(artifactsOf(connection).every((a) => a.path.endsWith('/plot.png')));
+  });
+
+  it('contexts: created with their parent, logged with their source of data, used by metrics', () => {
+    const [connection] = only(recording.experiment('newest_api'));
+    const contexts = recordsOf<ContextRecord>(connection, 'context').map((c) => pick(c, ['name', 'parent', 'sourceOfData']));
+    assert.deepEqual(contexts, [
+      { name: 'FINETUNE', parent: 'TRAINING', sourceOfData: null },
+      { name: 'ARCHIVE', parent: null, sourceOfData: 's3://bucket/data' },
+    ]);
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('loss/FINETUNE')), [[2, 0.25]]);
+    assert.deepEqual([...series.get('loss/TRAINING')!.timestamps], [1_700_000_000_000], 'log_metric(timestamp=) is kept');
+  });
+
+  it('source code, samples without carbon, documents mid-run after what was logged before, then end_run', () => {
+    const [connection] = only(recording.experiment('newest_api'));
+    const [source] = recordsOf<SourceCodeRecord>(connection, 'source_code');
+    assert.equal(source?.path, PYTHON_DIR.replace(/\/$/, ''));
+    assert.ok(source && 'gitCommit' in source && 'gitRemote' in source && 'gitBranch' in source);
+    const samples = connection.messages.filter((m): m is SampleMessage => m.t === 'sample');
+    assert.deepEqual(samples, [{ t: 'sample', kind: 'system', context: 'TRAINING', step: 1 }], 'log_carbon_metrics raised and sent nothing');
+    const documents = connection.messages.filter((m): m is DocumentsMessage => m.t === 'documents');
+    assert.deepEqual(documents.map((d) => pick(d, ['createGraph', 'createSvg'])), [{ createGraph: true, createSvg: true }]);
+    const beforeDocuments = connection.messages.slice(0, connection.messages.indexOf(documents[0]!));
+    assert.ok(beforeDocuments.some((m) => m.t === 'records' && m.records.some((r) => r.kind === 'context' && r.name === 'ARCHIVE')), 'what was logged before goes first');
+    const end = connection.messages.at(-1) as EndRunMessage;
+    assert.deepEqual(pick(end, ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: true });
+  });
+
+  it('the itwinai logger style: keywords, lowercase string contexts, log_provenance_documents then end_run', () => {
+    const [connection] = only(recording.experiment('itwinai_style'));
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('loss/TRAINING')), [[0, 1], [1, 0.5], [2, 1 / 3]]);
+    assert.deepEqual(pointsOf(series.get('val_loss/VALIDATION')), [[0, 2], [1, 1], [2, 2 / 3]]);
+    assert.equal(series.get('epoch_time/TRAINING')?.steps[0], 2);
+    assert.deepEqual(
+      connection.messages.filter((m): m is SampleMessage => m.t === 'sample').map((m) => [m.kind, m.context, m.step]),
+      [['system', 'TRAINING', 2], ['carbon', 'TRAINING', 2]],
+    );
+    assert.equal(paramsOf(connection).get('batch_size'), 32);
+    assert.deepEqual(recordsOf<DatasetRecord>(connection, 'dataset').map((d) => [d.label, d.stats]), [['train', { total_samples: 5 }], ['valid', { total_samples: 3 }]]);
+    const kinds = connection.messages.map((m) => m.t).filter((t) => t === 'documents' || t === 'end_run');
+    assert.deepEqual(kinds, ['documents', 'end_run']);
+  });
+
+  it('a metric value that is not one number is kept whole as text, in order, never a crash', () => {
+    const [connection] = only(recording.experiment('metric_text'));
+    const params = new Map(recordsOf<ParamRecord>(connection, 'param').map((p) => [p.name, p]));
+    assert.deepEqual(pick(params.get('Outlier (TESTING, step 4)'), ['value', 'context', 'source']), { value: '[1, 2.5, 3]', context: 'TESTING', source: 'metric' });
+    assert.equal(params.get('Outlier (TESTING, step 5)')?.value, '[4]');
+    assert.equal(params.get('note (TRAINING, step 1)')?.value, '0.5');
+    const whole = `[${Array.from({ length: 20000 }, (_, i) => i).join(', ')}]`;
+    assert.equal(whole.length, 128_890);
+    const parts = [...params.keys()].filter((name) => name.startsWith('long (TRAINING, step 0) part '));
+    assert.deepEqual(parts, [1, 2, 3].map((n) => `long (TRAINING, step 0) part ${n} of 3`), 'parts of 60,000 characters');
+    assert.equal(parts.map((name) => params.get(name)!.value).join(''), whole, 'split, not cut');
+    const series = seriesByKey(connection);
+    if (pythonModuleAvailable('numpy')) {
+      assert.equal(params.get('array (TRAINING, step 2)')?.value, '[1.5, 2.5]');
+      assert.deepEqual(pointsOf(series.get('np_scalar/TRAINING')), [[2, 0.125]]);
+    }
+    if (torchAvailable) {
+      assert.equal(params.get('tensor (TRAINING, step 3)')?.value, '[0.5, 1.5]');
+      assert.deepEqual(pointsOf(series.get('zero_d/TRAINING')), [[3, 0.75]]);
+    }
+    assert.deepEqual([...series.keys()].filter((key) => !['np_scalar/TRAINING', 'zero_d/TRAINING'].includes(key)), []);
+  });
+
+  it('models in both orders: seed files, incremental versions, layers description, loader and subset stats', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    const [connection] = only(recording.experiment('models'));
+    const artifacts = artifactsOf(connection).map((a) => pick(a, ['name', 'step', 'role', 'subdirectory', 'isModel', 'isInput']));
+    assert.deepEqual(artifacts, [
+      { name: 'net.pth', step: 1, role: 'model_version', subdirectory: null, isModel: true, isInput: false },
+      { name: 'net_0.pt', step: 2, role: 'model_version', subdirectory: 'net', isModel: true, isInput: false },
+      { name: 'net_1.pt', step: 3, role: 'model_version', subdirectory: 'net', isModel: true, isInput: false },
+      { name: 'net.pth', step: null, role: 'model_version', subdirectory: null, isModel: true, isInput: false },
+      { name: 'final.pth', step: null, role: 'model_version_final', subdirectory: null, isModel: true, isInput: false },
+      { name: 'final2_layers_description.json', step: null, role: 'artifact', subdirectory: null, isModel: false, isInput: true },
+      { name: 'final2.pth', step: null, role: 'model_version_final', subdirectory: null, isModel: true, isInput: true },
+    ]);
+    const params = recordsOf<ParamRecord>(connection, 'param').filter((p) => p.name === 'model_name').map((p) => p.value);
+    assert.deepEqual(params, ['final2', 'info_only']);
+    const datasets = recordsOf<DatasetRecord>(connection, 'dataset').map((d) => [d.label, d.stats]);
+    const loaderStats = { batch_size: 4, num_workers: 0, total_steps: 3, shuffle: true, total_samples: 10 };
+    assert.deepEqual(datasets, [['seed_loader', loaderStats], ['newest_loader', loaderStats], ['subset', { total_steps: 3, total_samples: 3 }]]);
+  });
+
+  it('writes the layers description of §1.10 (nested children, leaves with their shapes)', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    const layers = [...recording.artifactContents.entries()].find(([path]) => path.endsWith('/final2_layers_description.json'))?.[1];
+    assert.deepEqual(JSON.parse(layers ?? 'null'), {
+      '0': { layer_type: 'Conv2d', in_channels: 1, out_channels: 2, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dtype: 'torch.float32' },
+      '1': { layer_type: 'Flatten' },
+      '2': { layer_type: 'Linear', in_features: 8, out_features: 1, dtype: 'torch.float32' },
+    });
+  });
+
+  it('the seed artifact form, with a context as second argument, and a file named like a context', () => {
+    const [connection] = only(recording.experiment('seed_artifacts'));
+    assert.deepEqual(artifactsOf(connection).map((a) => pick(a, ['name', 'context', 'step'])), [
+      { name: null, context: 'TRAINING', step: null },
+      { name: null, context: 'VALIDATION', step: 2 },
+      { name: 'named', context: 'TRAINING', step: null },
+    ]);
+    assert.ok(artifactsOf(connection)[2]!.path.endsWith('/training'));
+  });
+
+  it('start_run_ctx in both orders; other metric formats and compressors are accepted and written as CSV', () => {
+    const [seed] = only(recording.experiment('ctx_seed'));
+    assert.deepEqual(pick(seed.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: false });
+    const [newest] = only(recording.experiment('ctx_newest'));
+    const start = newest.messages.find((m): m is StartRunMessage => m.t === 'start_run')!;
+    assert.deepEqual(pick(start, ['provUserNamespace', 'metricsFileType']), { provUserNamespace: 'www.example.org', metricsFileType: 'csv' });
+    assert.ok(start.provenanceSaveDir?.includes('prov4ml-generations-'), 'prov_save_path is provenance_save_dir');
+    assert.deepEqual(pointsOf(seriesByKey(newest).get('loss/TRAINING')), [[0, 1]]);
   });
 });
 

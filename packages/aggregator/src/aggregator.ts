@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type CurveKeyPair, type DropCause } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from './finalize.js';
+import { MetricCsvWriter } from './csv-writer.js';
 import { CsvFormatPool } from './format-pool.js';
 import { readFrameFile } from './frame-file.js';
 import { JobFold } from './job-fold.js';
@@ -294,7 +295,7 @@ class LiveAggregator implements Aggregator {
     if (this.#foldingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
     const jobKey = this.#tracker.jobKey;
     if (jobKey === null || this.#runDir === null) return;
-    this.#fold ??= new JobFold(this.#runDir, jobKey, this.#formatPool ?? undefined);
+    this.#fold ??= new JobFold(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined));
     this.#foldingBehind = this.#foldLogs(this.#fold)
       .catch((error) => this.#log(`folding the received logs: ${(error as Error).message}`))
       .finally(() => (this.#foldingBehind = null));

@@ -1,33 +1,52 @@
 /**
- * Metric CSV rows, written straight into bytes: `step,value,timestamp_ms\n` per point. Finalising
- * millions of points is bounded by this loop, so integers (steps, timestamps, integral values) are
- * written digit pair by digit pair, and fractional values by a fast shortest-digits writer that
- * leaves only the cases it cannot decide to Number#toString.
+ * Metric CSV rows, written straight into bytes: `step,value,timestamp_ms\n` per point, or with the
+ * run's own separator (start_run's csv_separator) in place of the commas. Finalising millions of
+ * points is bounded by this loop, so integers (steps, timestamps, integral values) are written digit
+ * pair by digit pair, and fractional values by a fast shortest-digits writer that leaves only the
+ * cases it cannot decide to Number#toString.
  */
 
+import { csvSeparatorProblem, DEFAULT_CSV_SEPARATOR } from '@prov4ml/prov-core';
 import { DIGIT_PAIRS, writeShortestDouble } from './double-format.js';
 
-export const CSV_HEADER = 'step,value,timestamp_ms\n';
+/** The header line of a metric CSV whose cells `separator` separates. */
+export function csvHeader(separator: string): string {
+  return `step${separator}value${separator}timestamp_ms\n`;
+}
+
+export const CSV_HEADER = csvHeader(DEFAULT_CSV_SEPARATOR);
+
+/**
+ * The separator of a metric CSV, read back from its header line (without the line end): the
+ * character after `step`. Null when the line is not our header.
+ */
+export function separatorOfHeader(line: string): string | null {
+  const separator = line.charAt(4);
+  return csvSeparatorProblem(separator) === null && `${line}\n` === csvHeader(separator) ? separator : null;
+}
 
 /** Longest row: a safe integer (17), a double such as -2.2250738585072014e-308 (24), a fractional timestamp (24), separators. */
 const MAX_ROW_BYTES = 17 + 1 + 24 + 1 + 24 + 1;
 
-const COMMA = 0x2c;
 const NEWLINE = 0x0a;
 const MINUS = 0x2d;
 const ZERO = 0x30;
 
 const POWERS_OF_TEN = Array.from({ length: 9 }, (_, i) => 10 ** i);
 
-/** The CSV rows of points [0, steps.length) as bytes (a view of a fresh, transferable ArrayBuffer). */
-export function formatCsvRows(steps: Float64Array, values: Float64Array, timestamps: Float64Array): Uint8Array {
+/**
+ * The CSV rows of points [0, steps.length) as bytes (a view of a fresh, transferable ArrayBuffer).
+ * `separator` is one ASCII character (csvSeparatorProblem checked it where the run was configured).
+ */
+export function formatCsvRows(steps: Float64Array, values: Float64Array, timestamps: Float64Array, separator = DEFAULT_CSV_SEPARATOR): Uint8Array {
   const out = new Uint8Array(steps.length * MAX_ROW_BYTES);
+  const separatorByte = separator.charCodeAt(0);
   let pos = 0;
   for (let i = 0; i < steps.length; i++) {
     pos = writeInteger(out, pos, steps[i]!);
-    out[pos++] = COMMA;
+    out[pos++] = separatorByte;
     pos = writeValue(out, pos, values[i]!);
-    out[pos++] = COMMA;
+    out[pos++] = separatorByte;
     const timestamp = timestamps[i]!;
     pos = Number.isSafeInteger(timestamp) ? writeInteger(out, pos, timestamp) : writeAscii(out, pos, String(timestamp));
     out[pos++] = NEWLINE;

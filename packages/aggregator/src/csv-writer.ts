@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
-import { CSV_HEADER, formatCsvRows } from './csv-format.js';
+import { csvHeader, formatCsvRows } from './csv-format.js';
 import { CsvFormatPool } from './format-pool.js';
 import { CSV_CHUNK_POINTS, MAX_CSV_POINTS_IN_FLIGHT } from './limits.js';
 
@@ -14,6 +14,8 @@ const POOL_MIN_POINTS = 8_192;
 
 interface CsvFile {
   path: string;
+  /** The run's CSV separator (start_run's csv_separator). */
+  separator: string;
   steps: Float64Array;
   values: Float64Array;
   timestamps: Float64Array;
@@ -40,8 +42,8 @@ export class MetricCsvWriter {
     this.#ownsPool = pool === undefined;
   }
 
-  /** Starts a file (header only) at `relativePath`; later batches append to it. */
-  create(relativePath: string): void {
+  /** Starts a file (header only) at `relativePath`, its cells separated by `separator`; later batches append to it. */
+  create(relativePath: string, separator: string): void {
     const path = join(this.#runDir, relativePath);
     try {
       // The live fold creates files before finalisation would have made their directory.
@@ -49,11 +51,11 @@ export class MetricCsvWriter {
         mkdirSync(dirname(path), { recursive: true });
         this.#directories.add(dirname(path));
       }
-      writeFileSync(path, CSV_HEADER);
+      writeFileSync(path, csvHeader(separator));
     } catch (error) {
       this.#fail(path, error);
     }
-    this.#files.set(relativePath, { path, ...allocate(256), length: 0, written: Promise.resolve() });
+    this.#files.set(relativePath, { path, separator, ...allocate(256), length: 0, written: Promise.resolve() });
   }
 
   /**
@@ -112,7 +114,11 @@ export class MetricCsvWriter {
   #dispatchArrays(file: CsvFile, steps: Float64Array, values: Float64Array, timestamps: Float64Array): void {
     const { length } = steps;
     this.#pointsInFlight += length;
-    const rows = length >= POOL_MIN_POINTS ? (this.#pool ??= new CsvFormatPool()).format(steps, values, timestamps) : formatCsvRows(steps, values, timestamps);
+    const { separator } = file;
+    const rows =
+      length >= POOL_MIN_POINTS
+        ? (this.#pool ??= new CsvFormatPool()).format({ steps, values, timestamps, separator })
+        : formatCsvRows(steps, values, timestamps, separator);
     file.written = Promise.all([file.written, rows])
       .then(([, bytes]) => appendFileSync(file.path, bytes))
       .catch((error) => this.#fail(file.path, error))

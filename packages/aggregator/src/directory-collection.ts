@@ -35,6 +35,15 @@ export interface DirectoryCollectionResult {
 const OURS = /^prov_.+_GR(\d+)\.json$/;
 const ORIGINAL = /^(?:prov_.+_GR(\d+)_\d+|provgraph_.+?(?:_GR(\d+))?)\.json$/;
 
+/** A file name that is a rank document: its rank (null for the original's rank-0 `provgraph_<exp>.json`), and whether prov4ml wrote it. */
+export function rankDocumentName(name: string): { rank: number | null; ours: boolean } | null {
+  const ours = OURS.exec(name);
+  const original = ours === null ? ORIGINAL.exec(name) : null;
+  if (ours === null && original === null) return null;
+  const rankText = ours?.[1] ?? original?.[1] ?? original?.[2];
+  return { rank: rankText === undefined ? null : Number(rankText), ours: ours !== null };
+}
+
 interface Found {
   path: string;
   rank: number | null;
@@ -49,12 +58,10 @@ export async function writeDirectoryCollection(options: DirectoryCollectionOptio
   });
   const found: Found[] = [];
   for (const name of names.sort()) {
-    const ours = OURS.exec(name);
-    const original = ours === null ? ORIGINAL.exec(name) : null;
-    if (ours === null && original === null) continue;
-    const rankText = ours?.[1] ?? original?.[1] ?? original?.[2];
+    const document = rankDocumentName(name);
+    if (document === null) continue;
     const path = join(dir, name);
-    found.push({ path, rank: rankText === undefined ? null : Number(rankText), ours: ours !== null, bytes: await readDocument(path) });
+    found.push({ path, ...document, bytes: await readDocument(path) });
   }
   if (found.length === 0) throw new UserError(`--experiment_path ${options.experimentPath}: no PROV documents (prov_*_GR<rank>.json or provgraph_*.json) in it`);
   const outputDir = resolve(options.outputDir);
@@ -77,7 +84,7 @@ export async function writeDirectoryCollection(options: DirectoryCollectionOptio
   return { path, members: members.length, job: job !== null };
 }
 
-async function readDocument(path: string): Promise<Buffer> {
+export async function readDocument(path: string): Promise<Buffer> {
   const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new UserError(`cannot read ${path}: ${error.code ?? String(error)}`);
   });

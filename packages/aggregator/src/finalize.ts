@@ -19,6 +19,7 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
+import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
 import { JobFold } from './job-fold.js';
 import { COLLECTION_FILE, rankDocumentStem, unifiedDocumentFile } from './names.js';
@@ -75,7 +76,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, 'metrics'));
-  const fold = input.fold ?? new JobFold(runDir, input.jobKey, input.formatPool);
+  const fold = input.fold ?? new JobFold(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
   let facts: RankFacts[];
@@ -92,7 +93,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
   const members: CollectionMember[] = [];
   for (const summary of summaries) {
-    const { files, member } = await writeRankDocument(runDir, summary);
+    const { files, member } = await writeRankDocument(runDir, summary, finalGraphs(runDir, summary));
     written.push(...files);
     members.push(member);
     progress.advance(`wrote rank ${summary.rank}`);
@@ -122,7 +123,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
 }
 
 /** Folds what `sources` hold of one rank, each file from where an earlier fold of it stopped. */
-async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
+export async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
   if (sources.sender !== null) fold.expectSender(rank, sources.sender);
   for (const file of sources.files) {
     // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
@@ -136,7 +137,7 @@ async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: 
 }
 
 /** The experiment names the documents: rank 0's startRun, else the lowest rank's, else the run directory's name. */
-function jobIdentity(input: FinalizeInput, facts: readonly RankFacts[]): JobIdentity {
+export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, facts: readonly RankFacts[]): JobIdentity {
   const runName = basename(input.runDir);
   const config = facts.find((f) => f.runConfig !== null)?.runConfig ?? null;
   return {
@@ -160,17 +161,37 @@ function jobSpan(summaries: readonly RankSummary[]): { startMs: number | null; e
   return { startMs, endMs };
 }
 
-async function writeRankDocument(runDir: string, summary: RankSummary): Promise<{ files: string[]; member: CollectionMember }> {
+/** Which renderings of a rank's document to write besides its PROV-JSON. */
+export interface GraphFiles {
+  createGraph: boolean;
+  /** Only with createGraph: the SVG is rendered from the DOT. */
+  createSvg: boolean;
+}
+
+/**
+ * What the program asked for at end_run; a DOT or SVG written mid-run (log_provenance_documents) is
+ * rewritten too, so that no rendering of a partial document is left beside the complete one.
+ */
+function finalGraphs(runDir: string, summary: RankSummary): GraphFiles {
+  const stem = join(runDir, rankDocumentStem(summary.job.experimentName, summary.rank));
+  return {
+    createGraph: summary.runEnd?.createGraph === true || existsSync(`${stem}.dot`),
+    createSvg: summary.runEnd?.createSvg === true || existsSync(`${stem}.svg`),
+  };
+}
+
+/** Writes a rank's `prov_<experiment>_GR<rank>.json` (and .dot, .svg), replacing earlier ones; returns their names. */
+export async function writeRankDocument(runDir: string, summary: RankSummary, graphs: GraphFiles): Promise<{ files: string[]; member: CollectionMember }> {
   const stem = rankDocumentStem(summary.job.experimentName, summary.rank);
   const doc = buildRankDocument(summary);
   const json = Buffer.from(toProvJson(doc));
   writeText(join(runDir, `${stem}.json`), json);
   const files = [`${stem}.json`];
-  if (summary.runEnd?.createGraph === true) {
+  if (graphs.createGraph) {
     const dot = toDot(doc);
     writeText(join(runDir, `${stem}.dot`), dot);
     files.push(`${stem}.dot`);
-    if (summary.runEnd.createSvg) {
+    if (graphs.createSvg) {
       writeText(join(runDir, `${stem}.svg`), await dotToSvg(dot, `${stem}.dot`));
       files.push(`${stem}.svg`);
     }

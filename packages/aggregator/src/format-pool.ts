@@ -4,6 +4,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_CSV_SEPARATOR } from '@prov4ml/prov-core';
 
 /**
  * Young generation of each formatter's heap. A formatter's garbage is one string and one buffer per
@@ -19,6 +20,8 @@ export interface FormatRequest {
   steps: Float64Array;
   values: Float64Array;
   timestamps: Float64Array;
+  /** The run's CSV separator. */
+  separator: string;
 }
 
 export interface FormatResponse {
@@ -52,20 +55,21 @@ export class CsvFormatPool {
       const steps = Float64Array.from({ length: points }, (_, i) => i);
       const values = Float64Array.from({ length: points }, (_, i) => (i % 3 === 0 ? i : Math.fround(1 / (i + 1))));
       const timestamps = Float64Array.from({ length: points }, (_, i) => 1_700_000_000_000 + i);
-      void this.#run(this.#spawn(index), index, steps, values, timestamps).catch(() => undefined);
+      void this.#run(this.#spawn(index), index, { steps, values, timestamps, separator: DEFAULT_CSV_SEPARATOR }).catch(() => undefined);
     }
   }
 
   /** Formats the points in a worker; the arrays are transferred (unusable afterwards). */
-  format(steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<Uint8Array> {
+  format(points: Omit<FormatRequest, 'id'>): Promise<Uint8Array> {
     const index = this.#leastLoaded();
-    return this.#run(this.#workers[index] ?? this.#spawn(index), index, steps, values, timestamps);
+    return this.#run(this.#workers[index] ?? this.#spawn(index), index, points);
   }
 
-  #run(worker: Worker, index: number, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<Uint8Array> {
+  #run(worker: Worker, index: number, points: Omit<FormatRequest, 'id'>): Promise<Uint8Array> {
     const id = this.#nextId++;
+    const { steps, values, timestamps } = points;
     this.#load[index]! += steps.length;
-    const request: FormatRequest = { id, steps, values, timestamps };
+    const request: FormatRequest = { id, ...points };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, {
         resolve: (bytes) => {

@@ -6,7 +6,7 @@ import type { FormatRequest, FormatResponse } from './format-pool.js';
 const port = parentPort;
 if (port === null) throw new Error('format-worker.js must run as a worker thread');
 port.on('message', (request: FormatRequest) => {
-  const bytes = formatCsvRows(request.steps, request.values, request.timestamps);
+  const bytes = formatCsvRows(request.steps, request.values, request.timestamps, request.separator);
   const response: FormatResponse = { id: request.id, bytes };
   port.postMessage(response, [bytes.buffer as ArrayBuffer]);
 });

@@ -7,11 +7,25 @@
  * gives the live aggregator's files.
  */
 import { decodeEnvelope } from '@prov4ml/prov-core';
-import { MetricCsvWriter } from './csv-writer.js';
-import type { CsvFormatPool } from './format-pool.js';
 import { readFrameFile, type FrameFileEnd, type FrameFileRange } from './frame-file.js';
 import { FileNameRegistry } from './names.js';
-import { RankAccumulator, type RankFacts } from './rank-accumulator.js';
+import { RankAccumulator, type PointSink, type RankFacts } from './rank-accumulator.js';
+
+/** Where a fold's points go: the metric CSV writer, or nowhere when only the summaries are wanted. */
+export interface PointWriter extends PointSink {
+  /** Writes what is still gathered and waits for every write. */
+  finish(): Promise<void>;
+}
+
+/**
+ * For a fold that only needs the ranks' summaries (a rank's documents mid-run): the CSVs belong to
+ * the aggregator, which may be writing them at that moment.
+ */
+export const DISCARDED_POINTS: PointWriter = {
+  create: () => undefined,
+  append: async () => undefined,
+  finish: async () => undefined,
+};
 
 interface RankFold {
   accumulator: RankAccumulator;
@@ -21,7 +35,7 @@ interface RankFold {
 
 export class JobFold {
   readonly #jobKey: string;
-  readonly #csv: MetricCsvWriter;
+  readonly #points: PointWriter;
   readonly #fileNames = new FileNameRegistry();
   readonly #ranks = new Map<number, RankFold>();
   /** Per file, the offset its folds have reached (the end of its last whole frame read). */
@@ -29,10 +43,9 @@ export class JobFold {
   /** Folds run one at a time: a rank's frames must reach its accumulator in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  /** With a `formatPool`, big CSV chunks are formatted there (the caller closes it); else on a pool of its own. */
-  constructor(runDir: string, jobKey: string, formatPool?: CsvFormatPool) {
+  constructor(jobKey: string, points: PointWriter) {
     this.#jobKey = jobKey;
-    this.#csv = new MetricCsvWriter(runDir, formatPool);
+    this.#points = points;
   }
 
   /** Counts only `sender`'s frames for `rank` (else the first sender its frames name). */
@@ -55,12 +68,12 @@ export class JobFold {
     return folding;
   }
 
-  /** Waits for every fold, writes what the CSVs still gather, and returns each rank's facts (ranks 0…worldSize−1). */
+  /** Waits for every fold, writes what the point writer still gathers, and returns each rank's facts (ranks 0…worldSize−1). */
   async finish(worldSize: number): Promise<RankFacts[]> {
     try {
       await this.#queue;
     } finally {
-      await this.#csv.finish();
+      await this.#points.finish();
     }
     return Array.from({ length: worldSize }, (_, rank) => this.#rank(rank).accumulator.facts());
   }
@@ -89,7 +102,7 @@ export class JobFold {
   #rank(rank: number): RankFold {
     let state = this.#ranks.get(rank);
     if (state === undefined) {
-      state = { accumulator: new RankAccumulator(rank, this.#fileNames, this.#csv), sender: null };
+      state = { accumulator: new RankAccumulator(rank, this.#fileNames, this.#points), sender: null };
       this.#ranks.set(rank, state);
     }
     return state;

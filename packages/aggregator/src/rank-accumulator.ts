@@ -2,15 +2,18 @@
  * Folds one rank's records, in sequence order, into what its document says: first run start, last
  * parameter values, series summaries, artifacts, datasets, final metrics, run end.
  */
-import type {
-  ArtifactRecord,
-  DatasetRecord,
-  Envelope,
-  FinalMetricRecord,
-  MetricSeriesBatch,
-  ParamRecord,
-  RankSummary,
-  SeriesSummary,
+import {
+  DEFAULT_CSV_SEPARATOR,
+  type ArtifactRecord,
+  type ContextRecord,
+  type DatasetRecord,
+  type Envelope,
+  type FinalMetricRecord,
+  type MetricSeriesBatch,
+  type ParamRecord,
+  type RankSummary,
+  type SeriesSummary,
+  type SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from './limits.js';
 import { type FileNameRegistry, metricFileStem } from './names.js';
@@ -18,9 +21,9 @@ import { type FileNameRegistry, metricFileStem } from './names.js';
 /** Everything of a rank's summary except the job, which is only known once every rank is read. */
 export type RankFacts = Omit<RankSummary, 'job'>;
 
-/** Receives each new series' CSV path, then every batch of points for it. */
+/** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
 export interface PointSink {
-  create(relativePath: string): void;
+  create(relativePath: string, separator: string): void;
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export class RankAccumulator {
   readonly #artifacts: ArtifactRecord[] = [];
   readonly #datasets = new Map<string, DatasetRecord>();
   readonly #finalMetrics = new Map<string, FinalMetricRecord>();
+  readonly #contexts = new Map<string, ContextRecord>();
+  readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
   readonly #facts: Pick<RankFacts, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
   #lastSeq = 0;
   #entries = 0;
@@ -83,7 +88,14 @@ export class RankAccumulator {
           facts.carbonAttribution = record;
           break;
         case 'param':
-          this.#keyed(this.#params, record.name, record);
+          // One parameter per name and context (the newest API logs the same key in several contexts).
+          this.#keyed(this.#params, record.context == null ? record.name : `${record.context}\u0000${record.name}`, record);
+          break;
+        case 'context':
+          this.#keyed(this.#contexts, record.name, record);
+          break;
+        case 'source_code':
+          this.#keyed(this.#sourceCode, record.path, record);
           break;
         case 'dataset':
           this.#keyed(this.#datasets, `${record.context}\u0000${record.label}`, record);
@@ -113,6 +125,8 @@ export class RankAccumulator {
       artifacts: this.#artifacts,
       datasets: [...this.#datasets.values()],
       finalMetrics: [...this.#finalMetrics.values()],
+      contexts: [...this.#contexts.values()],
+      sourceCode: [...this.#sourceCode.values()],
       finished: this.#facts.runEnd !== null && this.#facts.missingFrames === 0,
       omittedEntries: this.#omitted,
     };
@@ -142,7 +156,8 @@ export class RankAccumulator {
         file,
       };
       this.#series.set(key, series);
-      this.#sink.create(file);
+      // A rank's agent seals its run config as its first frame, so it is known before any point.
+      this.#sink.create(file, this.#facts.runConfig?.csvSeparator ?? DEFAULT_CSV_SEPARATOR);
     }
     const n = batch.values.length;
     if (n === 0) return;
@@ -156,7 +171,7 @@ export class RankAccumulator {
     await this.#sink.append(series.file, batch.steps, batch.values, batch.timestamps);
   }
 
-  #keyed<T>(map: Map<string, T>, key: string, record: T): void {
+  #keyed<K, T>(map: Map<K, T>, key: K, record: T): void {
     if (map.has(key) || this.#admit()) map.set(key, record);
   }
 

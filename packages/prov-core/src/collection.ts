@@ -1,11 +1,13 @@
 /**
  * The job's collection (DESIGN §6): a prov:Collection entity with one member per rank document (rank,
  * relative path, sha256, size), the job activity, and each rank's run activity started by the job.
- * The "unified" form adds every rank's records as a bundle of the same document.
+ * The "unified" form adds every rank's records as a bundle of the same document; the experiment form
+ * does that for every run of an experiment.
  */
-import { ProvDocument, int, long, qname, type Attributes } from './model.js';
+import { ProvDocument, int, long, qname, type Attributes, type ProvBundle } from './model.js';
 import type { JobIdentity, RankSummary } from './rank-summary.js';
-import { PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './vocabulary.js';
+import { DEFAULT_USER_NAMESPACE, PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './vocabulary.js';
+import { UserError } from './errors.js';
 
 /** One rank document listed in the collection. */
 export interface CollectionMember {
@@ -56,6 +58,52 @@ export function buildFileCollection(name: string, members: readonly CollectionMe
   return doc;
 }
 
+/** A rank document read back, with what the collection says about its file. */
+export interface RunDocument extends CollectionMember {
+  readonly doc: ProvDocument;
+}
+
+/** One run of an experiment: its directory's name (`<experiment>_<id>`) and its rank documents. */
+export interface ExperimentRun {
+  readonly name: string;
+  readonly documents: readonly RunDocument[];
+}
+
+/**
+ * Every run of an experiment in one document: the experiment (the same id as the Experiment entity of
+ * each rank document) has every run as a member, each run has its rank documents as members, and each
+ * rank document's records are the bundle with that member's id. The top level uses the first document's
+ * default namespace, so its experiment is the one the rank documents name.
+ */
+export function buildExperimentDocument(experiment: string, runs: readonly ExperimentRun[]): ProvDocument {
+  const doc = new ProvDocument();
+  doc.addNamespace(PROV_ML_PREFIX, PROV_ML_NS);
+  doc.setDefaultNamespace(runs.flatMap((run) => run.documents)[0]?.doc.defaultNamespace() ?? DEFAULT_USER_NAMESPACE);
+  const experimentId = localName(experiment);
+  doc.entity(experimentId, { ...collectionType('Experiment'), 'prov:label': experiment, 'prov-ml:experiment_name': experiment });
+  for (const run of runs) {
+    const runId = localName(run.name);
+    doc.entity(runId, { ...collectionType('Run'), 'prov:label': run.name, 'prov-ml:run_name': run.name });
+    doc.hadMember(experimentId, runId);
+    const members = addMembers(doc, runId, run.documents, runId);
+    run.documents.forEach((document, index) => {
+      const bundleId = members[index] as string;
+      if (doc.bundles().has(bundleId)) throw new UserError(`${run.name}: two documents for ${bundleId} (${document.path})`);
+      copyRecords(document.doc, doc.bundle(bundleId), document.path);
+    });
+  }
+  return doc;
+}
+
+/** A rank document's namespaces and records into a bundle; blank ids are renumbered by the writer. */
+function copyRecords(source: ProvDocument, bundle: ProvBundle, path: string): void {
+  if (source.bundles().size > 0) throw new UserError(`${path}: has bundles of its own; a rank document has none`);
+  for (const [prefix, uri] of source.namespaces()) bundle.addNamespace(prefix, uri);
+  const defaultNamespace = source.defaultNamespace();
+  if (defaultNamespace !== undefined) bundle.setDefaultNamespace(defaultNamespace);
+  for (const record of source.records()) bundle.addRecord(record.id?.startsWith('_:') ? { ...record, id: null } : record);
+}
+
 function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs }: JobCollection): void {
   const run = localName(job.runName);
   const collection = `${run}.collection`;
@@ -79,8 +127,9 @@ function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs 
   }
 }
 
-function addMembers(doc: ProvDocument, collection: string, members: readonly CollectionMember[], idPrefix: string): void {
-  members.forEach((member, index) => {
+/** Adds one entity per member and its hadMember; returns the members' ids. */
+function addMembers(doc: ProvDocument, collection: string, members: readonly CollectionMember[], idPrefix: string): string[] {
+  return members.map((member, index) => {
     const id = `${idPrefix}.document.${member.rank === null ? `file${index}` : `GR${member.rank}`}`;
     const attributes: Attributes = {
       'prov:type': qname(`${PROV_ML_PREFIX}:ProvMLFile`),
@@ -94,9 +143,10 @@ function addMembers(doc: ProvDocument, collection: string, members: readonly Col
     if (member.finished !== undefined) attributes['prov-ml:finished'] = member.finished;
     doc.entity(id, attributes);
     doc.hadMember(collection, id);
+    return id;
   });
 }
 
-function collectionType(): Attributes {
-  return { 'prov:type': qname('prov:Collection'), 'prov-ml:type': 'ProvMLCollection' };
+function collectionType(type = 'ProvMLCollection'): Attributes {
+  return { 'prov:type': qname('prov:Collection'), 'prov-ml:type': type };
 }

@@ -4,11 +4,14 @@
  * renames a `__proto__` key, so copying keys into plain objects is safe.)
  */
 import { checkColumn, defineRunColumn, type CheckedColumn } from './column-codec.js';
+import { csvSeparatorProblem } from './csv-separator.js';
 import {
+  ARTIFACT_ROLES,
   CONTEXT_NAME_PATTERN,
   PROTOCOL_VERSION,
   type ArtifactRecord,
   type CarbonAttributionRecord,
+  type ContextRecord,
   type DatasetRecord,
   type Envelope,
   type FinalMetricRecord,
@@ -23,6 +26,7 @@ import {
   type RunConfigRecord,
   type RunEndRecord,
   type RunStartRecord,
+  type SourceCodeRecord,
 } from './records.js';
 import {
   MAX_ARGV_ENTRIES,
@@ -100,6 +104,8 @@ const RECORDS: { [K in RecordKind]: (o: Record<string, unknown>, at: string) => 
   final_metric: finalMetric,
   run_end: runEnd,
   carbon_attribution: carbonAttribution,
+  context: contextRecord,
+  source_code: sourceCode,
 };
 
 function record(raw: unknown, at: string): ProvRecordData {
@@ -145,12 +151,32 @@ function runConfig(o: Record<string, unknown>, at: string): RunConfigRecord {
     experimentName: text(o, 'experimentName', at, MAX_NAME_LENGTH, 1),
     collectAllProcesses: boolean(o, 'collectAllProcesses', at),
     saveAfterNLogs: integer(o, 'saveAfterNLogs', at, 1, Number.MAX_SAFE_INTEGER),
+    ...optional(o, 'csvSeparator', at, csvSeparator),
+    ...optional(o, 'disableCodecarbon', at, booleanValue),
   };
 }
 
-function param(o: Record<string, unknown>, at: string): ParamRecord {
-  return { kind: 'param', time: finite(o, 'time', at), name: name(o, 'name', at), value: paramValue(o.value, `${at}.value`) };
+function csvSeparator(value: unknown, at: string): string {
+  const separator = textValue(value, at, 1, 1);
+  const problem = csvSeparatorProblem(separator);
+  if (problem !== null) fail(`${at} ${problem}`);
+  return separator;
 }
+
+function param(o: Record<string, unknown>, at: string): ParamRecord {
+  return {
+    kind: 'param',
+    time: finite(o, 'time', at),
+    name: name(o, 'name', at),
+    value: paramValue(o.value, `${at}.value`),
+    ...optional(o, 'context', at, (v, where) => (v === null ? null : contextValue(v, where))),
+    ...optional(o, 'source', at, (v, where) => (v === null ? null : textValue(v, where, MAX_STRING_BYTES))),
+    ...optional(o, 'isInput', at, booleanValue),
+  };
+}
+
+/** Longest `source` of a metric series (a LoggingItemKind, a sampler's name). */
+const MAX_SOURCE_LENGTH = 256;
 
 function metrics(o: Record<string, unknown>, at: string): MetricsRecord {
   return { kind: 'metrics', series: list(o, 'series', at, MAX_SERIES_PER_RECORD).map((s, i) => seriesBatch(s, `${at}.series[${i}]`)) };
@@ -168,7 +194,7 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   const batch = {
     name: name(o, 'name', at),
     context: context(o, at),
-    source: text(o, 'source', at, 256),
+    source: text(o, 'source', at, MAX_SOURCE_LENGTH),
     unit: text(o, 'unit', at, 64),
   } as MetricSeriesBatch;
   defineColumn(batch, 'steps', steps, values.length);
@@ -225,17 +251,14 @@ function runOfFiniteNumbers(start: number, stride: number, count: number): boole
   return Number.isFinite(start) && Number.isFinite(stride) && Math.abs(start) + Math.abs(stride) * count < Number.MAX_VALUE / 2;
 }
 
-const ROLES: readonly ArtifactRecord['role'][] = ['artifact', 'model_version', 'model_version_final'];
-
 function artifact(o: Record<string, unknown>, at: string): ArtifactRecord {
-  const storedPath = text(o, 'storedPath', at, MAX_PATH_LENGTH, 1);
-  if (storedPath.startsWith('/') || storedPath.split('/').includes('..') || storedPath.includes('\0')) {
-    fail(`${at}.storedPath is not a path inside the run directory`);
-  }
+  const copied = o.copied === undefined ? undefined : boolean(o, 'copied', at);
+  // An artifact left in place (copied: false) has no copy; every other one has, as older records always did.
+  const storedPath = copied === false ? nullable(o, 'storedPath', at, storedPathValue) : storedPathValue(o.storedPath, `${at}.storedPath`);
   const sha256 = text(o, 'sha256', at, 64);
   if (!/^[0-9a-f]{64}$/.test(sha256)) fail(`${at}.sha256 is not a hex sha256`);
   const role = text(o, 'role', at, 32);
-  if (!(ROLES as readonly string[]).includes(role)) fail(`${at}.role ${role} is unknown`);
+  if (!(ARTIFACT_ROLES as readonly string[]).includes(role)) fail(`${at}.role ${role} is unknown`);
   return {
     kind: 'artifact',
     time: finite(o, 'time', at),
@@ -248,7 +271,18 @@ function artifact(o: Record<string, unknown>, at: string): ArtifactRecord {
     sha256,
     isDirectory: boolean(o, 'isDirectory', at),
     role: role as ArtifactRecord['role'],
+    ...optional(o, 'isInput', at, booleanValue),
+    ...(copied === undefined ? {} : { copied }),
+    ...optional(o, 'isModel', at, booleanValue),
   };
+}
+
+function storedPathValue(value: unknown, at: string): string {
+  const storedPath = textValue(value, at, MAX_PATH_LENGTH, 1);
+  if (storedPath.startsWith('/') || storedPath.split('/').includes('..') || storedPath.includes('\0')) {
+    fail(`${at} is not a path inside the run directory`);
+  }
+  return storedPath;
 }
 
 function dataset(o: Record<string, unknown>, at: string): DatasetRecord {
@@ -306,6 +340,27 @@ function carbonAttribution(o: Record<string, unknown>, at: string): CarbonAttrib
   };
 }
 
+function contextRecord(o: Record<string, unknown>, at: string): ContextRecord {
+  return {
+    kind: 'context',
+    time: finite(o, 'time', at),
+    name: context(o, at, 'name'),
+    parent: nullable(o, 'parent', at, contextValue),
+    sourceOfData: nullable(o, 'sourceOfData', at, (v, where) => textValue(v, where, MAX_PATH_LENGTH)),
+  };
+}
+
+function sourceCode(o: Record<string, unknown>, at: string): SourceCodeRecord {
+  return {
+    kind: 'source_code',
+    time: finite(o, 'time', at),
+    path: nullable(o, 'path', at, (v, where) => textValue(v, where, MAX_PATH_LENGTH, 1)),
+    gitCommit: nullable(o, 'gitCommit', at, (v, where) => textValue(v, where, 64, 1)),
+    gitRemote: nullable(o, 'gitRemote', at, (v, where) => textValue(v, where, MAX_PATH_LENGTH, 1)),
+    gitBranch: nullable(o, 'gitBranch', at, (v, where) => textValue(v, where, MAX_NAME_LENGTH, 1)),
+  };
+}
+
 // ---- field checks ----
 
 function plainObject(value: unknown, at: string): Record<string, unknown> {
@@ -334,10 +389,14 @@ function name(o: Record<string, unknown>, key: string, at: string): string {
   return text(o, key, at, MAX_NAME_LENGTH, 1);
 }
 
-function context(o: Record<string, unknown>, at: string): string {
-  const value = text(o, 'context', at, 64, 1);
-  if (!CONTEXT_NAME_PATTERN.test(value)) fail(`${at}.context is not a valid context name`);
+function contextValue(raw: unknown, at: string): string {
+  const value = textValue(raw, at, 64, 1);
+  if (!CONTEXT_NAME_PATTERN.test(value)) fail(`${at} is not a valid context name`);
   return value;
+}
+
+function context(o: Record<string, unknown>, at: string, key = 'context'): string {
+  return contextValue(o[key], `${at}.${key}`);
 }
 
 function number(o: Record<string, unknown>, key: string, at: string): number {
@@ -361,10 +420,21 @@ function integer(o: Record<string, unknown>, key: string, at: string, min: numbe
   return integerValue(o[key], `${at}.${key}`, min, max);
 }
 
-function boolean(o: Record<string, unknown>, key: string, at: string): boolean {
-  const value = o[key];
-  if (typeof value !== 'boolean') fail(`${at}.${key} is not a boolean`);
+function booleanValue(value: unknown, at: string): boolean {
+  if (typeof value !== 'boolean') fail(`${at} is not a boolean`);
   return value;
+}
+
+function boolean(o: Record<string, unknown>, key: string, at: string): boolean {
+  return booleanValue(o[key], `${at}.${key}`);
+}
+
+/**
+ * A field newer records carry and older ones lack: `{ key: checked value }` when present, `{}` when
+ * absent, so an old record decodes exactly as it always did.
+ */
+function optional<K extends string, T>(o: Record<string, unknown>, key: K, at: string, check: (value: unknown, at: string) => T): { [P in K]?: T } {
+  return o[key] === undefined ? {} : ({ [key]: check(o[key], `${at}.${key}`) } as { [P in K]?: T });
 }
 
 function nullable<T>(o: Record<string, unknown>, key: string, at: string, check: (value: unknown, at: string) => T): T | null {

@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './records.js';
+export * from './csv-separator.js';
 export * from './wire.js';
 export { compactColumn, type ProgressionColumn, type WireColumn } from './column-codec.js';
 export * from './curve.js';

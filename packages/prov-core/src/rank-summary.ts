@@ -6,12 +6,14 @@
 import type {
   ArtifactRecord,
   CarbonAttributionRecord,
+  ContextRecord,
   DatasetRecord,
   FinalMetricRecord,
   ParamRecord,
   RunConfigRecord,
   RunEndRecord,
   RunStartRecord,
+  SourceCodeRecord,
 } from './records.js';
 
 /** One metric of one context, summarised. min/max ignore NaN (counted apart) but keep ±Infinity. */
@@ -54,7 +56,7 @@ export interface RankSummary {
   runStart: RunStartRecord | null;
   runConfig: RunConfigRecord | null;
   runEnd: RunEndRecord | null;
-  /** Last value per parameter name, in the order names were first logged. */
+  /** Last value per parameter name and context, in the order they were first logged. */
   params: ParamRecord[];
   series: SeriesSummary[];
   artifacts: ArtifactRecord[];
@@ -62,6 +64,10 @@ export interface RankSummary {
   /** Last result per final-metric name. */
   finalMetrics: FinalMetricRecord[];
   carbonAttribution: CarbonAttributionRecord | null;
+  /** Contexts the program declared, last declaration per name, in the order first declared. */
+  contexts: ContextRecord[];
+  /** What log_source_code found, last call per path, in the order first logged. */
+  sourceCode: SourceCodeRecord[];
   /** Envelope send times (agent clock, epoch ms) of the first and last frame received; null if none. */
   firstSeenMs: number | null;
   lastSeenMs: number | null;

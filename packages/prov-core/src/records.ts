@@ -76,6 +76,10 @@ export interface RunConfigRecord {
   experimentName: string;
   collectAllProcesses: boolean;
   saveAfterNLogs: number;
+  /** Separator of this run's metric CSVs (start_run's csv_separator); absent: ','. See csv-separator.ts. */
+  csvSeparator?: string;
+  /** start_run(disable_codecarbon=True): this rank takes no carbon samples. */
+  disableCodecarbon?: boolean;
 }
 
 export interface ParamRecord {
@@ -83,6 +87,12 @@ export interface ParamRecord {
   time: number;
   name: string;
   value: ParamValue;
+  /** The context the program logged it in (newest API); absent or null: none. */
+  context?: ContextName | null;
+  /** Where the value came from, as the program said (the original's `source`). */
+  source?: string | null;
+  /** True: an input the run used; false: an output it generated; absent: neither said (older clients). */
+  isInput?: boolean;
 }
 
 /** Points of one metric in one context, columnar. All three arrays have the same length. */
@@ -113,15 +123,26 @@ export interface ArtifactRecord {
   step: number | null;
   /** The path the user logged, as given. */
   originalPath: string;
-  /** Where the copy lives, relative to the run directory (`artifacts/GR<rank>/…`). */
-  storedPath: string;
+  /** Where the copy lives, relative to the run directory (`artifacts/GR<rank>/…`); null when not copied. */
+  storedPath: string | null;
   sizeBytes: number;
   /** Hex sha256 of the file, or of the directory's files in sorted path order. */
   sha256: string;
   isDirectory: boolean;
-  /** 'model_version', 'model_version_final' or 'artifact'. */
-  role: 'artifact' | 'model_version' | 'model_version_final';
+  /** 'model_version', 'model_version_final', 'artifact' or 'source_code' (a logged source file or tree). */
+  role: 'artifact' | 'model_version' | 'model_version_final' | 'source_code';
+  /** True: the run used it (an input); absent or false: the run generated it. */
+  isInput?: boolean;
+  /**
+   * False: the file stays where it is (log_copy_in_prov_directory=False) and only its path, size and
+   * hash are recorded; absent: copied (older agents always copied).
+   */
+  copied?: boolean;
+  /** The program said it is a model (is_model), whatever its role. */
+  isModel?: boolean;
 }
+
+export const ARTIFACT_ROLES: readonly ArtifactRecord['role'][] = ['artifact', 'model_version', 'model_version_final', 'source_code'];
 
 export interface DatasetRecord {
   kind: 'dataset';
@@ -129,6 +150,28 @@ export interface DatasetRecord {
   label: string;
   context: ContextName;
   stats: Record<string, ParamValue>;
+}
+
+/** A context the program declared (create_context / log_context), with its place in the hierarchy. */
+export interface ContextRecord {
+  kind: 'context';
+  time: number;
+  name: ContextName;
+  /** The context it is a sub-context of; null: a top-level context of the run. */
+  parent: ContextName | null;
+  /** log_context's source_of_data, as given. */
+  sourceOfData: string | null;
+}
+
+/** Where the program's code is (log_source_code), as the client found it. */
+export interface SourceCodeRecord {
+  kind: 'source_code';
+  time: number;
+  /** Absolute path of the code (the path given, else the working directory). */
+  path: string | null;
+  gitCommit: string | null;
+  gitRemote: string | null;
+  gitBranch: string | null;
 }
 
 export type FoldOperationName = 'MIN' | 'MAX' | 'ADD' | 'SUBTRACT' | 'MULTIPLY' | 'CUSTOM';
@@ -180,7 +223,9 @@ export type ProvRecordData =
   | DatasetRecord
   | FinalMetricRecord
   | RunEndRecord
-  | CarbonAttributionRecord;
+  | CarbonAttributionRecord
+  | ContextRecord
+  | SourceCodeRecord;
 
 export type RecordKind = ProvRecordData['kind'];
 

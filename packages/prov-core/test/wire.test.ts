@@ -168,3 +168,33 @@ test('acks round-trip and anything else decodes to null', () => {
   assert.equal(decodeAck(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff])), null);
   assert.equal(decodeAck(new Uint8Array(0)), null);
 });
+
+test('records of the newest API round-trip; their new fields are optional, so records without them decode unchanged', () => {
+  const artifact = {
+    kind: 'artifact', time: 1, name: 'in.csv', context: 'TRAINING', step: null, originalPath: '/data/in.csv', storedPath: 'artifacts/GR1/in.csv',
+    sizeBytes: 3, sha256: 'a'.repeat(64), isDirectory: false, role: 'artifact',
+  } as const;
+  const records = [
+    artifact,
+    { ...artifact, isInput: true, copied: true, isModel: false },
+    { ...artifact, role: 'source_code', storedPath: null, copied: false, isInput: false, isModel: false },
+    { kind: 'run_config', time: 1, provUserNamespace: 'ns', experimentName: 'e', collectAllProcesses: true, saveAfterNLogs: 1, csvSeparator: '\t', disableCodecarbon: true },
+    { kind: 'param', time: 1, name: 'lr', value: 0.1, context: 'TRAINING', source: null, isInput: true },
+    { kind: 'context', time: 1, name: 'FINETUNE', parent: 'TRAINING', sourceOfData: null },
+    { kind: 'source_code', time: 1, path: '/src', gitCommit: null, gitRemote: null, gitBranch: null },
+  ] as Envelope['records'];
+  const result = decodeEnvelope(encodeEnvelope(sampleEnvelope({ records })));
+  assert.ok(result.ok, JSON.stringify(result));
+  assert.deepEqual(result.envelope.records, records);
+  const refused = (record: object) => decodeEnvelope(plainPackr.pack({ ...sampleEnvelope(), records: [record] }));
+  const detail = (record: object) => {
+    const check = refused(record);
+    return check.ok ? 'ok' : check.detail;
+  };
+  assert.equal(detail({ ...artifact, storedPath: null }), 'records[0].storedPath is not a string');
+  assert.equal(detail({ ...artifact, storedPath: null, copied: true }), 'records[0].storedPath is not a string');
+  assert.equal(detail({ ...artifact, copied: 'no' }), 'records[0].copied is not a boolean');
+  assert.equal(detail({ ...artifact, role: 'dataset' }), 'records[0].role dataset is unknown');
+  assert.equal(detail({ ...records[3], csvSeparator: '5' }), 'records[0].csvSeparator is "5", which can occur inside a cell (letters, digits, \'.\', \'-\', \'+\') or quotes one');
+  assert.equal(detail({ ...records[4], isInput: 1 }), 'records[0].isInput is not a boolean');
+});

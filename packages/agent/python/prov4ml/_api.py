@@ -3,26 +3,42 @@
 Every logging call returns at once: metrics go to in-memory buffers that a daemon thread sends; a
 call with a wrong argument raises TypeError naming it; nothing that goes wrong with the agent, the
 disk or the network raises into the training loop (it warns).
+
+Functions whose generations order their arguments differently are published through
+_signatures.published (seed order here, newest order in yprov4ml); the implementations below take
+every generation's keywords.
 """
 
 import atexit
 import contextlib
+import json
 import os
+import shlex
 import shutil
+import subprocess
 import tempfile
 import threading
 from time import time as _now
 
-from . import _exit, _torch_support
+from . import _exit, _flops, _kinds, _layers, _torch_support
 from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
-from ._kinds import FOLD_NAMES, Context, FoldOperation, LoggingItemKind, canonical_context
-from ._limits import ARTIFACT_TIMEOUT_S
+from ._kinds import FOLD_NAMES, CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType, canonical_context
+from ._limits import ARTIFACT_TIMEOUT_S, END_RUN_TIMEOUT_S
+from ._own_agent import agent_command
 from ._session import FinalMetric, Session, say_no_provenance
-from ._values import as_number, as_step, check_name, optional_step, param_value
+from ._signatures import SEED, published
+from ._values import as_number, as_step, check_name, metric_number, optional_step, param_value
 
 _NOT_STARTED = "prov4ml.%s: no run is active (call start_run first); nothing is logged"
 _FORKED = "prov4ml.%s: called in a forked child process; only the process that called start_run logs"
+
+#: Longest piece of a metric value kept as text (log_metric of a list); longer text is split into
+#: numbered parts so that nothing is cut (the agent accepts 64 KiB per parameter value).
+_METRIC_TEXT_PART_CHARS = 60_000
+
+#: A csv_separator must not be confusable with a number or a quoted field.
+_FORBIDDEN_SEPARATORS = frozenset("0123456789.-+eE\"'\r\n")
 
 _lifecycle = threading.RLock()
 #: The run of this process, whether or not it records (ranks ≠ 0 without collect_all_processes do not).
@@ -31,6 +47,24 @@ _session = None
 _table = None
 #: Why nothing is recorded now (a message template), or None where silence is the meaning.
 _why_not = _NOT_STARTED
+#: What start_run was asked for that the client itself acts on; kept after end_run for get_run_dir.
+_run = None
+
+
+class _RunOptions:
+    """The options of the current (or last) run that live in the client, and its per-run counters."""
+
+    def __init__(self, disable_codecarbon, unify_experiments):
+        self.disable_codecarbon = disable_codecarbon
+        self.unify_experiments = unify_experiments
+        #: Where the run's files went and this process's rank, known once the agent answered.
+        self.run_dir = None
+        self.artifacts_dir = None
+        self.rank = None
+        #: model name → versions saved with incremental=True
+        self.versions = {}
+        #: 'input'/'output' → how many log_input/log_output calls so far
+        self.io_counts = {"input": 0, "output": 0}
 
 
 def _not_logging(call):
@@ -82,16 +116,36 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _run_facts(session):
+    """What the agent's started reply says about where this rank's files go (runDir, artifactsDir).
+    The one place that reads the reply: a client that starts before the reply arrives waits here."""
+    run_dir = session.run_dir
+    if run_dir is None:  # the agent never answered: there is no run directory
+        return {"runDir": None, "artifactsDir": None}
+    return {"runDir": run_dir, "artifactsDir": os.path.join(run_dir, "artifacts", "GR%d" % session.rank)}
+
+
+def _deliver_pending(session):
+    """Sends everything logged so far before a request that must see it (log_provenance_documents)."""
+    session.send_pending()
+
+
 # ---- run lifecycle -------------------------------------------------------------------------------
 
 
-def start_run(
+def _start_run(
     prov_user_namespace=None,
     experiment_name=None,
     provenance_save_dir=None,
     collect_all_processes=None,
     save_after_n_logs=None,
     rank=None,
+    disable_codecarbon=False,
+    metrics_file_type=None,
+    csv_separator=None,
+    use_compressor=None,
+    use_run_id=None,
+    unify_experiments=False,
 ):
     """Starts this process's run with its rank's agent (under `prov4ml run`) or with an agent it starts.
 
@@ -99,15 +153,22 @@ def start_run(
     defaults: collect_all_processes=False, save_after_n_logs=100). Returns without waiting for an agent
     it starts. When no agent can be reached or started it says so in one line on stderr, and every call
     is a no-op."""
+    global _run
     call = "start_run"
+    save_dir = None if provenance_save_dir is None else os.path.abspath(os.fspath(provenance_save_dir))
     start = {
         "provUserNamespace": _optional_text(prov_user_namespace, "prov_user_namespace", call),
         "experimentName": _optional_text(experiment_name, "experiment_name", call),
-        "provenanceSaveDir": None if provenance_save_dir is None else os.path.abspath(os.fspath(provenance_save_dir)),
+        "provenanceSaveDir": save_dir,
         "collectAllProcesses": None if collect_all_processes is None else bool(collect_all_processes),
         "saveAfterNLogs": None if save_after_n_logs is None else _positive(save_after_n_logs, "save_after_n_logs", call),
         "rank": None if rank is None else _non_negative(rank, "rank", call),
+        "disableCodecarbon": bool(disable_codecarbon),
+        "csvSeparator": _csv_separator(csv_separator, call),
+        "metricsFileType": _metrics_file_type(metrics_file_type, call),
+        "runId": None if use_run_id is None else _non_negative(use_run_id, "use_run_id", call),
     }
+    _check_compressor(use_compressor, call)
     with _lifecycle:
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
@@ -121,12 +182,18 @@ def start_run(
         if session.failure is not None:  # the wrapper's agent refused the run; the session said why
             _uninstall(None)
             return
+        _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
         _install(session)
         _exit.install()
     log_execution_start_time()
+    for name, parent in list(_kinds._declared.items()):
+        _send_context(name, parent, None)
 
 
-def end_run(create_graph=False, create_svg=False):
+start_run = published("start_run", SEED)(_start_run)
+
+
+def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
     """Sends everything logged, registers final metrics, and ends the run with the agent."""
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
@@ -137,20 +204,109 @@ def end_run(create_graph=False, create_svg=False):
             return
         if session.collecting:
             log_execution_end_time()
+        _remember_dirs(session)
         _uninstall(_NOT_STARTED)
+        _warn_no_crate(crate_ro_crate, "end_run")
         session.end(create_graph, create_svg)
+    if _run.unify_experiments:
+        _unify(_run)
 
 
-@contextlib.contextmanager
-def start_run_ctx(*start_run_args, create_graph=False, create_svg=False, **start_run_kwargs):
-    """The original's context manager: start_run (same arguments) on entry, end_run on exit, also after an exception."""
+def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crate=False):
+    """Has the agent write this rank's PROV-JSON (and DOT, SVG) now, mid-run, and returns their
+    absolute paths (json, dot, svg); dot and svg are None when not asked for. end_run later rewrites
+    the same files with everything (nothing is duplicated)."""
+    call = "log_provenance_documents"
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
-    start_run(*start_run_args, **start_run_kwargs)
+    _warn_no_crate(crate_ro_crate, call)
+    session = _recording(call)
+    if session is None:
+        return None, None, None
     try:
-        yield
-    finally:
-        end_run(create_graph, create_svg)
+        _deliver_pending(session)
+        reply = session.channel.request({"t": "documents", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}, END_RUN_TIMEOUT_S)
+    except (AgentRefused, ChannelError) as error:
+        warn("prov4ml.%s: the documents are not written: %s" % (call, error))
+        return None, None, None
+    return reply.get("json"), reply.get("dot"), reply.get("svg")
+
+
+def _warn_no_crate(crate_ro_crate, call):
+    if crate_ro_crate:
+        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: the RO-Crate is not written yet (it comes with the interoperability work); the PROV documents are" % call)
+
+
+def _unify(run):
+    """unify_experiments: rank 0 merges every run of the experiment into <root>/<experiment>_UNIFIED.json
+    with `prov4ml unify`, once its agent finished the run. Under `prov4ml run` the documents are
+    finished after the program exits, so the program is told the command to run then."""
+    if run.rank != 0:
+        return
+    # The run directory is <save dir>/<experiment>_<run id>.
+    arguments = ["unify", "--experiment", os.path.basename(run.run_dir).rsplit("_", 1)[0], "--root", os.path.dirname(run.run_dir)]
+    if os.environ.get("PROV4ML_CHANNEL"):
+        warn("prov4ml.end_run: unify_experiments: under prov4ml run the run's documents are finished after the program ends; "
+             "then run: prov4ml %s" % " ".join(shlex.quote(a) for a in arguments))
+        return
+    try:
+        command = agent_command()
+    except Prov4mlError as error:
+        warn("prov4ml.end_run: unify_experiments: %s" % error)
+        return
+    argv = command + arguments
+    try:
+        result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=END_RUN_TIMEOUT_S)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        warn("prov4ml.end_run: unify_experiments: `prov4ml unify` failed: %s" % error)
+        return
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        warn("prov4ml.end_run: unify_experiments: `prov4ml unify` failed: %s" % (lines[-1] if lines else "exit %d" % result.returncode))
+
+
+def _remember_dirs(session):
+    facts = _run_facts(session)
+    _run.run_dir = facts["runDir"]
+    _run.artifacts_dir = facts["artifactsDir"]
+    _run.rank = session.rank
+
+
+def get_run_dir():
+    """The run directory of the current run (or of the last one, after end_run); None before any."""
+    session = _session
+    if session is not None:
+        return _run_facts(session)["runDir"]
+    return None if _run is None else _run.run_dir
+
+
+def get_artifacts_dir():
+    """Where this rank's artifacts are copied (<run dir>/artifacts/GR<rank>); None before any run."""
+    session = _session
+    if session is not None:
+        return _run_facts(session)["artifactsDir"]
+    return None if _run is None else _run.artifacts_dir
+
+
+def run_context(start):
+    """The original's start_run_ctx for a start_run of one generation's order."""
+
+    @contextlib.contextmanager
+    def start_run_ctx(*start_run_args, create_graph=False, create_svg=False, create_provenance_collection=False, **start_run_kwargs):
+        """start_run (same arguments) on entry, end_run on exit, also after an exception. The collection
+        of every rank's documents is always written, so create_provenance_collection changes nothing."""
+        if create_svg and not create_graph:
+            raise ValueError("Cannot create SVG without creating the graph.")
+        start(*start_run_args, **start_run_kwargs)
+        try:
+            yield
+        finally:
+            end_run(create_graph, create_svg)
+
+    return start_run_ctx
+
+
+start_run_ctx = run_context(start_run)
 
 
 def _at_exit():
@@ -172,13 +328,17 @@ atexit.register(_at_exit)
 # ---- metrics: the hot path -------------------------------------------------------------------------
 
 
-def log_metric(key, value, context=None, step=0, source=None):
-    """Logs one point of metric `key` in `context` (default TRAINING). No I/O: it appends to a buffer."""
+def log_metric(key, value, context=None, step=0, source=None, timestamp=None):
+    """Logs one point of metric `key` in `context` (default TRAINING). No I/O: it appends to a buffer.
+    A value that is not one number (a list, a tensor of many elements) is kept as text."""
     table = _table
     if table is None:
         return _not_logging("log_metric")
     if type(value) is not float:
-        value = as_number(value, "value", "log_metric")
+        number = metric_number(value)
+        if number is None:
+            return _metric_as_text(key, value, context, step, source, timestamp)
+        value = number
     if type(step) is not int:
         step = as_step(step, "log_metric")
     try:
@@ -190,12 +350,47 @@ def log_metric(key, value, context=None, step=0, source=None):
     if len(points) >= table.handoff_at and not table.room_for(points):
         return None
     # `+=` extends the list in one C call (atomic under the GIL, see _buffers), without a method call.
-    points += (step, value, _now() * 1000.0)
+    points += (step, value, _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", "log_metric"))
     if table.folds:
         final = table.folds.get(key)
         if final is not None:
             final.update(value)
     return None
+
+
+def _metric_as_text(key, value, context, step, source, timestamp):
+    """The original wrote f"{value}" for any value; a metric series holds numbers, so a value that is
+    not one is kept whole as a parameter "<key> (<context>, step <step>)" with the metric's context
+    and source (text longer than one parameter value is split into numbered parts)."""
+    call = "log_metric"
+    check_name(key, "key", call)
+    context = canonical_context(context, call)
+    step = as_step(step, call)
+    session = _recording(call)
+    if session is None:
+        return
+    warn_once(("metric-text", key), "prov4ml.log_metric: %r got a %s, not one number; it is kept as text in the parameter %r"
+              % (key, type(value).__name__, "%s (%s, step %d)" % (key, context, step)))
+    text = _text_of(value)
+    time = _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", call)
+    parts = [text[i:i + _METRIC_TEXT_PART_CHARS] for i in range(0, len(text), _METRIC_TEXT_PART_CHARS)] or [""]
+    for number, part in enumerate(parts, 1):
+        name = "%s (%s, step %d)" % (key, context, step)
+        if len(parts) > 1:
+            name += " part %d of %d" % (number, len(parts))
+        session.outbox.put({"kind": "param", "time": time, "name": name, "value": part, "context": context,
+                            "source": str(source) if source is not None else str(LoggingItemKind.METRIC)})
+
+
+def _text_of(value):
+    """The value as the original wrote it (f"{value}"), lists of tensors and arrays as plain lists."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        try:
+            value = tolist()
+        except Exception:  # a tolist that fails: str() of the object is still lossless enough to read
+            pass
+    return "%s" % (value,)
 
 
 def register_final_metric(metric_name, initial_value, fold_operation=FoldOperation.ADD):
@@ -217,36 +412,58 @@ def log_current_execution_time(label, context=None, step=None):
 
 
 def log_flops_per_batch(label, model, batch, context=None, step=None):
-    """Adds one forward pass's FLOPs on the batch's input to the run's counter and logs the running total."""
-    session = _recording("log_flops_per_batch")
-    if session is None:
-        return
-    flops = _torch_support.flop_count(model, _torch_support.first_input(batch), "log_flops_per_batch")
-    if flops is not None:
-        session.flops_per_batch += flops
-        log_metric(label, float(session.flops_per_batch), context, as_step(step, "log_flops_per_batch"), LoggingItemKind.FLOPS_PER_BATCH)
+    """Adds the FLOPs of one forward pass on the batch's input (x of an (x, y) batch) to the run's
+    counter and logs the running total, in FLOP (2 per multiply-accumulate; prov4ml._flops says how)."""
+    _log_flops("log_flops_per_batch", label, model, batch, context, step, _flops.count_batch, "flops_per_batch", LoggingItemKind.FLOPS_PER_BATCH)
 
 
 def log_flops_per_epoch(label, model, dataset, context=None, step=None):
-    """Adds the FLOPs of one sample times the data set's length to the run's counter and logs the running total."""
-    session = _recording("log_flops_per_epoch")
+    """Adds the FLOPs of one epoch's forward passes to the run's counter and logs the running total.
+    `dataset` is a DataLoader (its first batch × the samples it gives per epoch / that batch's size),
+    a Dataset or Subset (dataset[0] as a batch of one × len(dataset)): prov4ml._flops.count_epoch."""
+    _log_flops("log_flops_per_epoch", label, model, dataset, context, step, _flops.count_epoch, "flops_per_epoch", LoggingItemKind.FLOPS_PER_EPOCH)
+
+
+def _log_flops(call, label, model, data, context, step, count, counter, kind):
+    # A bad argument raises before the forward pass and before the run's counter moves.
+    canonical_context(context, call)
+    step = as_step(step, call)
+    session = _recording(call)
     if session is None:
         return
-    flops = _torch_support.flop_count(model, _torch_support.first_input(dataset[0]), "log_flops_per_epoch")
-    if flops is not None:
-        session.flops_per_epoch += flops * len(dataset)
-        log_metric(label, float(session.flops_per_epoch), context, as_step(step, "log_flops_per_epoch"), LoggingItemKind.FLOPS_PER_EPOCH)
+    torch = _torch_support.import_torch()
+    if torch is None:
+        return
+    try:
+        flops = count(torch, model, data)
+    except _flops.Uncountable as reason:
+        _flops.warn_uncountable(call, reason)
+        return
+    if session.flops_per_batch == session.flops_per_epoch == 0:  # the first figure of the run says how it was counted
+        log_param("flops_counting", "%s; %s" % (_flops.counting_method(torch), _flops.CONVENTION))
+    total = getattr(session, counter) + flops
+    setattr(session, counter, total)
+    log_metric(label, float(total), context, step, source=kind)
 
 
 # ---- everything else: queued for the flush thread, or a request to the agent --------------------
 
 
-def log_param(key, value):
-    """Records a parameter; the value is kept as a number, bool, None or its str()."""
-    check_name(key, "key", "log_param")
-    session = _recording("log_param")
+def log_param(key, value, context=None, source=None, is_input=None):
+    """Records a parameter; the value is kept as a number, bool, None or its str(). With is_input the
+    run used it (an input) or generated it (an output); without, it is the run's configuration."""
+    call = "log_param"
+    check_name(key, "key", call)
+    record = {"kind": "param", "time": _now() * 1000.0, "name": key, "value": param_value(value)}
+    if context is not None:
+        record["context"] = canonical_context(context, call)
+    if source is not None:
+        record["source"] = str(source)
+    if is_input is not None:
+        record["isInput"] = bool(is_input)
+    session = _recording(call)
     if session is not None:
-        session.outbox.put({"kind": "param", "time": _now() * 1000.0, "name": key, "value": param_value(value)})
+        session.outbox.put(record)
 
 
 def log_execution_start_time():
@@ -263,7 +480,10 @@ def log_system_metrics(context=None, step=None):
 
 
 def log_carbon_metrics(context=None, step=None):
-    """Asks the agent for energy and emissions since the previous call; the work runs in the agent."""
+    """Asks the agent for energy and emissions since the previous call; the work runs in the agent.
+    Raises Prov4mlError (an Exception, as the original raised) when the run started with disable_codecarbon=True."""
+    if _session is not None and _run.disable_codecarbon:
+        raise Prov4mlError("prov4ml.log_carbon_metrics: cannot be called when the run started with disable_codecarbon=True")
     _request_sample("carbon", context, step, "log_carbon_metrics")
 
 
@@ -274,31 +494,47 @@ def _request_sample(kind, context, step, call):
         session.outbox.put(message, urgent=True)
 
 
-def log_dataset(dataset, label, context=None):
-    """Records what can be told about a DataLoader or data set: batch size, workers, steps, samples, shuffle."""
+def _log_dataset(dataset_label, dataset, context=None, source=None, log_dataset_info=True):
+    """Records what can be told about a DataLoader or data set: batch size, workers, steps, samples, shuffle
+    (nothing but its label with log_dataset_info=False).
+    `source` is accepted as the newest API has it; the agent's record of a data set has no source."""
     call = "log_dataset"
-    check_name(label, "label", call)
+    check_name(dataset_label, "dataset_label", call)
     context = canonical_context(context, call)
     session = _recording(call)
     if session is None:
         return
-    stats = _torch_support.dataset_stats(dataset)
-    if not stats:
-        warn("prov4ml.log_dataset: cannot tell anything about a %s; only its label %r is recorded" % (type(dataset).__name__, label))
-    session.outbox.put({"kind": "dataset", "time": _now() * 1000.0, "label": label, "context": context, "stats": stats})
+    stats = _torch_support.dataset_stats(dataset) if log_dataset_info else {}
+    if log_dataset_info and not stats:
+        warn("prov4ml.log_dataset: cannot tell anything about a %s; only its label %r is recorded" % (type(dataset).__name__, dataset_label))
+    session.outbox.put({"kind": "dataset", "time": _now() * 1000.0, "label": dataset_label, "context": context, "stats": stats})
 
 
-def log_artifact(artifact_path, context=None, step=None, timestamp=None):
-    """Has the agent copy a file or directory into the run directory and fingerprint it.
-
-    Waits for the copy (so the file may change afterwards) and returns its path relative to the run
-    directory, or None (with a warning) when it could not be stored."""
-    return _store_artifact(artifact_path, None, context, step, timestamp, "artifact", "log_artifact")
+log_dataset = published("log_dataset", SEED)(_log_dataset)
 
 
-def _store_artifact(path, name, context, step, timestamp, role, call):
+def _log_artifact(artifact_path, artifact_name=None, context=None, source=None, step=None, timestamp=None,
+                  log_copy_in_prov_directory=True, log_copy_subdirectory=None, is_model=False, is_input=False):
+    """Has the agent fingerprint a file or directory and (by default) copy it into the run directory.
+
+    Waits for the agent (so the file may change afterwards) and returns the copy's path relative to
+    the run directory (None when not copied), or None with a warning when it could not be recorded.
+    is_input: the run used it (an input); otherwise the run generated it (an output).
+    `source` is accepted as the newest API has it; the agent's record of an artifact has no source."""
+    return _store_artifact(artifact_path, artifact_name, context, step, timestamp, "artifact", "log_artifact",
+                           copy=log_copy_in_prov_directory, subdirectory=log_copy_subdirectory, is_model=is_model, is_input=is_input)
+
+
+log_artifact = published("log_artifact", SEED)(_log_artifact)
+
+
+def _store_artifact(path, name, context, step, timestamp, role, call, copy=True, subdirectory=None, is_model=False, is_input=False):
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError("%s: artifact_path must be a path, got %s" % (call, type(path).__name__))
+    if name is not None:
+        check_name(name, "artifact_name", call)
+    if subdirectory is not None:
+        check_name(subdirectory, "log_copy_subdirectory", call)
     message = {
         "t": "artifact",
         "path": os.path.abspath(os.fsdecode(path)),
@@ -307,6 +543,10 @@ def _store_artifact(path, name, context, step, timestamp, role, call):
         "step": optional_step(step, call),
         "timestamp": as_number(timestamp, "timestamp", call) if timestamp is not None else _now() * 1000.0,
         "role": role,
+        "isInput": bool(is_input),
+        "copy": bool(copy),
+        "subdirectory": subdirectory,
+        "isModel": bool(is_model),
     }
     session = _recording(call)
     if session is None:
@@ -341,38 +581,118 @@ def log_model_memory_footprint(model, model_name="default"):
     log_param("total_memory_load_of_model", memory_of_model + 2 * total_params * 4e-6)
 
 
-def log_model(model, model_name="default", log_model_info=True, log_as_artifact=True):
-    """Logs the model's size and saves its state dict as the final model version."""
+def _log_model(model, model_name="default", context=None, source=None, log_model_info=True,
+               log_model_layers=False, log_as_artifact=True, is_input=False):
+    """Logs the model's size, optionally its layers (<name>_layers_description.json), and saves its
+    state dict as the final model version; returns where the agent stored that version.
+    `source` is accepted as the newest API has it; the agent's record of a model has no source."""
+    call = "log_model"
+    check_name(model_name, "model_name", call)
+    if _recording(call) is None:
+        return None
     if log_model_info:
         log_model_memory_footprint(model, model_name)
+    if log_model_layers:
+        _log_layers(model, model_name, context, is_input)
     if log_as_artifact:
-        return _save_model(model, model_name, Context.EVALUATION, None, None, "model_version_final", "log_model")
+        return _save_model(model, model_name, context or Context.EVALUATION, None, None, "model_version_final", call,
+                           model_name + ".pth", None, is_input)
     return None
 
 
-def save_model_version(model, model_name, context=None, step=None, timestamp=None):
-    """torch.save of the model's state dict, stored by the agent as a model version of the run."""
-    return _save_model(model, model_name, context, step, timestamp, "model_version", "save_model_version")
+log_model = published("log_model", SEED)(_log_model)
 
 
-def _save_model(model, model_name, context, step, timestamp, role, call):
+def _log_layers(model, model_name, context, is_input):
+    description = _layers.layers_description(model)
+    if description is None or _recording("log_model") is None:
+        return
+    with _scratch_directory() as directory:
+        path = os.path.join(directory, _file_safe(model_name) + "_layers_description.json")
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(description, out, indent=2)
+        _store_artifact(path, os.path.basename(path), context or Context.MODELS, None, None, "artifact", "log_model", is_input=is_input)
+
+
+def _save_model_version(model, model_name, context=None, source=None, step=None, timestamp=None, incremental=None, is_input=False):
+    """torch.save of the model's state dict, stored by the agent as a model version of the run: as
+    <name>.pth (the seed's form), or with incremental=True (the newest form's default) as
+    <name>/<name>_<n>.pt, n counting this run's versions of that name from 0.
+    `source` is accepted as the newest API has it; the agent's record of a model version has no source."""
+    call = "save_model_version"
     check_name(model_name, "model_name", call)
+    if not incremental:
+        return _save_model(model, model_name, context, step, timestamp, "model_version", call, model_name + ".pth", None, is_input)
+    if _recording(call) is None:
+        return None
+    number = _run.versions.get(model_name, 0)
+    _run.versions[model_name] = number + 1
+    return _save_model(model, model_name, context, step, timestamp, "model_version", call,
+                       "%s_%d.pt" % (model_name, number), _file_safe(model_name), is_input)
+
+
+save_model_version = published("save_model_version", SEED)(_save_model_version)
+
+
+def _save_model(model, model_name, context, step, timestamp, role, call, file_name, subdirectory, is_input):
     if _recording(call) is None:
         return None
     torch = _torch_support.import_torch()
     if torch is None:
         return None
-    directory = tempfile.mkdtemp(prefix="prov4ml-model-")
-    try:
-        path = os.path.join(directory, model_name.replace(os.sep, "_").replace("\0", "_") + ".pth")
+    with _scratch_directory() as directory:
+        path = os.path.join(directory, _file_safe(file_name))
         try:
             _torch_support.save_state_dict(torch, model, path)
         except OSError as error:
             warn("prov4ml.%s: cannot write the state dict of %r: %s" % (call, model_name, error))
             return None
-        return _store_artifact(path, os.path.basename(path), context, step, timestamp, role, call)
+        return _store_artifact(path, os.path.basename(path), context, step, timestamp, role, call,
+                               subdirectory=subdirectory, is_model=True, is_input=is_input)
+
+
+@contextlib.contextmanager
+def _scratch_directory():
+    # The agent copies the file before it replies, so the scratch copy can go right after.
+    directory = tempfile.mkdtemp(prefix="prov4ml-")
+    try:
+        yield directory
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _file_safe(name):
+    return name.replace(os.sep, "_").replace("\0", "_")
+
+
+# ---- contexts ----------------------------------------------------------------------------------
+
+
+def create_context(context, is_subcontext_of=None):
+    """Adds Context.<context> (a sub-context of `is_subcontext_of` when given) and records it in the
+    run's provenance (now, or at start_run when no run is active yet). Returns the new member."""
+    member = _kinds.create_context(context, is_subcontext_of)
+    if _session is not None:
+        _send_context(str(member), _kinds._declared.get(str(member)), None)
+    return member
+
+
+def log_context(context, is_subcontext_of=None, source_of_data=None):
+    """Records a context (created here when new) with its parent context and where its data came from."""
+    call = "log_context"
+    if _kinds._context_name(context) is None:
+        context = _kinds.create_context(context, is_subcontext_of)
+    name = canonical_context(context, call)
+    parent = None if is_subcontext_of is None else canonical_context(is_subcontext_of, call, argument="is_subcontext_of")
+    if source_of_data is not None and not isinstance(source_of_data, str):
+        raise TypeError("%s: source_of_data must be a string, got %s" % (call, type(source_of_data).__name__))
+    _send_context(name, parent, source_of_data)
+
+
+def _send_context(name, parent, source_of_data):
+    session = _recording("log_context")
+    if session is not None:
+        session.outbox.put({"kind": "context", "time": _now() * 1000.0, "name": name, "parent": parent, "sourceOfData": source_of_data})
 
 
 # ---- argument checks of start_run -------------------------------------------------------------------
@@ -392,7 +712,38 @@ def _positive(value, argument, call):
 
 
 def _non_negative(value, argument, call):
+    if isinstance(value, bool):
+        raise TypeError("%s: %s must be a non-negative integer, got %r" % (call, argument, value))
     number = as_step(value, call, argument)
     if number < 0:
         raise TypeError("%s: %s must be a non-negative integer, got %r" % (call, argument, value))
     return number
+
+
+def _csv_separator(separator, call):
+    if separator is None:
+        return None
+    if not isinstance(separator, str) or len(separator) != 1 or separator in _FORBIDDEN_SEPARATORS:
+        raise TypeError("%s: csv_separator must be one character other than a digit, '.', '-', '+', 'e', a quote or a line break, got %r" % (call, separator))
+    return separator
+
+
+def _metrics_file_type(file_type, call):
+    """The wire's format name: 'csv'. The original's other formats are written as CSV for now."""
+    if file_type is None:
+        return None
+    try:
+        member = file_type if isinstance(file_type, MetricsType) else MetricsType(str(file_type).lower())
+    except ValueError:
+        raise TypeError("%s: metrics_file_type must be a MetricsType (%s), got %r" % (call, ", ".join(m.name for m in MetricsType), file_type)) from None
+    if member is not MetricsType.CSV:
+        warn_once("metrics-file-type", "prov4ml.%s: metrics_file_type=%s: metric files are written as CSV for now (the other formats come with the interoperability work)" % (call, member.name))
+    return MetricsType.CSV.value
+
+
+def _check_compressor(compressor, call):
+    if compressor is None or compressor is CompressorType.NONE:
+        return
+    if not isinstance(compressor, CompressorType):
+        raise TypeError("%s: use_compressor must be a CompressorType (%s) or None, got %r" % (call, ", ".join(m.name for m in CompressorType), compressor))
+    warn_once("compressor", "prov4ml.%s: use_compressor=%s: the run's files are not compressed yet (that comes with the interoperability work)" % (call, compressor.name))

@@ -4,6 +4,7 @@ Contexts and kinds are str constants rather than Enum members: they are dictiona
 logging hot path, and an Enum member's hash is a Python-level call.
 """
 
+import enum
 import re
 import threading
 
@@ -31,14 +32,40 @@ class _Constant(str):
         return "<%s.%s: %s>" % (self._owner, self.name, str.__repr__(self))
 
 
-class Context:
-    """Where a metric was measured. On the wire contexts are upper case; the original's 'training'
-    and 'Context.TRAINING' spellings are accepted. Other names are declared with create_context."""
+class _ContextType(type):
+    """Makes Context read like the original's Enum: Context["TRAINING"], iteration, `in`, len()."""
+
+    def __getitem__(cls, name):
+        member = _members.get(name)
+        if member is None:
+            raise KeyError(name)
+        return member
+
+    def __iter__(cls):
+        return iter(list(_members.values()))
+
+    def __len__(cls):
+        return len(_members)
+
+    def __contains__(cls, context):
+        return _context_name(context) is not None
+
+    def __call__(cls, value):
+        """Context("TRAINING") as an Enum looks a member up by value; ValueError names an unknown one."""
+        return cls.get_context_from_string(value)
+
+
+class Context(metaclass=_ContextType):
+    """Where a metric was measured. Context.TRAINING, Context["TRAINING"], "training", "TRAINING" and
+    "Context.TRAINING" are one context; on the wire contexts are upper case. Other names are added
+    with create_context, which makes them members too (Context.<name>)."""
 
     TRAINING = _Constant("Context", "TRAINING", "TRAINING")
     VALIDATION = _Constant("Context", "VALIDATION", "VALIDATION")
     TESTING = _Constant("Context", "TESTING", "TESTING")
     EVALUATION = _Constant("Context", "EVALUATION", "EVALUATION")
+    DATASETS = _Constant("Context", "DATASETS", "DATASETS")
+    MODELS = _Constant("Context", "MODELS", "MODELS")
 
     @staticmethod
     def get_context_from_string(context):
@@ -46,21 +73,31 @@ class Context:
         name = _context_name(context)
         if name is None:
             raise ValueError("Invalid context: %s" % (context,))
-        return _BUILT_IN.get(name, name)
+        return _members[name]
 
 
-_BUILT_IN = {c: c for c in (Context.TRAINING, Context.VALIDATION, Context.TESTING, Context.EVALUATION)}
-_declared = set()
+_BUILT_IN = {c: c for c in (Context.TRAINING, Context.VALIDATION, Context.TESTING, Context.EVALUATION, Context.DATASETS, Context.MODELS)}
+#: Every context by name, built in and created, in creation order (what iterating Context yields).
+_members = dict(_BUILT_IN)
+#: Created contexts: name → the name of the context it is a sub-context of (or None).
+_declared = {}
 _declared_lock = threading.Lock()
 
 
-def create_context(name):
-    """Declares a user-defined context (the newer original's create_context) and returns its name."""
+def create_context(name, is_subcontext_of=None):
+    """Adds Context.<name> (the newer original's create_context) and returns it; `is_subcontext_of`
+    names the parent context. Creating an existing name again only updates its parent."""
     if not isinstance(name, str) or not CONTEXT_NAME_PATTERN.match(name):
-        raise TypeError("create_context: name must match %s, got %r" % (CONTEXT_NAME_PATTERN.pattern, name))
+        raise TypeError("create_context: context must match %s, got %r" % (CONTEXT_NAME_PATTERN.pattern, name))
+    parent = None if is_subcontext_of is None else canonical_context(is_subcontext_of, "create_context", argument="is_subcontext_of")
     with _declared_lock:
-        _declared.add(name)
-    return name
+        member = _members.get(name)
+        if member is None:
+            member = _members[name] = _Constant("Context", name, name)
+            setattr(Context, name, member)
+        if name not in _BUILT_IN:
+            _declared[name] = parent
+    return member
 
 
 def _context_name(context):
@@ -73,14 +110,14 @@ def _context_name(context):
     return upper if upper in _BUILT_IN else None
 
 
-def canonical_context(context, call, default=Context.TRAINING):
+def canonical_context(context, call, default=Context.TRAINING, argument="context"):
     """The wire name of a context argument; None means `default`. TypeError names the argument."""
     if context is None:
         return str(default)
     name = _context_name(context)
     if name is None:
-        known = ", ".join(sorted(list(_BUILT_IN) + list(_declared)))
-        raise TypeError("%s: context must be one of %s (or declared with create_context), got %r" % (call, known, context))
+        known = ", ".join(sorted(_members))
+        raise TypeError("%s: %s must be one of %s (or declared with create_context), got %r" % (call, argument, known, context))
     return str(name)
 
 
@@ -161,3 +198,20 @@ class FoldOperation:
 
 #: The wire's operation name of each built-in fold; any other callable is 'CUSTOM'.
 FOLD_NAMES = {_add: "ADD", _subtract: "SUBTRACT", _multiply: "MULTIPLY", _minimum: "MIN", _maximum: "MAX"}
+
+
+class MetricsType(enum.Enum):
+    """The newer original's metric file formats (start_run(metrics_file_type=)); CSV is written today."""
+
+    TEXT = "txt"
+    CSV = "csv"
+    ZARR = "zarr"
+    NETCDF = "netcdf"
+
+
+class CompressorType(enum.Enum):
+    """The newer original's compression of the run's files (start_run(use_compressor=))."""
+
+    NONE = "none"
+    ZIP = "zip"
+    BLOSC_ZSTD = "blosc_zstd"

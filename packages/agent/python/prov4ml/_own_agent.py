@@ -11,31 +11,56 @@ from ._channel import Channel
 from ._errors import Prov4mlError
 from ._limits import AGENT_START_TIMEOUT_S
 
+#: Names the prov4ml command line explicitly: its bin/prov4ml.js (run with `node`) or any executable.
+CLI_ENV = "PROV4ML_CLI"
+
 #: Where the command line sits relative to this package: packages/agent/python/prov4ml → packages/cli/bin,
-#: which is also node_modules/@prov4ml/agent/python/prov4ml → node_modules/@prov4ml/cli/bin.
+#: which is also node_modules/@prov4ml/agent/python/prov4ml → node_modules/@prov4ml/cli/bin. A pip-installed
+#: client has no such neighbour and relies on PROV4ML_CLI or PATH.
 _BIN_FROM_PACKAGE = os.path.join(os.pardir, os.pardir, os.pardir, "cli", "bin", "prov4ml.js")
+
+#: Scripts that need `node` in front of them.
+_JS_SUFFIXES = (".js", ".mjs", ".cjs")
+
+#: What to install or set when no command line is found; one line, it may end up in a warning.
+NO_CLI_MESSAGE = (
+    "prov4ml: no prov4ml command line found: install Node.js 20+ and put `prov4ml` on PATH "
+    "(`npm install -g <prov4ml checkout>/packages/cli` after `npm ci` there), or set "
+    "PROV4ML_CLI=<prov4ml checkout>/packages/cli/bin/prov4ml.js"
+)
 
 #: How often the flush thread tries the channel of an agent that is starting.
 _POLL_S = 0.01
 
 
 def agent_command(search_path=None):
-    """The argv prefix that runs `prov4ml`; Prov4mlError says exactly what is missing."""
-    node = shutil.which("node", path=search_path)
-    if node is None:
-        raise Prov4mlError(
-            "prov4ml.start_run: `node` is not on PATH; outside `prov4ml run` the Python client starts "
-            "a prov4ml agent, which needs Node.js 20 or newer on PATH"
-        )
-    bundled = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), _BIN_FROM_PACKAGE))
-    if os.path.isfile(bundled):
-        return [node, bundled]
+    """The argv prefix that runs `prov4ml`: PROV4ML_CLI, else `prov4ml` on PATH, else the command line
+    next to this package in a prov4ml checkout. Prov4mlError says, in one line, what to install or set."""
+    explicit = os.environ.get(CLI_ENV)
+    if explicit:
+        if not os.path.isfile(explicit):
+            raise Prov4mlError("prov4ml: %s=%s: no such file; point it at packages/cli/bin/prov4ml.js of a prov4ml checkout" % (CLI_ENV, explicit))
+        if not explicit.endswith(_JS_SUFFIXES) and not os.access(explicit, os.X_OK):
+            raise Prov4mlError("prov4ml: %s=%s: not executable and not a .js file" % (CLI_ENV, explicit))
+        return _runnable(explicit, search_path)
     installed = shutil.which("prov4ml", path=search_path)
     if installed is not None:
-        return [node, installed]
-    raise Prov4mlError(
-        "prov4ml.start_run: cannot find the prov4ml command: neither %s nor `prov4ml` on PATH exists" % bundled
-    )
+        # npm links bin/prov4ml.js onto PATH: run it with the `node` we check for, so a missing Node.js
+        # is named rather than reported by /usr/bin/env.
+        return _runnable(os.path.realpath(installed), search_path)
+    bundled = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), _BIN_FROM_PACKAGE))
+    if os.path.isfile(bundled):
+        return _runnable(bundled, search_path)
+    raise Prov4mlError(NO_CLI_MESSAGE)
+
+
+def _runnable(path, search_path):
+    if not path.endswith(_JS_SUFFIXES):
+        return [path]
+    node = shutil.which("node", path=search_path)
+    if node is None:
+        raise Prov4mlError("prov4ml: `node` is not on PATH; the prov4ml command line %s needs Node.js 20 or newer" % path)
+    return [node, path]
 
 
 class OwnAgent:

@@ -254,7 +254,10 @@ class Session:
         self._flusher.join()
 
     def send_pending(self):
-        """One pass: the outbox in order, then every series' buffered points, in bounded messages."""
+        """One pass: the outbox in order, then every series' buffered points, in bounded messages
+        (once the run has started with the agent; nothing when it could not)."""
+        if self.wait_started() is None:
+            return
         with self._pass_lock:
             batch = _RecordsBatch(self._channel)
             for message in self.outbox.take():

@@ -3,7 +3,7 @@ seconds), and a missing torch costs one warning, never an ImportError."""
 
 import sys
 
-from ._errors import warn, warn_once
+from ._errors import warn_once
 
 #: The original's mapping of Lightning's trainer.precision to bits per parameter.
 _PRECISION_BITS = {"64": 64, "32": 32, "16": 16, "bf16": 16}
@@ -47,34 +47,6 @@ def save_state_dict(torch, model, path):
     torch.save(state_dict(), path)
 
 
-def flop_count(model, inputs, call):
-    """FLOPs of one forward pass of `model` on `inputs`, or None (with a warning) when they cannot be counted."""
-    torch = import_torch()
-    if torch is None:
-        return None
-    try:
-        from torch.utils.flop_counter import FlopCounterMode
-    except ImportError:
-        warn_once(
-            "no-flop-counter",
-            "prov4ml: torch %s has no torch.utils.flop_counter (torch 2.1 and newer have it); FLOPs are not logged" % torch.__version__,
-        )
-        return None
-    counter = FlopCounterMode(display=False)
-    try:
-        with torch.no_grad(), counter:
-            model(inputs)
-    except Exception as error:  # a model that cannot run on this input: the FLOPs are unknown, training goes on
-        warn("prov4ml.%s: cannot count FLOPs: the model failed on the input: %r" % (call, error))
-        return None
-    return int(counter.get_total_flops())
-
-
-def first_input(batch):
-    """The x of an (x, y) pair, or the batch itself (the original took batch[0])."""
-    return batch[0] if isinstance(batch, (tuple, list)) else batch
-
-
 def dataset_stats(dataset):
     """What can be told about a DataLoader, Dataset or any sized collection, without importing torch."""
     stats = {}
@@ -85,6 +57,8 @@ def dataset_stats(dataset):
         _put(stats, "total_steps", _length(loader))
         _put(stats, "shuffle", _shuffles(getattr(loader, "sampler", None)))
         dataset = loader.dataset
+    elif hasattr(dataset, "indices") and hasattr(dataset, "dataset"):
+        _put(stats, "total_steps", _length(dataset))  # the original's stat of a Subset: its length
     _put(stats, "total_samples", _length(dataset))
     return stats
 

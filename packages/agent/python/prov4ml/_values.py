@@ -7,10 +7,13 @@ import operator
 from ._limits import MAX_NAME_CHARS, MAX_PARAM_VALUE_CHARS, MAX_SAFE_STEP
 
 
-def as_number(value, argument, call):
-    """A float from a number, a numpy scalar or a one-element tensor (anything with __float__ or .item())."""
+def metric_number(value):
+    """A float from a number, a numpy scalar or a one-element tensor (anything with __float__ or .item());
+    None for a value that is not one number (a list, a string, a tensor of many elements)."""
     if isinstance(value, (int, float)):
         return float(value)
+    if isinstance(value, (str, bytes)):
+        return None
     try:
         if hasattr(type(value), "__float__"):
             return float(value)
@@ -19,9 +22,17 @@ def as_number(value, argument, call):
             number = item()
             if isinstance(number, (int, float)):
                 return float(number)
-    except (TypeError, ValueError, RuntimeError, OverflowError) as error:
-        raise TypeError("%s: %s must be a number, got %s (%s)" % (call, argument, type(value).__name__, error)) from None
-    raise TypeError("%s: %s must be a number, got %s" % (call, argument, type(value).__name__))
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        return None
+    return None
+
+
+def as_number(value, argument, call):
+    """metric_number, or a TypeError naming the argument."""
+    number = metric_number(value)
+    if number is None:
+        raise TypeError("%s: %s must be a number, got %s" % (call, argument, type(value).__name__))
+    return number
 
 
 def as_step(step, call, argument="step"):

@@ -2,7 +2,6 @@
 a Node channel server, runs these tests with PROV4ML_CHANNEL pointing at it, and checks every
 message that arrived (by experiment name). Here the Python side checks what it can see itself."""
 
-import importlib.util
 import math
 import os
 import subprocess
@@ -10,7 +9,6 @@ import sys
 import tempfile
 import unittest
 import warnings
-from unittest import mock
 
 import prov4ml
 from prov4ml import Context, FoldOperation
@@ -21,25 +19,6 @@ from ._optional import numpy, torch
 CHANNEL = os.environ.get("PROV4ML_CHANNEL")
 HARNESS = "needs the Node channel server of packages/agent/test/python-client.test.ts"
 NO_TORCH_PRELUDE = "import sys; sys.modules['torch'] = None\n"
-
-
-class _FakeFlopCounterModule:
-    """Stands in for torch.utils.flop_counter (torch < 2.1 lacks it): 100 FLOPs per forward pass."""
-
-    class FlopCounterMode:
-        def __init__(self, display=True):
-            self.display = display
-            self.passes = 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.passes += 1
-            return False
-
-        def get_total_flops(self):
-            return 100 * self.passes
 
 
 @unittest.skipUnless(CHANNEL, HARNESS)
@@ -65,8 +44,6 @@ class Scenarios(unittest.TestCase):
 
     def test_bad_arguments_raise_type_errors_and_training_goes_on(self):
         prov4ml.start_run("www.example.org", "bad_arguments")
-        with self.assertRaisesRegex(TypeError, "log_metric: value must be a number"):
-            prov4ml.log_metric("loss", "0.5")
         with self.assertRaisesRegex(TypeError, "log_metric: context must be one of"):
             prov4ml.log_metric("loss", 0.5, "train")
         with self.assertRaisesRegex(TypeError, "log_metric: key must be a non-empty string"):
@@ -135,28 +112,7 @@ class Scenarios(unittest.TestCase):
         data = torch.utils.data.TensorDataset(torch.randn(10, 4), torch.randn(10, 1))
         loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True)
         prov4ml.log_dataset(loader, "train_loader")
-        batch = next(iter(loader))
-        has_flop_counter = importlib.util.find_spec("torch.utils.flop_counter") is not None
-        prov4ml.log_param("flop_counter_available", has_flop_counter)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            prov4ml.log_flops_per_batch("flops_pb", model, batch, Context.TRAINING, step=0)
-            prov4ml.log_flops_per_batch("flops_pb", model, batch, Context.TRAINING, step=1)
-            prov4ml.log_flops_per_epoch("flops_pe", model, data, Context.TRAINING, step=0)
-        if not has_flop_counter:
-            self.assertIn("has no torch.utils.flop_counter", "".join(str(w.message) for w in caught))
         prov4ml.end_run()
-
-    @unittest.skipIf(torch is None, "torch is not importable")
-    def test_flops_are_cumulative_counters(self):
-        model = torch.nn.Linear(4, 1)
-        data = torch.utils.data.TensorDataset(torch.randn(10, 4), torch.randn(10, 1))
-        with mock.patch.dict(sys.modules, {"torch.utils.flop_counter": _FakeFlopCounterModule()}):
-            prov4ml.start_run("www.example.org", "fake_flops")
-            prov4ml.log_flops_per_batch("flops_pb", model, (torch.randn(2, 4), torch.randn(2, 1)), Context.TRAINING, step=0)
-            prov4ml.log_flops_per_batch("flops_pb", model, (torch.randn(2, 4), torch.randn(2, 1)), Context.TRAINING, step=1)
-            prov4ml.log_flops_per_epoch("flops_pe", model, data, Context.TRAINING, step=0)
-            prov4ml.end_run()
 
     def test_without_torch_nothing_breaks(self):
         script = NO_TORCH_PRELUDE + (

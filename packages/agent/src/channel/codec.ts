@@ -3,13 +3,14 @@
  * never throws: whatever a client sends is either a message, or a reason to drop it.
  */
 import {
+  ARTIFACT_ROLES,
   CONTEXT_NAME_PATTERN,
+  csvSeparatorProblem,
   MAX_NAME_LENGTH,
   MAX_PATH_LENGTH,
   MAX_RECORDS_PER_ENVELOPE,
   PROTOCOL_VERSION,
   validateEnvelope,
-  type ArtifactRecord,
 } from '@prov4ml/prov-core';
 import { decodeColumn, decodeIndexColumn, encodeColumn, encodeIndexColumn } from './columns.js';
 import {
@@ -19,6 +20,7 @@ import {
   type ChannelRecord,
   type ClientMessage,
   type ClientMessageType,
+  type MetricsFileType,
   type NonFiniteName,
   type SampleKind,
 } from './protocol.js';
@@ -66,6 +68,17 @@ export function decodeAgentReply(raw: unknown): AgentReply | null {
           runDir: text(raw, 'runDir', MAX_PATH_LENGTH, 1),
           collectAllProcesses: boolean(raw, 'collectAllProcesses'),
           saveAfterNLogs: integer(raw, 'saveAfterNLogs', 1),
+          experimentName: text(raw, 'experimentName', MAX_NAME_LENGTH, 1),
+          runId: integer(raw, 'runId', 0),
+          artifactsDir: text(raw, 'artifactsDir', MAX_PATH_LENGTH, 1),
+        };
+      case 'documents':
+        return {
+          t: 'documents',
+          id,
+          json: text(raw, 'json', MAX_PATH_LENGTH, 1),
+          dot: nullable(raw, 'dot', () => text(raw, 'dot', MAX_PATH_LENGTH, 1)),
+          svg: nullable(raw, 'svg', () => text(raw, 'svg', MAX_PATH_LENGTH, 1)),
         };
       case 'ok':
         return {
@@ -97,6 +110,10 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     collectAllProcesses: nullable(o, 'collectAllProcesses', () => boolean(o, 'collectAllProcesses')),
     saveAfterNLogs: nullable(o, 'saveAfterNLogs', () => integer(o, 'saveAfterNLogs', 1)),
     rank: nullable(o, 'rank', () => integer(o, 'rank', 0)),
+    ...optional(o, 'disableCodecarbon', () => boolean(o, 'disableCodecarbon')),
+    ...optional(o, 'csvSeparator', () => csvSeparator(o)),
+    ...optional(o, 'metricsFileType', () => oneOf(o, 'metricsFileType', METRICS_FILE_TYPES)),
+    ...optional(o, 'runId', () => integer(o, 'runId', 0)),
   }),
   records: (o) => ({ t: 'records', records: records(o) }),
   artifact: (o) => ({
@@ -107,7 +124,11 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     context: context(o),
     step: nullable(o, 'step', () => integer(o, 'step', Number.MIN_SAFE_INTEGER)),
     timestamp: nullable(o, 'timestamp', () => finite(o, 'timestamp')),
-    role: oneOf(o, 'role', ROLES),
+    role: oneOf(o, 'role', ARTIFACT_ROLES),
+    ...optional(o, 'isInput', () => boolean(o, 'isInput')),
+    ...optional(o, 'copy', () => boolean(o, 'copy')),
+    ...optional(o, 'subdirectory', () => relativeDirectory(o, 'subdirectory')),
+    ...optional(o, 'isModel', () => boolean(o, 'isModel')),
   }),
   flush: (o) => ({ t: 'flush', id: requestId(o) }),
   end_run: (o) => ({
@@ -115,8 +136,10 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     id: requestId(o),
     createGraph: boolean(o, 'createGraph'),
     createSvg: boolean(o, 'createSvg'),
-    exit: nullable(o, 'exit', () => programExit(o.exit)),
+    ...optional(o, 'crateRoCrate', () => boolean(o, 'crateRoCrate')),
+    ...optional(o, 'exit', () => programExit(o.exit)),
   }),
+  documents: (o) => ({ t: 'documents', id: requestId(o), createGraph: boolean(o, 'createGraph'), createSvg: boolean(o, 'createSvg') }),
   sample: (o) => ({
     t: 'sample',
     kind: oneOf(o, 'kind', SAMPLE_KINDS),
@@ -129,7 +152,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
 const MAX_SIGNAL_NAME_LENGTH = 32;
 
 const LANGUAGES: readonly ChannelLanguage[] = ['python', 'node'];
-const ROLES: readonly ArtifactRecord['role'][] = ['artifact', 'model_version', 'model_version_final'];
+const METRICS_FILE_TYPES: readonly MetricsFileType[] = ['csv'];
 const SAMPLE_KINDS: readonly SampleKind[] = ['system', 'carbon'];
 
 /**
@@ -211,6 +234,15 @@ function nullable<T>(o: Record<string, unknown>, key: string, check: () => T): T
   return o[key] === null || o[key] === undefined ? null : check();
 }
 
+/**
+ * A field newer clients send and older ones leave out: `{ key: value }` (null stays null) when
+ * present, `{}` when absent, so an older client's message decodes exactly as it always did.
+ */
+function optional<K extends string, T>(o: Record<string, unknown>, key: K, check: () => T): { [P in K]?: T | null } {
+  if (o[key] === undefined) return {};
+  return { [key]: o[key] === null ? null : check() } as { [P in K]?: T | null };
+}
+
 function text(o: Record<string, unknown>, key: string, maxLength: number, minLength = 0): string {
   const value = o[key];
   if (typeof value !== 'string') fail(`${key} is not a string`);
@@ -221,6 +253,22 @@ function text(o: Record<string, unknown>, key: string, maxLength: number, minLen
 function absolutePath(o: Record<string, unknown>, key: string): string {
   const value = text(o, key, MAX_PATH_LENGTH, 1);
   if (!value.startsWith('/') || value.includes('\0')) fail(`${key} is not an absolute path`);
+  return value;
+}
+
+/** A directory below the artifact directory: relative, '/'-separated names, none of them '.' or '..'. */
+function relativeDirectory(o: Record<string, unknown>, key: string): string {
+  const value = text(o, key, MAX_PATH_LENGTH, 1);
+  // eslint-disable-next-line no-control-regex
+  const bad = value.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(value) || value.split('/').some((part) => part === '' || part === '.' || part === '..');
+  if (bad) fail(`${key} ${JSON.stringify(value.slice(0, 80))} is not a relative directory of plain names`);
+  return value;
+}
+
+function csvSeparator(o: Record<string, unknown>): string {
+  const value = text(o, 'csvSeparator', 1, 1);
+  const problem = csvSeparatorProblem(value);
+  if (problem !== null) fail(`csvSeparator ${problem}`);
   return value;
 }
 

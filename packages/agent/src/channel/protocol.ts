@@ -11,10 +11,12 @@
 import type {
   ArtifactRecord,
   ContextName,
+  ContextRecord,
   DatasetRecord,
   FinalMetricRecord,
   MetricsRecord,
   ParamRecord,
+  SourceCodeRecord,
 } from '@prov4ml/prov-core';
 
 export type ChannelLanguage = 'python' | 'node';
@@ -28,7 +30,13 @@ export interface HelloMessage {
   version: string;
 }
 
-/** The program's start_run / startRun; null where the program left an option unset. */
+/** Metric file formats an agent writes; the Python client sends 'csv' for the formats not written yet. */
+export type MetricsFileType = 'csv';
+
+/**
+ * The program's start_run / startRun; null where the program left an option unset. Fields marked
+ * optional came with the newest API; a client that predates them leaves them out (same as null).
+ */
 export interface StartRunMessage {
   t: 'start_run';
   id: number;
@@ -39,14 +47,21 @@ export interface StartRunMessage {
   saveAfterNLogs: number | null;
   /** The rank the program claims (the original's `rank` argument); null lets the agent decide. */
   rank: number | null;
+  /** disable_codecarbon: this rank takes no carbon samples. */
+  disableCodecarbon?: boolean | null;
+  /** csv_separator: one character that separates the run's metric CSV cells (see csvSeparatorProblem). */
+  csvSeparator?: string | null;
+  metricsFileType?: MetricsFileType | null;
+  /** use_run_id: the run directory is `<experiment>_<runId>` (as PROV4ML_RUN_ID does). */
+  runId?: number | null;
 }
 
 /**
  * Records only the program knows. The agent adds what only it knows (run start, run config from
  * start_run, artifacts it stored, run end).
  */
-export type ChannelRecord = ParamRecord | MetricsRecord | DatasetRecord | FinalMetricRecord;
-export const CHANNEL_RECORD_KINDS: readonly ChannelRecord['kind'][] = ['param', 'metrics', 'dataset', 'final_metric'];
+export type ChannelRecord = ParamRecord | MetricsRecord | DatasetRecord | FinalMetricRecord | ContextRecord | SourceCodeRecord;
+export const CHANNEL_RECORD_KINDS: readonly ChannelRecord['kind'][] = ['param', 'metrics', 'dataset', 'final_metric', 'context', 'source_code'];
 
 /** A batch of records (no reply). */
 export interface RecordsMessage {
@@ -69,6 +84,17 @@ export interface ArtifactMessage {
   /** Unix epoch milliseconds of the logging call; null: when the agent receives it. */
   timestamp: number | null;
   role: ArtifactRole;
+  /** is_input: the run used it; absent, null or false: the run generated it. New fields: null means absent. */
+  isInput?: boolean | null;
+  /**
+   * log_copy_in_prov_directory; absent: true. False: the file is fingerprinted where it is and not
+   * copied (the reply has no storedPath).
+   */
+  copy?: boolean | null;
+  /** log_copy_subdirectory: the copy goes to `artifacts/GR<rank>/<subdirectory>/<name>`. */
+  subdirectory?: string | null;
+  /** is_model. */
+  isModel?: boolean | null;
 }
 
 /** Replied to once everything sent before it is in the agent's spool. */
@@ -82,6 +108,8 @@ export interface EndRunMessage {
   id: number;
   createGraph: boolean;
   createSvg: boolean;
+  /** crate_ro_crate: RO-Crate output comes with issue 16; until then the agent says it is not written. */
+  crateRoCrate?: boolean | null;
   /**
    * Sent by a client ending the run from its exit path (no end_run call: a normal exit, an uncaught
    * exception, a signal): the exit status as far as it knows it. Absent or null: the program called end_run.
@@ -100,6 +128,17 @@ export interface EndRunOutcome {
   message?: string;
 }
 
+/**
+ * log_provenance_documents: everything sent before it is persisted, then this rank's documents are
+ * written into the run directory now (finalisation later overwrites them with the complete ones).
+ */
+export interface DocumentsMessage {
+  t: 'documents';
+  id: number;
+  createGraph: boolean;
+  createSvg: boolean;
+}
+
 export type SampleKind = 'system' | 'carbon';
 
 /** log_system_metrics / log_carbon_metrics: the agent's samplers take a sample now (no reply). */
@@ -111,7 +150,7 @@ export interface SampleMessage {
 }
 
 /** Messages that expect a reply. */
-export type ClientRequest = StartRunMessage | ArtifactMessage | FlushMessage | EndRunMessage;
+export type ClientRequest = StartRunMessage | ArtifactMessage | FlushMessage | EndRunMessage | DocumentsMessage;
 /** Messages without a reply. */
 export type ClientNotification = HelloMessage | RecordsMessage | SampleMessage;
 export type ClientMessage = ClientNotification | ClientRequest;
@@ -127,12 +166,26 @@ export interface StartedReply {
   /** The options in effect once the agent's configuration (flags, PROV4ML_*) filled what start_run left null. */
   collectAllProcesses: boolean;
   saveAfterNLogs: number;
+  /** The experiment the run directory belongs to (the first start_run of the job named it). */
+  experimentName: string;
+  runId: number;
+  /** Absolute path of this rank's artifact directory: `<runDir>/artifacts/GR<rank>`. */
+  artifactsDir: string;
+}
+
+/** Absolute paths of the documents a documents request wrote; null where not asked for. */
+export interface DocumentsReply {
+  t: 'documents';
+  id: number;
+  json: string;
+  dot: string | null;
+  svg: string | null;
 }
 
 export interface OkReply {
   t: 'ok';
   id: number;
-  /** For an artifact: where the copy lives, relative to the run directory. */
+  /** For an artifact: where the copy lives, relative to the run directory (absent when not copied). */
   storedPath?: string;
   /** For end_run (EndRunOutcome). */
   complete?: boolean;
@@ -146,7 +199,7 @@ export interface ErrorReply {
   message: string;
 }
 
-export type AgentReply = StartedReply | OkReply | ErrorReply;
+export type AgentReply = StartedReply | DocumentsReply | OkReply | ErrorReply;
 
 /** The successful reply each request gets. */
 export interface ReplyFor {
@@ -154,6 +207,7 @@ export interface ReplyFor {
   artifact: OkReply;
   flush: OkReply;
   end_run: OkReply;
+  documents: DocumentsReply;
 }
 
 /** How a non-finite number is spelled where JSON would need a bare NaN (outside metric columns). */

@@ -1,11 +1,12 @@
 /**
  * Streaming reader of our metric files (`metrics/<metric>_<CONTEXT>_GR<rank>.csv`, header
- * `step,value,timestamp_ms`, values possibly `NaN`, `INF`, `-INF`). Streaming, because a series of a
- * long run is larger than what a report should hold in memory, and the report reads each file twice.
+ * `step,value,timestamp_ms` or the same with the run's csv_separator, values possibly `NaN`, `INF`,
+ * `-INF`). Streaming, because a series of a long run is larger than what a report should hold in
+ * memory, and the report reads each file twice.
  */
 import { createReadStream } from 'node:fs';
 import { UserError } from '@prov4ml/prov-core';
-import { CSV_HEADER } from '../csv-format.js';
+import { CSV_HEADER, separatorOfHeader } from '../csv-format.js';
 
 const METRIC_CSV_HEADER = CSV_HEADER.trim();
 
@@ -24,19 +25,23 @@ export const METRIC_CSV_READ_CHUNK_BYTES = 1024 * 1024;
 export async function forEachMetricCsvPoint(path: string, visit: (step: number, value: number) => void): Promise<void> {
   let lineNumber = 0;
   let pending = '';
+  /** Read back from the header: the run wrote its CSVs with its own separator. */
+  let separator = ',';
   const handle = (text: string, start: number, end: number): void => {
     lineNumber += 1;
     const line = text.charCodeAt(end - 1) === CARRIAGE_RETURN ? text.slice(start, end - 1) : text.slice(start, end);
     if (lineNumber === 1) {
-      if (line.trim() !== METRIC_CSV_HEADER) throw new UserError(`${path}: expected the header "${METRIC_CSV_HEADER}", got ${JSON.stringify(line.slice(0, 60))}`);
+      const found = separatorOfHeader(line);
+      if (found === null) throw new UserError(`${path}: expected the header "${METRIC_CSV_HEADER}" (or with another separator), got ${JSON.stringify(line.slice(0, 60))}`);
+      separator = found;
       return;
     }
     if (line === '') return;
-    const firstComma = line.indexOf(',');
-    const secondComma = line.indexOf(',', firstComma + 1);
-    if (firstComma < 0 || secondComma < 0) throw new UserError(`${path} line ${lineNumber}: expected step,value,timestamp_ms`);
-    const step = parseStep(line, firstComma);
-    const value = parseCsvNumber(line.slice(firstComma + 1, secondComma));
+    const firstSeparator = line.indexOf(separator);
+    const secondSeparator = line.indexOf(separator, firstSeparator + 1);
+    if (firstSeparator < 0 || secondSeparator < 0) throw new UserError(`${path} line ${lineNumber}: expected step${separator}value${separator}timestamp_ms`);
+    const step = parseStep(line, firstSeparator);
+    const value = parseCsvNumber(line.slice(firstSeparator + 1, secondSeparator));
     if (step === undefined || !Number.isFinite(step) || value === undefined) throw new UserError(`${path} line ${lineNumber}: not a step and a value: ${JSON.stringify(line.slice(0, 60))}`);
     visit(step, value);
   };
