@@ -1,7 +1,9 @@
 /**
  * The Python client's logging hot path: median cost of one `prov4ml.log_metric` call with Debian's
- * python3, against a real channel server (so the flush thread really sends), beside a Python
- * function that does a bare `list.append` — the floor any Python logging call stands on.
+ * python3 in the seed's loop form (`log_metric("loss", v, context=Context.TRAINING, step=epoch)`),
+ * against a real channel server (so the flush thread really sends), beside an empty Python function
+ * called with the same arguments (the floor any Python logging call stands on) and a bare
+ * `list.append`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,16 +24,19 @@ import prov4ml
 
 prov4ml.start_run("bench", "python_client_bench")
 log_metric = prov4ml.log_metric
-TRAINING = prov4ml.Context.TRAINING
+Context = prov4ml.Context
 appended = []
 
 def append(value):
     appended.append(value)
 
-def sample_log_metric(first_step):
+def empty(key, value, context=None, step=None, source=None):
+    return None
+
+def sample_call(function, first_step):
     start = time.perf_counter_ns()
-    for step in range(first_step, first_step + ${CALLS_PER_SAMPLE}):
-        log_metric("loss", 0.5, TRAINING, step)
+    for epoch in range(first_step, first_step + ${CALLS_PER_SAMPLE}):
+        function("loss", 0.5, context=Context.TRAINING, step=epoch)
     return (time.perf_counter_ns() - start) / ${CALLS_PER_SAMPLE} / 1000
 
 def sample_append(first_step):
@@ -42,12 +47,17 @@ def sample_append(first_step):
     del appended[:]
     return elapsed / ${CALLS_PER_SAMPLE} / 1000
 
-log_metric_us, append_us = [], []
+log_metric_us, empty_us, append_us = [], [], []
 for i in range(${SAMPLES}):
-    log_metric_us.append(sample_log_metric(i * ${CALLS_PER_SAMPLE}))
+    log_metric_us.append(sample_call(log_metric, i * ${CALLS_PER_SAMPLE}))
+    empty_us.append(sample_call(empty, i * ${CALLS_PER_SAMPLE}))
     append_us.append(sample_append(i * ${CALLS_PER_SAMPLE}))
 prov4ml.end_run()
-print(json.dumps({"python_log_metric_us": statistics.median(log_metric_us), "python_append_us": statistics.median(append_us)}))
+print(json.dumps({
+    "python_log_metric_us": statistics.median(log_metric_us),
+    "python_empty_call_us": statistics.median(empty_us),
+    "python_append_us": statistics.median(append_us),
+}))
 `;
 
 export async function measurePythonClient(): Promise<Record<string, number>> {

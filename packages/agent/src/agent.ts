@@ -144,9 +144,12 @@ export class Agent {
   private closed = false;
   /** Samples still being taken; shutdown waits for them so that none lands after run_end. */
   private readonly samplesInFlight = new Set<Promise<void>>();
-  private sampler: Sampler | undefined;
+  /** The rank's samplers once they have started (null: they could not); requests made earlier wait for them. */
+  private readonly sampler: Promise<Sampler | null>;
+  private settleSampler!: (sampler: Sampler | null) => void;
 
   constructor(private readonly options: AgentOptions) {
+    this.sampler = new Promise((resolve) => (this.settleSampler = resolve));
     this.batcher = new Batcher({
       seal: (records) => this.seal(records),
       ...(options.collectPending ? { collectPending: options.collectPending } : {}),
@@ -224,7 +227,7 @@ export class Agent {
     const { claimed, spool } = this;
     if (claimed === undefined || spool === undefined) throw new UserError('log_provenance_documents before start_run: there is no run directory yet');
     // A sample asked for before the request belongs in the documents.
-    await Promise.all(this.samplesInFlight);
+    await this.samplesTaken();
     this.batcher.flush();
     await spool.flushed();
     if (spool.writeFailure !== undefined) this.options.log(`the spool stopped taking frames (${spool.writeFailure}); the documents hold what it kept`);
@@ -241,29 +244,51 @@ export class Agent {
     });
   }
 
-  /** Gives the agent its samplers (they need the observed program's pid, known only after it starts). */
-  attachSampler(sampler: Sampler): void {
-    this.sampler = sampler;
+  /**
+   * Gives the agent its samplers (they need the observed program's pid, known only after it starts);
+   * null when they cannot start. Sample requests that came earlier are taken now.
+   */
+  attachSampler(sampler: Sampler | null): void {
+    this.settleSampler(sampler);
   }
 
-  /** Takes a sample asynchronously (never on the caller's stack) and records it under `context` and `step`. */
+  /**
+   * Takes one sample asynchronously (never on the caller's stack) and records it under `context` and
+   * `step`: every request gives exactly one batch, also one made before the samplers have started.
+   */
   sample(kind: SampleKind, context: ContextName, step: number): void {
-    const { sampler } = this;
-    if (!sampler) {
-      this.options.log(`no ${kind} sampler in this process; log_${kind}_metrics ignored`);
-      return;
-    }
-    const taking = sampler(kind).then(
-      (samples) => this.submit({ kind: 'metrics', series: samplesToBatches(samples, context, step, Date.now()) }),
-      (error: unknown) => this.options.log(`${kind} sample failed: ${(error as Error).message}`),
-    );
+    const taking = this.sampler.then(async (sampler) => {
+      if (sampler === null) {
+        this.options.log(`no ${kind} sampler in this agent (see above); log_${kind}_metrics at step ${step} is not recorded`);
+        return;
+      }
+      const samples = await sampler(kind);
+      this.submit({ kind: 'metrics', series: samplesToBatches(samples, context, step, Date.now()) });
+    }).catch((error: unknown) => this.options.log(`${kind} sample failed: ${(error as Error).message}`));
     this.samplesInFlight.add(taking);
     void taking.finally(() => this.samplesInFlight.delete(taking));
+  }
+
+  /** Resolves once every sample requested so far is recorded (the samplers may stop after it). */
+  async samplesTaken(): Promise<void> {
+    while (this.samplesInFlight.size > 0) await Promise.all(this.samplesInFlight);
   }
 
   /** Seals everything pending into the spool now (the send itself stays asynchronous). */
   flush(): void {
     if (this.claimed) this.batcher.flush();
+  }
+
+  /**
+   * Takes every sample requested so far (while the program that asked still runs: its process figures
+   * need it), seals everything pending and resolves once it is in the spool file (at once before the
+   * run directory exists: the records stay in memory).
+   */
+  async persist(): Promise<void> {
+    await this.samplesTaken();
+    if (!this.claimed) return;
+    this.batcher.flush();
+    await this.spool!.flushed();
   }
 
   /**
@@ -399,7 +424,9 @@ export class Agent {
         return { runDir: undefined, spoolPath: undefined, delivered: false, finalized: false, hosted: false, spoolFailure: undefined };
       }
     }
-    await Promise.all(this.samplesInFlight);
+    // Samplers that never started (the program ended first) give nothing; requests waiting for them end.
+    this.settleSampler(null);
+    await this.samplesTaken();
     this.batcher.flush();
     this.submit({ kind: 'run_end', time: Date.now(), ...end, counts: { ...this.counts } });
     this.batcher.flush();

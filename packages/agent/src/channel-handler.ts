@@ -1,6 +1,6 @@
 import { DEFAULT_EXPERIMENT_NAME, type Agent } from './agent.js';
 import type { ChannelHandler } from './channel/server.js';
-import type { AgentReply, ClientMessage } from './channel/protocol.js';
+import type { AgentReply, ClientMessage, EndRunOutcome } from './channel/protocol.js';
 import type { RunOptions } from './config.js';
 import { rankArtifactsDir } from './artifacts.js';
 
@@ -8,6 +8,8 @@ import { rankArtifactsDir } from './artifacts.js';
 export interface ProgramEnd {
   createGraph: boolean;
   createSvg: boolean;
+  /** How the program is exiting when it ends the run from its exit path; null: it called end_run. */
+  exit: { exitCode: number | null; signal: string | null } | null;
 }
 
 /**
@@ -17,7 +19,8 @@ export interface ProgramEnd {
 export function agentChannelHandler(
   agent: Agent,
   defaults: RunOptions,
-  onProgramEnd: (end: ProgramEnd) => void,
+  /** Resolves once the rank's records are as durable as this agent can make them (see EndRunOutcome). */
+  onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
   log: (line: string) => void,
 ): ChannelHandler {
   return {
@@ -89,14 +92,17 @@ export function agentChannelHandler(
           );
           return;
         case 'flush':
-          agent.flush();
-          reply({ t: 'ok', id: message.id });
+          agent.persist().then(
+            () => reply({ t: 'ok', id: message.id }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         case 'end_run':
           if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): RO-Crate output is not written yet (issue 16); the PROV documents are');
-          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg });
-          agent.flush();
-          reply({ t: 'ok', id: message.id });
+          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
+            (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
+            (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
+          );
           return;
         default:
           log(`unknown channel message ${(message as { t: string }).t}`);

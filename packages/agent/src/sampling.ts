@@ -34,9 +34,16 @@ export interface RankMetrics {
  * Gives a rank's agent its samplers: on demand (logSystemMetrics / logCarbonMetrics) and, when
  * `intervalS` > 0, periodically under the RUN context. Records how the rank's energy share is computed.
  * A run started with disable_codecarbon gets no carbon metrics, periodic or on demand.
+ * When the samplers cannot start, the agent is told so (its waiting requests end) and the error is thrown.
  */
 export async function startRankMetrics(agent: Agent, options: MetricsCollectorOptions, intervalS: number, log: (line: string) => void): Promise<RankMetrics> {
-  const collector = await MetricsCollector.start(options);
+  let collector: MetricsCollector;
+  try {
+    collector = await MetricsCollector.start(options);
+  } catch (error) {
+    agent.attachSampler(null);
+    throw error;
+  }
   const reported = new Set<string>();
   const samplesOf = (snapshot: MetricsSnapshot): MetricSample[] => {
     for (const error of snapshot.errors) {
@@ -46,7 +53,7 @@ export async function startRankMetrics(agent: Agent, options: MetricsCollectorOp
     }
     return [...snapshot.system, ...snapshot.gpu, ...(agent.carbonDisabled ? [] : snapshot.carbon)];
   };
-  agent.attachSampler(async (kind) => samplesOf(await collector.sample(kind)));
+  agent.attachSampler(sharedReadings(async (kind) => samplesOf(await collector.sample(kind))));
   agent.submit(collector.attributionRecord(Date.now()));
   let step = 0;
   const record = (snapshot: MetricsSnapshot) =>
@@ -54,9 +61,32 @@ export async function startRankMetrics(agent: Agent, options: MetricsCollectorOp
   const periodic = intervalS > 0 ? startPeriodicSampling(collector, intervalS, record) : null;
   return {
     async stop() {
+      // Every requested sample is recorded before the samplers close.
+      await agent.samplesTaken();
       await periodic?.stop();
       if (periodic) record(await collector.sample('all'));
       await collector.close();
     },
+  };
+}
+
+/**
+ * Requests of a kind that arrive while a reading of it waits its turn share that reading: a program
+ * calling log_system_metrics in a tight loop gets one batch per call (each with its own context and
+ * step) without queueing one GPU tool run per call. At most one reading per kind waits.
+ */
+export function sharedReadings(take: Sampler): Sampler {
+  const waiting = new Map<SampleKind, Promise<MetricSample[]>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  return (kind) => {
+    const queued = waiting.get(kind);
+    if (queued !== undefined) return queued;
+    const reading = queue.then(() => {
+      waiting.delete(kind);
+      return take(kind);
+    });
+    waiting.set(kind, reading);
+    queue = reading.catch(() => undefined);
+    return reading;
   };
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '@prov4ml/prov-core';
 import { Agent, runConfigFrom, type ShutdownReport } from './agent.js';
 import { agentChannelHandler, type ProgramEnd } from './channel-handler.js';
+import type { EndRunOutcome } from './channel/protocol.js';
 import { startChannelServer } from './channel/server.js';
 import type { RunOptions } from './config.js';
 import { detectJob, type JobInfo } from './detect.js';
@@ -46,7 +47,12 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   if (options.command.length === 0) throw new UserError('run: no command given (usage: prov4ml run [options] -- CMD ...)');
   let rank: OpenRank;
   try {
-    rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`));
+    // The wrapper outlives its program and ends the rank once it has exited: end_run only needs the
+    // program's records in the spool.
+    rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`), async () => {
+      await rank.agent.persist();
+      return { complete: true };
+    });
   } catch (error) {
     if (!isUserError(error)) throw error;
     return runWithoutProvenance(options, error.message);
@@ -57,7 +63,7 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
   const metrics = await rank.startMetrics(child.pid ?? null);
   const { code, signal } = await ended;
-  await metrics.stop();
+  await metrics?.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
   return exitStatus(code, signal);
 }
@@ -84,39 +90,57 @@ export interface ServeOptions extends Omit<WrapOptions, 'command'> {
  * the channel until the program ends its run, or until the program disappears.
  */
 export async function serveAgent(options: ServeOptions): Promise<void> {
-  let ended: () => void = () => {};
-  const programEnded = new Promise<void>((resolve) => (ended = resolve));
-  const rank = await openRank(options, options.channelPath, ended);
+  let ended: (end: ProgramEnd) => void = () => {};
+  const programEnded = new Promise<ProgramEnd>((resolve) => (ended = resolve));
+  let finished: (outcome: EndRunOutcome) => void = () => {};
+  const outcome = new Promise<EndRunOutcome>((resolve) => (finished = resolve));
+  // The program's end_run (or its exit path) is answered once the rank's files are complete, so that
+  // the program exits after them (under srun, leftover processes are killed with the task).
+  const rank = await openRank(options, options.channelPath, (end) => {
+    ended(end);
+    return outcome;
+  });
   const program = processFacts(options.parentPid);
   rank.agent.submit(runStartRecord(rank.agent.job, { pid: options.parentPid, ...program, env: options.env, wrapped: false }));
+  // Started while the program already logs: its sample requests wait for the samplers, none is dropped.
   const metrics = await rank.startMetrics(options.parentPid);
   const parent = watchExit(options.parentPid);
-  const how = await Promise.race([programEnded.then(() => 'ended' as const), parent.gone.then(() => 'gone' as const)]);
+  const end = await Promise.race([programEnded, parent.gone.then(() => null)]);
   parent.stop();
-  await metrics.stop();
-  await rank.close({ exitCode: null, signal: null, clean: how === 'ended' });
+  await metrics?.stop();
+  const exit = end?.exit ?? null;
+  await rank.close({ exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, clean: end !== null && exit === null }, (report) => {
+    const notice = shutdownNotice(report);
+    finished(notice === null && report.spoolPath !== undefined ? { complete: true } : { complete: false, message: notice ?? 'no run directory could be made; nothing was recorded' });
+  });
 }
 
 interface OpenRank {
   agent: Agent;
   channelPath: string;
-  startMetrics(rootPid: number | null): Promise<RankMetrics>;
-  close(end: { exitCode: number | null; signal: string | null; clean: boolean }): Promise<void>;
+  /** Starts the samplers; null when they cannot start (logged; sample requests then say so). */
+  startMetrics(rootPid: number | null): Promise<RankMetrics | null>;
+  /** Ends the rank; `settled` sees the report before the channel closes (to answer end_run on it). */
+  close(end: { exitCode: number | null; signal: string | null; clean: boolean }, settled?: (report: ShutdownReport) => void): Promise<void>;
 }
 
 /** The parts every rank's agent process has: the agent and the channel its program talks to. */
-async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: string, onProgramEnd: () => void = () => {}): Promise<OpenRank> {
+async function openRank(
+  options: Omit<WrapOptions, 'command'>,
+  channelPath: string,
+  onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
+): Promise<OpenRank> {
   const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId }, hostname());
   const agent = createAgent(job, options);
-  let programEnd: ProgramEnd = { createGraph: false, createSvg: false };
+  let programEnd = { createGraph: false, createSvg: false };
   const server = await startChannelServer({
     path: channelPath,
     handler: agentChannelHandler(
       agent,
       options.run,
       (end) => {
-        programEnd = end;
-        onProgramEnd();
+        programEnd = { createGraph: end.createGraph, createSvg: end.createSvg };
+        return onProgramEnd(end);
       },
       options.log,
     ),
@@ -131,12 +155,22 @@ async function openRank(options: Omit<WrapOptions, 'command'>, channelPath: stri
     agent,
     channelPath,
     startMetrics: (rootPid) =>
-      startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log),
-    async close(end) {
+      startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log).catch(
+        (error: unknown) => {
+          options.log(`the samplers could not start: ${(error as Error).message}; no system or carbon metrics are recorded`);
+          return null;
+        },
+      ),
+    async close(end, settled) {
       clearTimeout(fallback);
       let report: ShutdownReport;
       try {
         report = await agent.shutdown({ ...end, ...programEnd });
+        if (settled) {
+          settled(report);
+          // The reply goes out on the next turns of the event loop; closing the server now would cut it.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       } finally {
         // An open channel would keep the wrapper alive after its program has ended.
         await server.close();

@@ -20,13 +20,13 @@ import tempfile
 import threading
 from time import time as _now
 
-from . import _flops, _kinds, _layers, _torch_support
+from . import _exit, _flops, _kinds, _layers, _torch_support
 from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType, canonical_context
 from ._limits import ARTIFACT_TIMEOUT_S, END_RUN_TIMEOUT_S
 from ._own_agent import agent_command
-from ._session import FinalMetric, Session
+from ._session import FinalMetric, Session, say_no_provenance
 from ._signatures import SEED, published
 from ._values import as_number, as_step, check_name, metric_number, optional_step, param_value
 
@@ -95,6 +95,17 @@ def _uninstall(reason):
     _why_not = reason
 
 
+def _silence(session, no_agent):
+    # Called by the session's flush thread once the agent answered that this rank records nothing, or
+    # when no agent could be reached (then every call is a no-op, silently: start_run's line said why).
+    # No lock: end_run holds _lifecycle while it waits for that thread.
+    global _table
+    if _session is session:
+        _table = None
+        if no_agent:
+            _uninstall(None)
+
+
 def _after_fork_in_child():
     # The parent's socket and flush thread are not this process's; its buffers are copies.
     if _session is not None:
@@ -109,6 +120,8 @@ def _run_facts(session):
     """What the agent's started reply says about where this rank's files go (runDir, artifactsDir).
     The one place that reads the reply: a client that starts before the reply arrives waits here."""
     run_dir = session.run_dir
+    if run_dir is None:  # the agent never answered: there is no run directory
+        return {"runDir": None, "artifactsDir": None}
     return {"runDir": run_dir, "artifactsDir": os.path.join(run_dir, "artifacts", "GR%d" % session.rank)}
 
 
@@ -137,8 +150,9 @@ def _start_run(
     """Starts this process's run with its rank's agent (under `prov4ml run`) or with an agent it starts.
 
     Options left None come from the agent's configuration (PROV4ML_* variables, then the original's
-    defaults: collect_all_processes=False, save_after_n_logs=100). Raises Prov4mlError, in one line,
-    when no agent can be reached or started."""
+    defaults: collect_all_processes=False, save_after_n_logs=100). Returns without waiting for an agent
+    it starts. When no agent can be reached or started it says so in one line on stderr, and every call
+    is a no-op."""
     global _run
     call = "start_run"
     save_dir = None if provenance_save_dir is None else os.path.abspath(os.fspath(provenance_save_dir))
@@ -159,9 +173,18 @@ def _start_run(
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
             return
-        session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start)
+        try:
+            session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start, _silence)
+        except Prov4mlError as error:
+            say_no_provenance(error)
+            _uninstall(None)
+            return
+        if session.failure is not None:  # the wrapper's agent refused the run; the session said why
+            _uninstall(None)
+            return
         _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
         _install(session)
+        _exit.install()
     log_execution_start_time()
     for name, parent in list(_kinds._declared.items()):
         _send_context(name, parent, None)
@@ -287,13 +310,16 @@ start_run_ctx = run_context(start_run)
 
 
 def _at_exit():
-    # A program that never called end_run still gets what it logged into the agent's spool.
+    # A program that never called end_run (it returned, raised, or got SIGTERM) still gets its rank's
+    # files complete before it exits (an agent it started), or its records into the wrapper's spool.
     with _lifecycle:
         session = _session
         if session is None:
             return
+        if session.collecting:
+            log_execution_end_time()
         _uninstall(_NOT_STARTED)
-    session.abandon()
+    session.end(False, False, _exit.how_it_ends())
 
 
 atexit.register(_at_exit)
@@ -323,7 +349,8 @@ def log_metric(key, value, context=None, step=0, source=None, timestamp=None):
             return None
     if len(points) >= table.handoff_at and not table.room_for(points):
         return None
-    points.extend((step, value, _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", "log_metric")))
+    # `+=` extends the list in one C call (atomic under the GIL, see _buffers), without a method call.
+    points += (step, value, _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", "log_metric"))
     if table.folds:
         final = table.folds.get(key)
         if final is not None:

@@ -1,9 +1,12 @@
 """What the program logged and the flush thread has not sent yet.
 
-Metric points live in one array('d') per (metric, context) series, as rows of (step, value,
-timestamp ms) appended by a single `extend` call: under the GIL that call is atomic, so a reader
-that takes the first `len(points)` entries always takes whole rows, and the flush thread never needs
-a lock that the logging hot path would have to take too.
+Metric points live in one list per (metric, context) series, as rows of (step, value, timestamp ms)
+appended by a single `extend` call: under the GIL that call is atomic, so a reader that takes the
+first `len(points)` entries always takes whole rows, and the flush thread never needs a lock that the
+logging hot path would have to take too. A list, not an array('d'): extending a list with a tuple
+costs a third of what the array's conversions cost on the hot path; the flush thread converts.
+
+Nothing is dropped for want of room: at a bound the logging call waits for the flush thread (`wait_for_pass`).
 """
 
 import collections
@@ -26,24 +29,40 @@ class Series:
         self.context = context
         self.source = source
         self.unit = UNIT_OF_SOURCE.get(source, "")
-        self.points = array("d")
+        self.points = []
 
     def take(self):
-        """The rows buffered now, removed from the buffer (rows appended meanwhile stay)."""
+        """The rows buffered now, as an array('d'), removed from the buffer (rows appended meanwhile stay).
+        Converted straight from the list: the conversion holds the GIL, so it sees whole rows."""
         points = self.points
-        n = len(points)
-        taken = points[:n]
-        del points[:n]
+        try:
+            taken = array("d", points)
+        except OverflowError:
+            # An int step beyond float64: infinite, so that the step check drops its row with a warning.
+            taken = array("d", [_float_or_inf(entry) for entry in points[:len(points)]])
+        del points[:len(taken)]
         return taken
+
+
+def _float_or_inf(entry):
+    try:
+        return float(entry)
+    except OverflowError:
+        return float("inf") if entry > 0 else float("-inf")
 
 
 class MetricTable:
     """The series of one run, found by the hot path as `by_context[context][name]` → points."""
 
-    def __init__(self, save_after_n_logs, request_flush):
-        #: len(points) at which a series asks for a flush: the original's save_after_n_logs.
-        self.handoff_at = ROW * save_after_n_logs
+    def __init__(self, save_after_n_logs, request_flush, wait_for_pass):
+        #: len(points) at which a series asks for a flush (the original's save_after_n_logs), or, once a
+        #: flush is asked for, at which the logging call must wait: the hot path takes the slow branch
+        #: once per flush, not on every call until the flush thread comes.
+        self.handoff_at = self._asks_at = ROW * save_after_n_logs
         self._request_flush = request_flush
+        self._wait_for_pass = wait_for_pass
+        #: False once this process records nothing more (rank ≠ 0, or no agent): points are let go.
+        self.recording = True
         self._aliases = ContextAliases(lambda name: {})
         self.by_context = self._aliases.by_alias
         self.series = []
@@ -52,7 +71,9 @@ class MetricTable:
         self._lock = threading.Lock()
 
     def series_points(self, context, name, source, call):
-        """Slow path of the first point of a series (or of a new spelling of its context)."""
+        """Slow path of the first point of a series (or of a new spelling of its context); None: not recorded."""
+        if not self.recording:
+            return None
         by_name = self._aliases.entry(context, call)
         check_name(name, "key", call)
         points = by_name.get(name)
@@ -70,29 +91,55 @@ class MetricTable:
                 points = by_name[name] = series.points
         return points
 
+    def asks_at(self, save_after_n_logs):
+        """The agent's save_after_n_logs, once it answered start_run."""
+        self.handoff_at = self._asks_at = ROW * save_after_n_logs
+
     def room_for(self, points):
-        """Called when a series reached save_after_n_logs; False when it is full and the point is dropped."""
+        """Called when a series reached handoff_at: asks for a flush and, when the series is full, waits
+        until the flush thread has taken it. False only once the run records nothing more."""
         self._request_flush()
-        if len(points) < ROW * MAX_SERIES_POINTS:
-            return True
-        warn_once("series-full", "prov4ml: a metric series holds %d points the agent has not taken; new points are dropped" % MAX_SERIES_POINTS)
-        return False
+        self.handoff_at = ROW * MAX_SERIES_POINTS
+        while len(points) >= ROW * MAX_SERIES_POINTS:
+            if not self._wait_for_pass():
+                return False
+        return self.recording
+
+    def taken(self):
+        """The flush thread took every series: the next save_after_n_logs points ask again."""
+        self.handoff_at = self._asks_at
+
+    def stop_recording(self):
+        """This process records nothing more: every buffered point is let go, later ones are not kept."""
+        with self._lock:
+            self.recording = False
+            self.by_context.clear()
+            for series in self.series:
+                del series.points[:]
 
 
 class Outbox:
     """Parameters, datasets and sample requests waiting for the flush thread, in logging order."""
 
-    def __init__(self, request_flush):
+    def __init__(self, request_flush, wait_for_pass):
         self._messages = collections.deque()
         self._request_flush = request_flush
+        self._wait_for_pass = wait_for_pass
 
     def put(self, message, urgent=False):
-        if len(self._messages) >= MAX_PENDING_MESSAGES:
-            warn_once("outbox-full", "prov4ml: %d messages wait for the agent; new ones are dropped" % MAX_PENDING_MESSAGES)
-            return
+        """Queues a message; when MAX_PENDING_MESSAGES wait, first waits for the flush thread to take them."""
+        while len(self._messages) >= MAX_PENDING_MESSAGES:
+            if not self._wait_for_pass():
+                return
         self._messages.append(message)
         if urgent:
             self._request_flush()
+
+    def clear(self):
+        self._messages.clear()
+
+    def clear(self):
+        self._messages.clear()
 
     def take(self):
         messages = []

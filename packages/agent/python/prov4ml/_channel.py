@@ -54,9 +54,12 @@ class Channel:
 
     def send(self, message):
         """Sends a message that gets no reply; False when the channel has failed."""
+        return self.send_frame(encode_frame(message))
+
+    def send_frame(self, frame):
+        """Sends an encoded frame (see _wire.frame_of); False when the channel has failed."""
         if self.failure is not None:
             return False
-        frame = encode_frame(message)
         try:
             with self._send_lock:
                 self._sock.sendall(frame)
@@ -84,6 +87,10 @@ class Channel:
         if reply.get("t") == "error":
             raise AgentRefused(str(reply.get("message")))
         return reply
+
+    def expect_close(self):
+        """The agent closes the channel after answering this process's last request (end_run): not a failure."""
+        self._closing = True
 
     def close(self):
         """Ends the connection; what was sent is still read by the agent."""

@@ -1,7 +1,9 @@
 """Named bounds and timeouts of the Python client, in one place.
 
-Memory is bounded even when the agent stops reading: past MAX_SERIES_POINTS a series drops new
-points (counted, warned once) instead of growing.
+Memory is bounded without losing anything: a logging call that finds a series at MAX_SERIES_POINTS
+(or the outbox at MAX_PENDING_MESSAGES) waits for the flush thread to hand them to the agent, as the
+TypeScript hot path waits for its spool ring. An agent that stops reading altogether fails the channel
+after SEND_TIMEOUT_S; from then on what is logged is dropped with one warning.
 """
 
 #: How often the flush thread sends what the buffers hold, whatever save_after_n_logs says.
@@ -11,8 +13,9 @@ FLUSH_INTERVAL_S = 1.0
 #: messages so that the flush thread does not compete with training for the GIL.
 MIN_TRIGGERED_FLUSH_INTERVAL_S = 0.05
 
-#: Points one (metric, context) series buffers before it drops new ones (24 bytes each: ~6 MB).
-MAX_SERIES_POINTS = 262_144
+#: Points one (metric, context) series buffers before a logging call waits for the flush thread: what
+#: end_run may still have to send (a few tens of ms of the agent's time), ~7 MB of Python objects.
+MAX_SERIES_POINTS = 65_536
 
 #: Distinct (metric, context) series one run may create.
 MAX_SERIES = 4096
@@ -26,7 +29,7 @@ TARGET_MESSAGE_BYTES = 4 * 1024 * 1024
 #: Records per records message (the agent accepts up to 10,000).
 MAX_RECORDS_PER_MESSAGE = 1000
 
-#: Parameters, datasets and sample requests waiting for the flush thread.
+#: Parameters, datasets and sample requests waiting for the flush thread before a logging call waits too.
 MAX_PENDING_MESSAGES = 100_000
 
 #: Longest name of a metric, parameter, dataset or model (the agent accepts 16,384 characters).
@@ -57,14 +60,20 @@ FLUSH_TIMEOUT_S = 60.0
 #: How long log_artifact waits for the agent to copy and hash a file or directory.
 ARTIFACT_TIMEOUT_S = 600.0
 
-#: How long end_run waits for the agent to accept the end of the run.
+#: How long end_run waits for the agent to answer that the rank's files are complete (or its records spooled).
 END_RUN_TIMEOUT_S = 300.0
 
-#: How long an interpreter exit without end_run waits for buffered data to reach the agent.
-EXIT_FLUSH_TIMEOUT_S = 10.0
+#: How long the program's exit without end_run (a normal exit, an uncaught exception, SIGTERM) waits
+#: for the rank's files (own agent) or for its records to be in the wrapper's spool; past it one line
+#: says what is kept and how to merge.
+EXIT_END_TIMEOUT_S = 120.0
+
+#: How long a logging call that waits for the flush thread sleeps before it looks again (a pass wakes it sooner).
+BACKPRESSURE_POLL_S = 0.1
+
+#: The original's save_after_n_logs, until the agent's answer to start_run says what is in effect.
+DEFAULT_SAVE_AFTER_N_LOGS = 100
 
 #: How long start_run waits for an agent it started to open its channel.
 AGENT_START_TIMEOUT_S = 60.0
 
-#: How long end_run waits for an agent it started to finish delivering and exit.
-AGENT_EXIT_TIMEOUT_S = 60.0

@@ -8,8 +8,8 @@ import tempfile
 import time
 
 from ._channel import Channel
-from ._errors import Prov4mlError, warn
-from ._limits import AGENT_EXIT_TIMEOUT_S, AGENT_START_TIMEOUT_S
+from ._errors import Prov4mlError
+from ._limits import AGENT_START_TIMEOUT_S
 
 #: Names the prov4ml command line explicitly: its bin/prov4ml.js (run with `node`) or any executable.
 CLI_ENV = "PROV4ML_CLI"
@@ -29,7 +29,8 @@ NO_CLI_MESSAGE = (
     "PROV4ML_CLI=<prov4ml checkout>/packages/cli/bin/prov4ml.js"
 )
 
-_POLL_S = 0.05
+#: How often the flush thread tries the channel of an agent that is starting.
+_POLL_S = 0.01
 
 
 def agent_command(search_path=None):
@@ -63,65 +64,57 @@ def _runnable(path, search_path):
 
 
 class OwnAgent:
-    """An agent process started for this process, and the channel to it."""
+    """An agent process started for this process. start_run only spawns it; the flush thread waits
+    for its channel, so that the program goes on while Node starts."""
 
-    def __init__(self, process, directory, channel):
+    def __init__(self, process, directory, path):
         self._process = process
         self._directory = directory
-        self.channel = channel
+        self._path = path
 
     @classmethod
-    def start(cls):
+    def spawn(cls):
+        """Starts `prov4ml agent` without waiting for it; Prov4mlError when it cannot be started at all."""
         command = agent_command()
         directory = tempfile.mkdtemp(prefix="prov4ml-")
         path = os.path.join(directory, "agent.sock")
         # A new session: Ctrl-C in the terminal reaches the program, not its agent, which must outlive
         # the program long enough to deliver what it logged.
-        process = subprocess.Popen(
-            command + ["agent", "--channel", path, "--parent-pid", str(os.getpid())],
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
         try:
-            channel = _wait_for_channel(process, path)
-        except BaseException:
-            process.kill()
-            process.wait()
+            process = subprocess.Popen(
+                command + ["agent", "--channel", path, "--parent-pid", str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as error:
             shutil.rmtree(directory, ignore_errors=True)
-            raise
-        return cls(process, directory, channel)
+            raise Prov4mlError("prov4ml.start_run: cannot start %s: %s" % (" ".join(command), error)) from None
+        return cls(process, directory, path)
 
-    def release(self):
-        """At interpreter exit without end_run: the agent sees this process end and finishes on its own."""
-        self.channel.close()
-        shutil.rmtree(self._directory, ignore_errors=True)
+    def connect(self):
+        """Waits (bounded) for the agent to open its channel; Prov4mlError says why it did not."""
+        deadline = time.monotonic() + AGENT_START_TIMEOUT_S
+        while True:
+            status = self._process.poll()
+            if status is not None:
+                raise Prov4mlError("prov4ml.start_run: the prov4ml agent exited with status %d before opening its channel (its messages are above)" % status)
+            try:
+                return Channel.connect(self._path)
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise Prov4mlError("prov4ml.start_run: the prov4ml agent did not open its channel %s within %g s" % (self._path, AGENT_START_TIMEOUT_S)) from None
+                time.sleep(_POLL_S)
 
-    def stop(self):
-        """After a failed start_run: nothing to deliver, so the agent is not left waiting for this process."""
-        self.channel.close()
+    def stop(self, channel):
+        """After a failed start: nothing to deliver, so the agent is not left waiting for this process."""
+        if channel is not None:
+            channel.close()
         self._process.kill()
         self._process.wait()
         shutil.rmtree(self._directory, ignore_errors=True)
 
-    def finish(self):
-        """After end_run: lets the agent deliver and exit, then removes its socket directory."""
-        self.channel.close()
-        try:
-            self._process.wait(AGENT_EXIT_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            warn("prov4ml: the agent (pid %d) is still delivering after %g s; it goes on in the background" % (self._process.pid, AGENT_EXIT_TIMEOUT_S))
+    def finish(self, channel):
+        """After the agent answered the end of the run: what is left for it is closing its channel and
+        exiting, so it is not waited for (the rank's files are complete, or the answer said what is kept)."""
+        channel.close()
         shutil.rmtree(self._directory, ignore_errors=True)
-
-
-def _wait_for_channel(process, path):
-    deadline = time.monotonic() + AGENT_START_TIMEOUT_S
-    while True:
-        status = process.poll()
-        if status is not None:
-            raise Prov4mlError("prov4ml.start_run: the prov4ml agent exited with status %d before opening its channel (its messages are above)" % status)
-        try:
-            return Channel.connect(path)
-        except OSError:
-            if time.monotonic() > deadline:
-                raise Prov4mlError("prov4ml.start_run: the prov4ml agent did not open its channel %s within %g s" % (path, AGENT_START_TIMEOUT_S)) from None
-            time.sleep(_POLL_S)

@@ -10,9 +10,19 @@ _HEADER = struct.Struct("<I")
 HEADER_BYTES = _HEADER.size
 
 
+def encode_json(value):
+    return json.dumps(value, allow_nan=False, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def encode_frame(message):
-    payload = json.dumps(message, allow_nan=False, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    payload = encode_json(message)
     return _HEADER.pack(len(payload)) + payload
+
+
+def frame_of(pieces):
+    """One frame whose payload is the concatenation of `pieces` (bytes that together are one JSON
+    message): large metric columns are put in place once, never scanned by the JSON encoder."""
+    return b"".join([_HEADER.pack(sum(len(piece) for piece in pieces))] + pieces)
 
 
 def frame_length(header):
@@ -21,7 +31,12 @@ def frame_length(header):
 
 def encode_column(column):
     """base64 of an array('d') as little-endian float64."""
+    return encode_column_bytes(column).decode("ascii")
+
+
+def encode_column_bytes(column):
+    """encode_column as ASCII bytes, ready to stand inside a JSON string."""
     if sys.byteorder == "big":
         column = column[:]
         column.byteswap()
-    return base64.b64encode(column.tobytes()).decode("ascii")
+    return base64.b64encode(column)

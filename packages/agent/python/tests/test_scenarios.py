@@ -175,26 +175,35 @@ class Scenarios(unittest.TestCase):
 
 
 class WithoutAnAgent(unittest.TestCase):
-    def test_start_run_says_node_is_missing_from_path(self):
-        script = (
-            "import prov4ml\n"
-            "try:\n"
-            "    prov4ml.start_run('www.example.org', 'x')\n"
-            "except prov4ml.Prov4mlError as error:\n"
-            "    print(error)\n"
-        )
-        env = {k: v for k, v in os.environ.items() if k != "PROV4ML_CHANNEL"}
-        env["PATH"] = tempfile.gettempdir()
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    """No agent to talk to: start_run says why in one line and the training runs on, every call a no-op."""
+
+    SCRIPT = (
+        "import prov4ml\n"
+        "prov4ml.start_run('www.example.org', 'x')\n"
+        "prov4ml.log_metric('loss', 0.5)\n"
+        "prov4ml.log_param('lr', 0.1)\n"
+        "prov4ml.end_run()\n"
+        "print('trained')\n"
+    )
+
+    def run_without_agent(self, env):
+        result = subprocess.run([sys.executable, "-c", self.SCRIPT], capture_output=True, text=True, timeout=60, env=env)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("`node` is not on PATH", result.stdout)
+        self.assertEqual(result.stdout, "trained\n")
+        self.assertEqual(len(result.stderr.splitlines()), 1, result.stderr)
+        self.assertIn("the training goes on without provenance", result.stderr)
+        return result.stderr
+
+    def test_start_run_says_node_is_missing_from_path(self):
+        env = {k: v for k, v in os.environ.items() if k not in ("PROV4ML_CHANNEL", "PROV4ML_CLI")}
+        env["PATH"] = tempfile.gettempdir()
+        self.assertIn("`node` is not on PATH", self.run_without_agent(env))
 
     def test_an_unreachable_channel_names_the_variable(self):
         env = dict(os.environ, PROV4ML_CHANNEL=os.path.join(tempfile.gettempdir(), "no-such-prov4ml.sock"))
-        script = "import prov4ml\ntry:\n    prov4ml.start_run('www.example.org', 'x')\nexcept prov4ml.Prov4mlError as error:\n    print(error)\n"
-        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
-        self.assertIn("PROV4ML_CHANNEL=", result.stdout)
-        self.assertIn("cannot connect", result.stdout)
+        line = self.run_without_agent(env)
+        self.assertIn("PROV4ML_CHANNEL=", line)
+        self.assertIn("cannot connect", line)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from array import array
 import prov4ml
 from prov4ml import Context, FoldOperation, LoggingItemKind
 from prov4ml._buffers import ROW, MetricTable
+from prov4ml._limits import MAX_SERIES_POINTS
 from prov4ml._kinds import FOLD_NAMES, canonical_context
 from prov4ml._values import as_number, as_step, number_to_wire, param_value
 from prov4ml._wire import encode_column, encode_frame
@@ -109,17 +110,44 @@ class Parameters(unittest.TestCase):
 class Buffers(unittest.TestCase):
     def test_a_series_asks_for_a_flush_at_save_after_n_logs(self):
         requests = []
-        table = MetricTable(4, lambda: requests.append(1))
+        table = MetricTable(4, lambda: requests.append(1), lambda: self.fail("a series below its bound never waits"))
         points = table.series_points("training", "loss", None, "log_metric")
         for step in range(4):
             points.extend((step, 0.5, 1.0))
         self.assertEqual(len(points), table.handoff_at)
         self.assertTrue(table.room_for(points))
         self.assertEqual(len(requests), 1)
+        # Asked once: the hot path does not come back until the series is full or the flush took it.
+        self.assertEqual(table.handoff_at, ROW * MAX_SERIES_POINTS)
         self.assertIs(table.by_context["training"]["loss"], points)
+        table.taken()
         taken = table.series[0].take()
+        self.assertEqual(table.handoff_at, ROW * 4)
         self.assertEqual(list(taken[0::ROW]), [0.0, 1.0, 2.0, 3.0])
         self.assertEqual(len(points), 0)
+
+    def test_a_full_series_waits_for_the_flush_thread_instead_of_dropping(self):
+        passes = []
+
+        def flush_pass():
+            passes.append(table.series[0].take())
+            return True
+
+        table = MetricTable(4, lambda: None, flush_pass)
+        points = table.series_points("training", "loss", None, "log_metric")
+        points.extend([1.0, 0.5, 1.0] * MAX_SERIES_POINTS)
+        self.assertTrue(table.room_for(points))
+        self.assertEqual([len(taken) for taken in passes], [ROW * MAX_SERIES_POINTS])
+        self.assertEqual(len(points), 0)
+
+    def test_a_table_that_stops_recording_lets_its_points_go(self):
+        table = MetricTable(4, lambda: None, lambda: False)
+        points = table.series_points("training", "loss", None, "log_metric")
+        points.extend([1.0, 0.5, 1.0] * MAX_SERIES_POINTS)
+        table.stop_recording()
+        self.assertFalse(table.room_for(points))
+        self.assertEqual(len(points), 0)
+        self.assertIsNone(table.series_points("training", "loss", None, "log_metric"))
 
 
 class Wire(unittest.TestCase):

@@ -81,7 +81,13 @@ export function decodeAgentReply(raw: unknown): AgentReply | null {
           svg: nullable(raw, 'svg', () => text(raw, 'svg', MAX_PATH_LENGTH, 1)),
         };
       case 'ok':
-        return raw.storedPath === undefined ? { t: 'ok', id } : { t: 'ok', id, storedPath: text(raw, 'storedPath', MAX_PATH_LENGTH, 1) };
+        return {
+          t: 'ok',
+          id,
+          ...(raw.storedPath === undefined ? {} : { storedPath: text(raw, 'storedPath', MAX_PATH_LENGTH, 1) }),
+          ...(raw.complete === undefined ? {} : { complete: boolean(raw, 'complete') }),
+          ...(raw.message === undefined ? {} : { message: text(raw, 'message', MAX_PATH_LENGTH * 4) }),
+        };
       case 'error':
         return { t: 'error', id, message: text(raw, 'message', MAX_PATH_LENGTH * 4) };
       default:
@@ -131,6 +137,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     createGraph: boolean(o, 'createGraph'),
     createSvg: boolean(o, 'createSvg'),
     ...optional(o, 'crateRoCrate', () => boolean(o, 'crateRoCrate')),
+    ...optional(o, 'exit', () => programExit(o.exit)),
   }),
   documents: (o) => ({ t: 'documents', id: requestId(o), createGraph: boolean(o, 'createGraph'), createSvg: boolean(o, 'createSvg') }),
   sample: (o) => ({
@@ -140,6 +147,9 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     step: nullable(o, 'step', () => integer(o, 'step', Number.MIN_SAFE_INTEGER)),
   }),
 };
+
+/** Longest signal name end_run's `exit` may carry ('SIGRTMIN+15' has 11 characters). */
+const MAX_SIGNAL_NAME_LENGTH = 32;
 
 const LANGUAGES: readonly ChannelLanguage[] = ['python', 'node'];
 const METRICS_FILE_TYPES: readonly MetricsFileType[] = ['csv'];
@@ -266,6 +276,15 @@ function integer(o: Record<string, unknown>, key: string, min: number): number {
   const value = o[key];
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) fail(`${key} is not an integer ≥ ${min}`);
   return value;
+}
+
+/** end_run's `exit`: how the program is exiting (a signal name such as SIGTERM, or an exit code). */
+function programExit(raw: unknown): { exitCode: number | null; signal: string | null } {
+  if (!isPlainObject(raw)) fail('exit is not an object');
+  return {
+    exitCode: nullable(raw, 'exitCode', () => integer(raw, 'exitCode', Number.MIN_SAFE_INTEGER)),
+    signal: nullable(raw, 'signal', () => text(raw, 'signal', MAX_SIGNAL_NAME_LENGTH, 1)),
+  };
 }
 
 function requestId(o: Record<string, unknown>): number {

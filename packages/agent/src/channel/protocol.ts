@@ -110,6 +110,22 @@ export interface EndRunMessage {
   createSvg: boolean;
   /** crate_ro_crate: RO-Crate output comes with issue 16; until then the agent says it is not written. */
   crateRoCrate?: boolean | null;
+  /**
+   * Sent by a client ending the run from its exit path (no end_run call: a normal exit, an uncaught
+   * exception, a signal): the exit status as far as it knows it. Absent or null: the program called end_run.
+   */
+  exit?: { exitCode: number | null; signal: string | null } | null;
+}
+
+/**
+ * The end_run reply's verdict. Under a wrapper: the rank's records are in the agent's spool (the wrapper
+ * outlives the program and finishes the run). From `prov4ml agent`: the rank's records are confirmed by
+ * the aggregator and, where this agent hosts it, the job's files are written. `complete` false: `message`
+ * says what is kept and the `prov4ml merge` command that rebuilds the files.
+ */
+export interface EndRunOutcome {
+  complete: boolean;
+  message?: string;
 }
 
 /**
@@ -171,6 +187,9 @@ export interface OkReply {
   id: number;
   /** For an artifact: where the copy lives, relative to the run directory (absent when not copied). */
   storedPath?: string;
+  /** For end_run (EndRunOutcome). */
+  complete?: boolean;
+  message?: string;
 }
 
 export interface ErrorReply {

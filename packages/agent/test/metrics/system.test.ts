@@ -65,6 +65,21 @@ describe('system sampler on a fake /proc', () => {
     await sampler.close();
   });
 
+  test('every sample has cpu_usage: before a clock tick passes it repeats the latest figure, the share since boot at first', async () => {
+    const proc = join(scratch, 'proc-ticks');
+    await mkdir(proc, { recursive: true });
+    await writeFile(join(proc, 'meminfo'), 'MemTotal:       16000000 kB\nMemFree:         1000000 kB\nMemAvailable:    4000000 kB\n');
+    // Since boot: busy 1500 of 10000 ticks = 15 %.
+    await writeFile(join(proc, 'stat'), 'cpu  1000 0 500 8000 500 0 0 0 0 0\n');
+    const sampler = await SystemSampler.start({ procRoot: proc, diskPath: scratch, rootPid: null, kernelUnits: DEFAULT_KERNEL_UNITS }, 0);
+    const cpu = async (nowMs: number) => byName((await sampler.sample(nowMs)).samples).get('cpu_usage')?.value;
+    assert.equal(await cpu(1), 15, 'no tick since the baseline: the share since boot');
+    await writeFile(join(proc, 'stat'), 'cpu  2000 0 1000 12500 500 0 0 0 0 0\n');
+    assert.equal(await cpu(2), 25);
+    assert.equal(await cpu(3), 25, 'no tick since the previous sample: the latest figure');
+    await sampler.close();
+  });
+
   test('a /proc/<pid>/stat whose command name holds spaces and parentheses', () => {
     assert.deepEqual(parsePidStat(statLine(42, 7, 11, 22, 5)), { pid: 42, ppid: 7, cpuTicks: 33, rssPages: 5 });
   });

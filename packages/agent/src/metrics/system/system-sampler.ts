@@ -33,6 +33,9 @@ export interface SamplesWithErrors {
  */
 export class SystemSampler {
   private previousCpu: CpuTimes | null = null;
+  /** The latest CPU figures, repeated by a sample taken before a clock tick passed (every sample has them). */
+  private latestBusy: number | null = null;
+  private latestProcessCpu: number | null = null;
 
   private constructor(
     private readonly procStat: ProcFile,
@@ -70,7 +73,9 @@ export class SystemSampler {
       const cpu = parseProcStatCpuLine(await this.procStat.read());
       const busy = this.previousCpu === null ? null : busyFraction(this.previousCpu, cpu);
       this.previousCpu = cpu;
-      if (busy !== null) samples.push({ name: 'cpu_usage', value: busy * 100, unit: Unit.PERCENT, source: 'procfs' });
+      // No tick since the previous sample: the latest figure, or before any the share since boot.
+      this.latestBusy = busy ?? this.latestBusy ?? busyFraction({ busy: 0, total: 0 }, cpu);
+      if (this.latestBusy !== null) samples.push({ name: 'cpu_usage', value: this.latestBusy * 100, unit: Unit.PERCENT, source: 'procfs' });
     });
     await attempt('memory_usage', async () => {
       const memory = parseMeminfo(await this.meminfo.read());
@@ -84,7 +89,8 @@ export class SystemSampler {
       await attempt('process tree', async () => {
         const usage = await tree.sample(nowMs);
         if (usage.processCount === 0) return;
-        if (usage.cpuPercent !== null) samples.push({ name: 'process_cpu_usage', value: usage.cpuPercent, unit: Unit.PERCENT, source: 'procfs' });
+        this.latestProcessCpu = usage.cpuPercent ?? this.latestProcessCpu;
+        if (this.latestProcessCpu !== null) samples.push({ name: 'process_cpu_usage', value: this.latestProcessCpu, unit: Unit.PERCENT, source: 'procfs' });
         samples.push({ name: 'process_rss', value: usage.residentBytes / BYTES_PER_MEBIBYTE, unit: Unit.MEBIBYTES, source: 'procfs' });
       });
     }

@@ -1,0 +1,93 @@
+"""How the program ends when it does not call end_run: the hooks start_run installs so that the exit
+path (atexit) can end the run with the agent and record why the program stopped.
+
+- an uncaught exception: sys.excepthook is wrapped (the original hook still prints the traceback);
+  the interpreter then exits with status 1, which is what the run records;
+- SIGTERM (a batch system stopping the job): when the program has no handler of its own, one that
+  raises SystemExit in the main thread, so that `finally` blocks and atexit run (the default action
+  would kill the process with its files unwritten); once the run is ended, `_resignal` ends the
+  process by the same signal, so that whoever waits for it sees it was killed. A SIGTERM that comes
+  while the run is being ended (`ending`) lets that finish first.
+"""
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+
+#: Exit status of an interpreter whose main thread ended with an uncaught exception.
+_UNCAUGHT_EXCEPTION_STATUS = 1
+
+_lock = threading.Lock()
+_installed = False
+#: {"exitCode": int|None, "signal": str|None} once the program is seen ending abnormally.
+_abnormal = None
+#: The run is being ended (end_run or the exit path): a SIGTERM now must not interrupt it.
+_ending = False
+
+
+def install():
+    """Installs the hooks once per process (start_run calls it; later calls do nothing)."""
+    global _installed
+    with _lock:
+        if _installed:
+            return
+        _installed = True
+    previous_hook = sys.excepthook
+
+    def excepthook(kind, value, traceback):
+        _note({"exitCode": _UNCAUGHT_EXCEPTION_STATUS, "signal": None})
+        previous_hook(kind, value, traceback)
+
+    sys.excepthook = excepthook
+    # Handlers can only be set from the main thread; a program with its own SIGTERM handler keeps it.
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_default_sigterm_in_child)
+
+
+def _default_sigterm_in_child():
+    # A forked child (a DataLoader worker) has no run of its own: SIGTERM kills it as it always did.
+    if signal.getsignal(signal.SIGTERM) is _on_sigterm:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _on_sigterm(signum, frame):
+    _note({"exitCode": None, "signal": "SIGTERM"})
+    if not _ending:
+        raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def ending():
+    """Ends the run: a SIGTERM meanwhile waits until it is done, then ends the process (_resignal)."""
+    global _ending
+    _ending = True
+    try:
+        yield
+    finally:
+        _ending = False
+    _resignal()
+
+
+def _note(how):
+    global _abnormal
+    if _abnormal is None:
+        _abnormal = how
+
+
+def how_it_ends():
+    """The `exit` of the end_run message the exit path sends: how the program is ending, as far as known
+    (a normal exit without end_run, or sys.exit(n), has no exception or signal: both are None)."""
+    return dict(_abnormal) if _abnormal is not None else {"exitCode": None, "signal": None}
+
+
+def _resignal():
+    """After the exit path ended the run: a program stopped by SIGTERM dies by it, as it would have."""
+    if _abnormal is not None and _abnormal["signal"] == "SIGTERM":
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.kill(os.getpid(), signal.SIGTERM)
