@@ -18,7 +18,6 @@ import sys
 from . import _api
 from ._framework import FrameworkLogger
 from ._kinds import Context
-from ._values import check_name
 
 
 class _OwnedRun:
@@ -188,7 +187,8 @@ class ProvMLItwinAILogger(FrameworkLogger):
         self.prov_user_namespace = prov_user_namespace
         self.experiment_name = self.name = experiment_name
         self.provenance_save_dir = provenance_save_dir
-        self.savedir = pathlib.Path(provenance_save_dir)  # itwinai's Logger.serialize joins paths to it
+        # itwinai's Logger.serialize joins paths to it; None: the agent's save directory
+        self.savedir = None if provenance_save_dir is None else pathlib.Path(provenance_save_dir)
         self.save_after_n_logs = save_after_n_logs
         self.create_graph = create_graph
         self.create_svg = create_svg
@@ -247,18 +247,21 @@ class ProvMLItwinAILogger(FrameworkLogger):
         Keyword arguments meant for other loggers of an itwinai LoggersCollection are ignored."""
         if not self.should_log(batch_idx=batch_idx):
             return None
+        # The same keyword calls as itwinai's own Prov4MLLogger makes.
         if kind == "metric":
-            _api.log_metric(identifier, item, context, step)
-        elif kind in ("flops_pb", "flops_pe"):
-            model, data = _pair(item, kind)
-            flops = _api.log_flops_per_batch if kind == "flops_pb" else _api.log_flops_per_epoch
-            flops(identifier, model, data, context, step)
+            _api.log_metric(key=identifier, value=item, context=context, step=step)
+        elif kind == "flops_pb":
+            model, batch = _pair(item, kind)
+            _api.log_flops_per_batch(identifier, model=model, batch=batch, context=context, step=step)
+        elif kind == "flops_pe":
+            model, dataset = _pair(item, kind)
+            _api.log_flops_per_epoch(identifier, model=model, dataset=dataset, context=context, step=step)
         elif kind == "system":
-            _api.log_system_metrics(context, step)
+            _api.log_system_metrics(context=context, step=step)
         elif kind == "carbon":
-            _api.log_carbon_metrics(context, step)
+            _api.log_carbon_metrics(context=context, step=step)
         elif kind == "execution_time":
-            _api.log_current_execution_time(identifier, context, step)
+            _api.log_current_execution_time(label=identifier, context=context, step=step)
         elif kind == "model":
             _api.save_model_version(model=item, model_name=identifier, context=context, step=step)
         elif kind == "best_model":
@@ -267,8 +270,7 @@ class ProvMLItwinAILogger(FrameworkLogger):
             if _is_data_loader(item):
                 _api.log_dataset(dataset=item, label=identifier)
             else:
-                check_name(identifier, "identifier", "ProvMLItwinAILogger.log")
-                _api.log_param(identifier, item)
+                _api.log_param(key=identifier, value=item)
         elif kind == "prov_documents":
             return _api.log_provenance_documents(create_graph=self.create_graph, create_svg=self.create_svg)
         return None
