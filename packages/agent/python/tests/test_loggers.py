@@ -5,6 +5,7 @@ experiment name; here the Python side checks return values, errors and the frame
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -135,12 +136,14 @@ class Arguments(unittest.TestCase):
 
     def test_import_prov4ml_imports_no_framework_and_instances_subclass_theirs(self):
         stubs = tempfile.mkdtemp(prefix="prov4ml-framework-stubs-")
+        self.addCleanup(shutil.rmtree, stubs, True)
         for path, text in FRAMEWORK_STUBS.items():
             os.makedirs(os.path.dirname(os.path.join(stubs, path)), exist_ok=True)
             with open(os.path.join(stubs, path), "w") as out:
                 out.write(textwrap.dedent(text))
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([stubs, CLIENT_DIR]))
-        result = subprocess.run([sys.executable, "-c", FRAMEWORK_PROGRAM], capture_output=True, text=True, timeout=60, env=env)
+        # In the stubs' directory: a run the program's own agent writes (no channel server) lands there.
+        result = subprocess.run([sys.executable, "-c", FRAMEWORK_PROGRAM], capture_output=True, text=True, timeout=60, env=env, cwd=stubs)
         self.assertEqual(result.returncode, 0, result.stderr)
         facts = json.loads(result.stdout.strip().splitlines()[-1])
         self.assertEqual(facts, {
