@@ -223,9 +223,10 @@ class ProvMLItwinAILogger(FrameworkLogger):
         self.worker_rank = rank
         if not self.should_log():
             return
-        self._run = _OwnedRun(prov_user_namespace=self.prov_user_namespace, experiment_name=self.experiment_name,
-                              provenance_save_dir=self.provenance_save_dir, save_after_n_logs=self.save_after_n_logs,
-                              collect_all_processes=True, rank=rank)
+        if self._run is None or self._run.session is None:  # a second call while its run is on keeps that run
+            self._run = _OwnedRun(prov_user_namespace=self.prov_user_namespace, experiment_name=self.experiment_name,
+                                  provenance_save_dir=self.provenance_save_dir, save_after_n_logs=self.save_after_n_logs,
+                                  collect_all_processes=True, rank=rank)
         self._run.ensure()
 
     def destroy_logger_context(self):

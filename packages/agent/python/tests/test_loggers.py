@@ -213,6 +213,9 @@ class Loggers(unittest.TestCase):
         logger = prov4ml.ProvMLItwinAILogger(experiment_name="itwinai_logger", provenance_save_dir=self.directory,
                                              save_after_n_logs=10, log_freq=2)
         with logger.start_logging(rank=0):
+            session = _api._session
+            logger.create_logger_context(rank=0)  # again (a second fit): the same run goes on
+            self.assertIs(_api._session, session)
             logger.save_hyperparameters({"batch_size": 8, "optimizer": "adam"})
             for batch_idx in range(4):  # log_freq=2: batches 0 and 2
                 logger.log(0.25 * batch_idx, "batch_loss", step=batch_idx, batch_idx=batch_idx)
