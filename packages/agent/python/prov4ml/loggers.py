@@ -37,6 +37,10 @@ class _OwnedRun:
         self.session = _api._session
         self.failed = self.session is None
 
+    def __getstate__(self):
+        # A copy (pickled for another process, or deep-copied) owns no run: the session is this process's.
+        return dict(self.__dict__, session=None)
+
     def end(self, create_graph, create_svg):
         """Ends the run this logger started, if it is still the active one."""
         if self.session is not None and self.session is _api._session:

@@ -5,6 +5,7 @@ experiment name; here the Python side checks return values, errors and the frame
 import argparse
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -184,6 +185,9 @@ class Loggers(unittest.TestCase):
                 logger.save()
         logger.log_metrics({"val_loss": 0.5, "epoch": 1}, step=5)
         logger.log_metrics({"lr": 0.1}, step=9)
+        clone = pickle.loads(pickle.dumps(logger))  # Lightning's spawn launcher pickles the Trainer and its loggers
+        clone.finalize("success")
+        self.assertIsNotNone(_api._session, "a copy does not own the run")
         logger.finalize("success")
         self.assertIsNone(_api._session, "finalize ended the run the logger started")
         logger.finalize("success")  # the Trainer calls it after every fit, validate and test: nothing to end now
