@@ -206,8 +206,8 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
             log_execution_end_time()
         _remember_dirs(session)
         _uninstall(_NOT_STARTED)
-        _warn_no_crate(crate_ro_crate, "end_run")
-        session.end(create_graph, create_svg)
+        # The agent writes the crate (or says, once, that this version does not).
+        session.end(create_graph, create_svg, crate_ro_crate=bool(crate_ro_crate))
     if _run.unify_experiments:
         _unify(_run)
 
@@ -234,7 +234,7 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
 
 def _warn_no_crate(crate_ro_crate, call):
     if crate_ro_crate:
-        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: the RO-Crate is not written yet (it comes with the interoperability work); the PROV documents are" % call)
+        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: this version of prov4ml writes no RO-Crate mid-run; the PROV documents are written" % call)
 
 
 def _unify(run):
