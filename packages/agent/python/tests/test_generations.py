@@ -71,8 +71,9 @@ class Signatures(unittest.TestCase):
             prov4ml.log_dataset([1], "a", "b")
 
     def test_start_run_options_are_checked_before_any_agent_is_involved(self):
-        with self.assertRaisesRegex(TypeError, r"^start_run: csv_separator must be one character other than"):
-            yprov4ml.start_run("x", csv_separator=".")
+        for separator in (".", "x", "7", "é", "\n", ";;"):
+            with self.assertRaisesRegex(TypeError, r"^start_run: csv_separator must be a tab or one printable ASCII character"):
+                yprov4ml.start_run("x", csv_separator=separator)
         with self.assertRaisesRegex(TypeError, r"^start_run: metrics_file_type must be a MetricsType \(TEXT, CSV, ZARR, NETCDF\), got 'parquet'$"):
             yprov4ml.start_run("x", metrics_file_type="parquet")
         with self.assertRaisesRegex(TypeError, r"^start_run: use_compressor must be a CompressorType"):
