@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from './support/components.js';
 import { CLI, REPO_ROOT, pythonProvErrors, readMetricCsv, runCommand, type CommandResult } from './support/run-dir.js';
+import { createVenv, pipInstallClient } from './support/python-venv.js';
 
 const VERSION = (JSON.parse(readFileSync(join(REPO_ROOT, 'packages/agent/package.json'), 'utf8')) as { version: string }).version;
 const hasPythonProv = pythonModuleAvailable('prov');
@@ -22,13 +23,6 @@ const NO_CLI_MESSAGE =
   'prov4ml: no prov4ml command line found: install Node.js 20+ and put `prov4ml` on PATH ' +
   '(`npm install -g <prov4ml checkout>/packages/cli` after `npm ci` there), or set ' +
   'PROV4ML_CLI=<prov4ml checkout>/packages/cli/bin/prov4ml.js';
-
-/** The README's pip command: the one line of the Python section that starts with `pip install`. */
-function readmePipCommand(): string {
-  const lines = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8').split('\n').filter((line) => /^pip install /.test(line));
-  assert.equal(lines.length, 1, `the README has one pip install line, found ${JSON.stringify(lines)}`);
-  return lines[0]!;
-}
 
 const INTERPRETERS = [
   { name: 'Debian /usr/bin/python3 -m venv --system-site-packages', python: DEBIAN_PYTHON, venvArgs: ['--system-site-packages'] },
@@ -44,14 +38,6 @@ for step in range(5):
 prov4ml.end_run(create_graph=True, create_svg=True)
 print("trained")
 `;
-
-/** pip with nothing to fetch from: no index, no find-links, no configuration file of this machine. */
-function offlinePipEnv(venv: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(venv, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venv };
-  delete env.PIP_FIND_LINKS;
-  delete env.PYTHONPATH;
-  return { ...env, PIP_NO_INDEX: '1', PIP_CONFIG_FILE: devNull };
-}
 
 /** Only the venv's bin on PATH: no node, no prov4ml; and no PROV4ML_CLI. */
 function noCliEnv(venv: string): NodeJS.ProcessEnv {
@@ -81,17 +67,14 @@ for (const interpreter of INTERPRETERS) {
       venv = join(directory, 'venv');
       python = join(venv, 'bin', 'python');
       runDir = join(directory, 'out', 'pip_check_0');
-      const created = await runCommand(interpreter.python, ['-m', 'venv', ...interpreter.venvArgs, venv]);
-      assert.equal(created.code, 0, created.stderr);
+      await createVenv(interpreter.python, interpreter.venvArgs, venv);
       withCli = { ...process.env, PROV4ML_CLI: CLI };
       delete withCli.PYTHONPATH;
     });
     after(() => rmSync(directory, { recursive: true, force: true }));
 
     test("the README's pip command installs prov4ml and yprov4ml offline", async () => {
-      const installed = await runCommand('sh', ['-c', readmePipCommand()], { cwd: REPO_ROOT, env: offlinePipEnv(venv) });
-      assert.equal(installed.code, 0, installed.stdout + installed.stderr);
-      assert.match(installed.stdout, new RegExp(`Successfully installed prov4ml-${VERSION.replace(/\./g, '\\.')}\n`));
+      assert.match(await pipInstallClient(venv), new RegExp(`Successfully installed prov4ml-${VERSION.replace(/\./g, '\\.')}\n`));
       const imported = await py(['-c', 'import os, prov4ml, yprov4ml\nprint(prov4ml.__version__)\nprint(os.path.dirname(prov4ml.__file__))'], withCli);
       assert.equal(imported.code, 0, imported.stderr);
       assert.deepEqual(imported.stdout.split('\n').filter(Boolean), [VERSION, join(venv, 'lib', pythonDir(python), 'site-packages', 'prov4ml')]);

@@ -98,7 +98,7 @@ export function agentChannelHandler(
           );
           return;
         case 'end_run':
-          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): RO-Crate output is not written yet (issue 16); the PROV documents are');
+          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): this version of prov4ml writes no RO-Crate; the PROV documents are written');
           onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
             (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
             (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),

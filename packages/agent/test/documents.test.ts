@@ -155,7 +155,7 @@ describe('log_provenance_documents and the newest start_run options over the cha
     assert.deepEqual([input['prov-ml:is_input'], input['prov-ml:copied']], [true, true]);
   });
 
-  it('end_run(crate_ro_crate=True) says in one line that the RO-Crate is not written yet', () => {
+  it('end_run(crate_ro_crate=True) says in one line that this version writes no RO-Crate', () => {
     assert.equal(run.result.stderr.split('\n').filter((line) => line.includes('RO-Crate')).length, 1);
   });
 });

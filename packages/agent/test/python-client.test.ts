@@ -317,7 +317,7 @@ describe('Python client: every generation of the original API (tests/test_genera
     const beforeDocuments = connection.messages.slice(0, connection.messages.indexOf(documents[0]!));
     assert.ok(beforeDocuments.some((m) => m.t === 'records' && m.records.some((r) => r.kind === 'context' && r.name === 'ARCHIVE')), 'what was logged before goes first');
     const end = connection.messages.at(-1) as EndRunMessage;
-    assert.deepEqual(pick(end, ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: true });
+    assert.deepEqual(pick(end, ['t', 'createGraph', 'createSvg', 'crateRoCrate']), { t: 'end_run', createGraph: true, createSvg: true, crateRoCrate: true });
   });
 
   it('the itwinai logger style: keywords, lowercase string contexts, log_provenance_documents then end_run', () => {

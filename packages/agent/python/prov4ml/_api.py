@@ -37,8 +37,9 @@ _FORKED = "prov4ml.%s: called in a forked child process; only the process that c
 #: numbered parts so that nothing is cut (the agent accepts 64 KiB per parameter value).
 _METRIC_TEXT_PART_CHARS = 60_000
 
-#: A csv_separator must not be confusable with a number or a quoted field.
-_FORBIDDEN_SEPARATORS = frozenset("0123456789.-+eE\"'\r\n")
+#: The agent's rule for a csv_separator (prov-core csv-separator.ts): a tab or a printable ASCII
+#: character that cannot occur in a cell (numbers, NaN, INF) and does not quote one.
+_SEPARATOR_CHARACTERS = frozenset("\t" + "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum())) - frozenset(".+-\"'")
 
 _lifecycle = threading.RLock()
 #: The run of this process, whether or not it records (ranks ≠ 0 without collect_all_processes do not).
@@ -206,8 +207,8 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
             log_execution_end_time()
         _remember_dirs(session)
         _uninstall(_NOT_STARTED)
-        _warn_no_crate(crate_ro_crate, "end_run")
-        session.end(create_graph, create_svg)
+        # The agent writes the crate (or says, once, that this version does not).
+        session.end(create_graph, create_svg, crate_ro_crate=bool(crate_ro_crate))
     if _run.unify_experiments:
         _unify(_run)
 
@@ -234,7 +235,7 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
 
 def _warn_no_crate(crate_ro_crate, call):
     if crate_ro_crate:
-        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: the RO-Crate is not written yet (it comes with the interoperability work); the PROV documents are" % call)
+        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: this version of prov4ml writes no RO-Crate mid-run; the PROV documents are written" % call)
 
 
 def _unify(run):
@@ -723,8 +724,8 @@ def _non_negative(value, argument, call):
 def _csv_separator(separator, call):
     if separator is None:
         return None
-    if not isinstance(separator, str) or len(separator) != 1 or separator in _FORBIDDEN_SEPARATORS:
-        raise TypeError("%s: csv_separator must be one character other than a digit, '.', '-', '+', 'e', a quote or a line break, got %r" % (call, separator))
+    if not isinstance(separator, str) or separator not in _SEPARATOR_CHARACTERS:
+        raise TypeError("%s: csv_separator must be a tab or one printable ASCII character other than a letter, a digit, '.', '+', '-' or a quote, got %r" % (call, separator))
     return separator
 
 

@@ -278,15 +278,15 @@ class Session:
 
     # ---- the end ---------------------------------------------------------------------------------
 
-    def end(self, create_graph, create_svg, exit=None):
+    def end(self, create_graph, create_svg, exit=None, crate_ro_crate=False):
         """Sends everything and ends the run with the agent: at end_run (`exit` None) or on the program's
         exit path (`exit`: how it ends, from _exit.how_it_ends). Returns once the rank's files are complete
         (an agent this process started) or its records are in the wrapper's spool (the wrapper outlives
         the program and finishes the run); bounded, past the bound one line says what is kept."""
         with _exit.ending():
-            self._end(create_graph, create_svg, exit)
+            self._end(create_graph, create_svg, exit, crate_ro_crate)
 
-    def _end(self, create_graph, create_svg, exit):
+    def _end(self, create_graph, create_svg, exit, crate_ro_crate):
         if self.collecting:
             for final in list(self.finals.values()):
                 try:
@@ -302,6 +302,8 @@ class Session:
             request, timeout = {"t": "flush"}, EXIT_END_TIMEOUT_S
         else:
             request = {"t": "end_run", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}
+            if crate_ro_crate:
+                request["crateRoCrate"] = True
             if exit is not None:
                 request["exit"] = exit
             timeout = END_RUN_TIMEOUT_S if exit is None else EXIT_END_TIMEOUT_S
