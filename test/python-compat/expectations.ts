@@ -48,7 +48,10 @@ export const SEED: Fixture = {
     assert.ok(loss.values.every((v) => Number.isFinite(v) && v > 0), '0-d tensors are numbers');
     const samples = metricRows(run, 'samples_seen', 'TRAINING');
     assert.deepEqual(samples.values, Array(SEED_STEPS).fill(4));
-    assert.deepEqual(metricRows(run, 'val_loss', 'TRAINING'), { separator: ',', steps: [0, 1, 2], values: [1, 0.5, 1 / 3] }, 'the Lightning-style logger: first key, step = epoch');
+    assert.deepEqual(metricRows(run, 'val_loss', 'TRAINING'), { separator: ',', steps: [0, 1, 2], values: [1, 0.5, 1 / 3] }, 'ProvMLLogger: every key but epoch, step = epoch');
+    const perStep = metricRows(run, 'loss_step', 'TRAINING');
+    assert.deepEqual(perStep.steps, Array.from({ length: SEED_STEPS }, (_, i) => Math.floor(i / (SEED_STEPS / SEED_EPOCHS))), 'Lightning\'s per-step calls land at their epoch');
+    assert.deepEqual(perStep.values, loss.values);
     assert.deepEqual(metricRows(run, 'epoch_end', 'TRAINING').steps, [0, 1, 2]);
     assert.deepEqual(finalMetric(run, 'loss'), { value: Math.min(...loss.values), operation: 'MIN', count: SEED_STEPS });
     assert.deepEqual(finalMetric(run, 'samples_seen'), { value: 4 * SEED_STEPS, operation: 'ADD', count: SEED_STEPS });

@@ -408,6 +408,114 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 });
 
+describe('Python client: the Lightning and itwinai loggers (tests/test_loggers.py)', needs('Debian python3', pythonAvailable), () => {
+  let recording: RecordingServer;
+  let directory: string;
+
+  before(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'prov4ml-py-loggers-'));
+    recording = await startRecordingServer(directory);
+    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', 'tests.test_loggers', '-v'], {
+      cwd: PYTHON_DIR,
+      env: { ...process.env, PROV4ML_CHANNEL: recording.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    assert.equal(result.code, 0, `python unittest failed:\n${result.output}`);
+    assert.doesNotMatch(result.output, /skipped 'needs the Node channel server/);
+    await waitFor('every Python connection to close', () => recording.connections.every((c) => c.disconnected));
+  });
+
+  after(async () => {
+    await recording?.server.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('ProvMLLogger starts its run as G2 did, logs every metric but epoch at step = epoch, and finalize ends it; the next Trainer call starts the next run', () => {
+    const [fit, test] = recording.experiment('lightning_own');
+    assert.equal(recording.experiment('lightning_own').length, 2, 'fit, then test');
+    assert.deepEqual(fit!.messages.find((m) => m.t === 'start_run'), {
+      t: 'start_run',
+      id: 1,
+      provUserNamespace: null,
+      experimentName: 'lightning_own',
+      provenanceSaveDir: null,
+      collectAllProcesses: null,
+      saveAfterNLogs: 7,
+      rank: null,
+      disableCodecarbon: false,
+      csvSeparator: null,
+      metricsFileType: null,
+      runId: null,
+    });
+    const series = seriesByKey(fit!);
+    assert.deepEqual(pointsOf(series.get('train_loss/TRAINING')), [0, 1, 2, 3, 4, 5].map((step) => [Math.floor(step / 3), 1 / (step + 1)]));
+    assert.deepEqual(pointsOf(series.get('val_loss/TRAINING')), [[1, 0.5]]);
+    assert.deepEqual(pointsOf(series.get('lr/TRAINING')), [[9, 0.1]], 'no epoch: Lightning\'s step');
+    assert.deepEqual([...series.keys()].sort(), ['lr/TRAINING', 'train_loss/TRAINING', 'val_loss/TRAINING']);
+    const params = paramsOf(fit!);
+    assert.deepEqual(['lr', 'layers', 'batch_size', 'optim'].map((name) => params.get(name)), [0.01, 2, 4, "{'name': 'sgd'}"]);
+    assert.equal(params.has('hp_metric'), false);
+    assert.deepEqual(fit!.messages.filter((m) => m.t === 'end_run'), [{ t: 'end_run', id: 2, createGraph: true, createSvg: true }]);
+    assert.deepEqual(pointsOf(seriesByKey(test!).get('test_loss/TRAINING')), [[0, 0.125]]);
+    assert.deepEqual(pick(test!.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: true });
+  });
+
+  it('ProvMLLogger in a seed script that started its run: joins it, applies its prefix as Lightning does, ends nothing', () => {
+    const [connection] = only(recording.experiment('lightning_g1'));
+    assert.deepEqual(recording.experiment('lightning_logs'), [], 'the logger started no run of its own');
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('fold0-val_loss/TRAINING')), [[2, 0.25]]);
+    assert.deepEqual(pointsOf(series.get('fold0-acc/TRAINING')), [[2, 0.5]]);
+    assert.deepEqual(pointsOf(series.get('after/TRAINING')), [[0, 1]], 'the run went on after finalize');
+    assert.equal(paramsOf(connection).get('seed'), 7);
+    assert.deepEqual(connection.messages.filter((m) => m.t === 'end_run'), [{ t: 'end_run', id: 2, createGraph: false, createSvg: false }]);
+  });
+
+  it('ProvMLItwinAILogger: the run of its worker, every kind of log, log_freq on batches, documents mid-run', () => {
+    const [connection] = only(recording.experiment('itwinai_logger'));
+    const start = connection.messages.find((m): m is StartRunMessage => m.t === 'start_run')!;
+    assert.deepEqual(pick(start, ['provUserNamespace', 'collectAllProcesses', 'saveAfterNLogs', 'rank']), {
+      provUserNamespace: 'www.example.org',
+      collectAllProcesses: true,
+      saveAfterNLogs: 10,
+      rank: 0,
+    });
+    assert.ok(start.provenanceSaveDir?.includes('prov4ml-loggers-'));
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('batch_loss/TRAINING')), [[0, 0], [2, 0.5]], 'log_freq=2: batches 0 and 2');
+    assert.deepEqual(pointsOf(series.get('train_loss/TRAINING')), [[0, 0.5]]);
+    assert.deepEqual(pointsOf(series.get('val_loss/VALIDATION')), [[0, 0.25]]);
+    assert.equal(series.get('epoch_time/TRAINING')?.source, 'execution_time');
+    assert.deepEqual(
+      connection.messages.filter((m): m is SampleMessage => m.t === 'sample').map((m) => [m.kind, m.context, m.step]),
+      [['system', 'TRAINING', 0], ['carbon', 'VALIDATION', 1]],
+    );
+    const params = paramsOf(connection);
+    assert.deepEqual(['batch_size', 'optimizer', 'seed'].map((name) => params.get(name)), [8, 'adam', 3]);
+    assert.equal(params.has('plot'), false, 'another logger\'s kind is ignored');
+    const documents = connection.messages.filter((m): m is DocumentsMessage => m.t === 'documents');
+    assert.deepEqual(documents.map((d) => pick(d, ['createGraph', 'createSvg'])), [{ createGraph: true, createSvg: true }]);
+    assert.deepEqual(pick(connection.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: true });
+    assert.deepEqual(recording.experiment('itwinai_rank1'), [], 'a worker that does not log starts no run');
+  });
+
+  it('ProvMLItwinAILogger: models, the best model, a DataLoader and FLOPs through log', { skip: torchAvailable ? false : 'torch not importable' }, () => {
+    const [connection] = only(recording.experiment('itwinai_logger'));
+    assert.deepEqual(artifactsOf(connection).map((a) => pick(a, ['name', 'context', 'step', 'role'])), [
+      { name: 'net.pth', context: 'TRAINING', step: 0, role: 'model_version' },
+      { name: 'best.pth', context: 'EVALUATION', step: null, role: 'model_version_final' },
+    ]);
+    const params = paramsOf(connection);
+    assert.deepEqual(['model_name', 'total_params'].map((name) => params.get(name)), ['best', 3]);
+    assert.deepEqual(recordsOf<DatasetRecord>(connection, 'dataset').map((d) => [d.label, d.stats]), [
+      ['train_loader', { batch_size: 3, num_workers: 0, total_steps: 2, shuffle: false, total_samples: 6 }],
+    ]);
+    // By hand: Linear(2, 1) is 2 multiply-accumulates = 4 FLOP per sample; a batch of 3 is 12, 6 samples 24.
+    const series = seriesByKey(connection);
+    assert.deepEqual(pointsOf(series.get('flops/TRAINING')), [[0, 12]]);
+    assert.deepEqual(pointsOf(series.get('flops_epoch/TRAINING')), [[0, 24]]);
+  });
+});
+
 describe('Python client without the wrapper', needs('Debian python3', pythonAvailable), () => {
   it('starts its own agent (the prov4ml CLI), which writes the rank\'s provenance by the time end_run returns', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'prov4ml-own-agent-'));

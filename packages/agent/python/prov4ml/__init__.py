@@ -37,6 +37,7 @@ from ._kinds import CompressorType, Context, FoldOperation, LoggingItemKind, Met
 from ._reproducibility import log_execution_command, log_input, log_output, log_source_code
 from ._version import __version__
 from .getters import get_metric, get_param, list_metrics, list_parameters, list_runs_in_proj
+from .loggers import ProvMLItwinAILogger, ProvMLLogger
 
 __all__ = [
     "CompressorType",
@@ -46,6 +47,8 @@ __all__ = [
     "MetricsType",
     "Prov4mlError",
     "Prov4mlWarning",
+    "ProvMLItwinAILogger",
+    "ProvMLLogger",
     "__version__",
     "create_context",
     "end_run",
