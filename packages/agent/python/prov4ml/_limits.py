@@ -28,7 +28,7 @@ MAX_SERIES = 4096
 SERIES_CHUNK_POINTS = 4096
 
 #: A records message is sent once it reaches about this many bytes (the agent's frame limit is 16 MiB).
-TARGET_MESSAGE_BYTES = 4 * 1024 * 1024
+TARGET_MESSAGE_BYTES = 128 * 1024
 
 #: Records per records message (the agent accepts up to 10,000).
 MAX_RECORDS_PER_MESSAGE = 1000
