@@ -1,10 +1,12 @@
 """What the program logged and the flush thread has not sent yet.
 
 Metric points live in one list per (metric, context) series, as rows of (step, value, timestamp ms)
-appended by a single `extend` call: under the GIL that call is atomic, so a reader that takes the
-first `len(points)` entries always takes whole rows, and the flush thread never needs a lock that the
-logging hot path would have to take too. A list, not an array('d'): extending a list with a tuple
-costs a third of what the array's conversions cost on the hot path; the flush thread converts.
+appended by a single `extend` call: under the GIL that call is atomic, so a packer that takes the
+first `len(points)` entries always takes whole rows, and appending never needs a lock. A list, not an
+array('d'): extending a list with a tuple costs a third of what the array's conversions cost on the
+hot path. Every SERIES_CHUNK_POINTS points the logging call packs the list into an array('d') chunk
+(the flush thread packs what is left when it passes), so that the Python objects of only a few
+thousand points are alive at a time and their memory is reused instead of faulted in again.
 
 Nothing is dropped for want of room: at a bound the logging call waits for the flush thread (`wait_for_pass`).
 """

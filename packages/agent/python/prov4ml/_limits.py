@@ -27,7 +27,10 @@ MAX_SERIES = 4096
 #: costs ~20 µs on a virtual machine: more than logging 50 points).
 SERIES_CHUNK_POINTS = 4096
 
-#: A records message is sent once it reaches about this many bytes (the agent's frame limit is 16 MiB).
+#: A records message is sent once it reaches about this many bytes (the agent's frame limit is 16 MiB):
+#: about one series chunk, so that the flush thread's buffers stay below malloc's mmap and trim
+#: thresholds and are reused rather than faulted in again (4 MiB messages cost ~28 page faults per
+#: 1000 points, ~0.4 µs of the flush thread's time per point, holding the GIL).
 TARGET_MESSAGE_BYTES = 128 * 1024
 
 #: Records per records message (the agent accepts up to 10,000).
