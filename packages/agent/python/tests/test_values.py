@@ -140,6 +140,38 @@ class Buffers(unittest.TestCase):
         self.assertEqual(steps, [float(step) for step in range(SERIES_CHUNK_POINTS + 2)])
         self.assertEqual((len(points), table.series[0].packed_points()), (0, 0))
 
+    def test_threads_logging_while_the_flush_thread_takes_lose_and_split_no_row(self):
+        import threading
+
+        table = MetricTable(100, lambda: None, lambda: True)
+        taken, done = [], threading.Event()
+
+        def log(thread):
+            points = table.series_points("training", "loss", None, "log_metric")
+            for step in range(thread, 4 * 20000, 4):
+                if len(points) >= table.handoff_at:
+                    self.assertTrue(table.room_for(points))
+                points += (step, step * 0.5, 1.0)
+
+        def flush():
+            while not done.is_set():
+                taken.extend(table.series[0].take())
+
+        table.series_points("training", "loss", None, "log_metric")
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        loggers = [threading.Thread(target=log, args=(thread,)) for thread in range(4)]
+        for logger in loggers:
+            logger.start()
+        for logger in loggers:
+            logger.join()
+        done.set()
+        flusher.join()
+        taken.extend(table.series[0].take())
+        rows = [tuple(chunk[i:i + ROW]) for chunk in taken for i in range(0, len(chunk), ROW)]
+        self.assertTrue(all(len(chunk) % ROW == 0 for chunk in taken))
+        self.assertEqual(sorted(rows), [(float(step), step * 0.5, 1.0) for step in range(4 * 20000)])
+
     def test_a_full_series_waits_for_the_flush_thread_instead_of_dropping(self):
         passes = []
 
