@@ -40,9 +40,7 @@ _METRIC_TEXT_PART_CHARS = 60_000
 #: A csv_separator must not be confusable with a number or a quoted field.
 _FORBIDDEN_SEPARATORS = frozenset("0123456789.-+eE\"'\r\n")
 
-_lifecycle = threading.RLock()
-#: The run of this process, whether or not it records (ranks ≠ 0 without collect_all_processes do not).
-_session = None
+
 class _NoTable:
     """Stands for the metric table whenever this process does not record: every lookup of the hot
     path misses, and its miss branch says why nothing is logged (the hit branch checks nothing)."""
@@ -51,6 +49,10 @@ class _NoTable:
 
 
 _NO_TABLE = _NoTable()
+
+_lifecycle = threading.RLock()
+#: The run of this process, whether or not it records (ranks ≠ 0 without collect_all_processes do not).
+_session = None
 #: The metric table the hot path appends to; _NO_TABLE whenever this process does not record.
 _table = _NO_TABLE
 #: Why nothing is recorded now (a message template), or None where silence is the meaning.
