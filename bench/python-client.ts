@@ -30,7 +30,7 @@ appended = []
 def append(value):
     appended.append(value)
 
-def empty(key, value, context=None, step=None, source=None):
+def empty(key, value, context=None, step=0, source=None, timestamp=None):
     return None
 
 def sample_call(function, first_step):

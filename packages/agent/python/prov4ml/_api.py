@@ -41,11 +41,21 @@ _METRIC_TEXT_PART_CHARS = 60_000
 #: character that cannot occur in a cell (numbers, NaN, INF) and does not quote one.
 _SEPARATOR_CHARACTERS = frozenset("\t" + "".join(chr(c) for c in range(0x20, 0x7F) if not chr(c).isalnum())) - frozenset(".+-\"'")
 
+
+class _NoTable:
+    """Stands for the metric table whenever this process does not record: every lookup of the hot
+    path misses, and its miss branch says why nothing is logged (the hit branch checks nothing)."""
+
+    by_context = {}
+
+
+_NO_TABLE = _NoTable()
+
 _lifecycle = threading.RLock()
 #: The run of this process, whether or not it records (ranks ≠ 0 without collect_all_processes do not).
 _session = None
-#: The metric table the hot path appends to; None whenever this process does not record.
-_table = None
+#: The metric table the hot path appends to; _NO_TABLE whenever this process does not record.
+_table = _NO_TABLE
 #: Why nothing is recorded now (a message template), or None where silence is the meaning.
 _why_not = _NOT_STARTED
 #: What start_run was asked for that the client itself acts on; kept after end_run for get_run_dir.
@@ -85,14 +95,14 @@ def _recording(call):
 def _install(session):
     global _session, _table, _why_not
     _session = session
-    _table = session.table if session.collecting else None
+    _table = session.table if session.collecting else _NO_TABLE
     _why_not = None
 
 
 def _uninstall(reason):
     global _session, _table, _why_not
     _session = None
-    _table = None
+    _table = _NO_TABLE
     _why_not = reason
 
 
@@ -102,7 +112,7 @@ def _silence(session, no_agent):
     # No lock: end_run holds _lifecycle while it waits for that thread.
     global _table
     if _session is session:
-        _table = None
+        _table = _NO_TABLE
         if no_agent:
             _uninstall(None)
 
@@ -332,9 +342,20 @@ atexit.register(_at_exit)
 def log_metric(key, value, context=None, step=0, source=None, timestamp=None):
     """Logs one point of metric `key` in `context` (default TRAINING). No I/O: it appends to a buffer.
     A value that is not one number (a list, a tensor of many elements) is kept as text."""
+    # The hot path: one lookup finds the points (or a fold, see _buffers.FoldedPoints); whatever is
+    # not the common case (nothing records, a new series, a value that is not a float) costs only
+    # on the branch that meets it.
     table = _table
-    if table is None:
-        return _not_logging("log_metric")
+    try:
+        points = table.by_context[context][key]
+    except (KeyError, TypeError):
+        if table is _NO_TABLE:
+            return _not_logging("log_metric")
+        if metric_number(value) is None:
+            return _metric_as_text(key, value, context, step, source, timestamp)
+        points = table.series_points(context, key, source, "log_metric")
+        if points is None:
+            return None
     if type(value) is not float:
         number = metric_number(value)
         if number is None:
@@ -342,20 +363,10 @@ def log_metric(key, value, context=None, step=0, source=None, timestamp=None):
         value = number
     if type(step) is not int:
         step = as_step(step, "log_metric")
-    try:
-        points = table.by_context[context][key]
-    except (KeyError, TypeError):
-        points = table.series_points(context, key, source, "log_metric")
-        if points is None:
-            return None
     if len(points) >= table.handoff_at and not table.room_for(points):
         return None
     # `+=` extends the list in one C call (atomic under the GIL, see _buffers), without a method call.
     points += (step, value, _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", "log_metric"))
-    if table.folds:
-        final = table.folds.get(key)
-        if final is not None:
-            final.update(value)
     return None
 
 
@@ -404,7 +415,7 @@ def register_final_metric(metric_name, initial_value, fold_operation=FoldOperati
     session = _recording(call)
     if session is not None:
         operation = FOLD_NAMES.get(fold_operation, "CUSTOM")
-        session.finals[metric_name] = FinalMetric(metric_name, operation, fold_operation, initial_value)
+        session.table.fold(metric_name, FinalMetric(metric_name, operation, fold_operation, initial_value))
 
 
 def log_current_execution_time(label, context=None, step=None):

@@ -11,6 +11,19 @@ from ._limits import MAX_REPLY_FRAME_BYTES, SEND_TIMEOUT_S
 from ._wire import HEADER_BYTES, encode_frame, frame_length
 
 
+#: Buffers one sendmsg takes (IOV_MAX on Linux and macOS).
+_MAX_BUFFERS_PER_SEND = 1024
+
+
+def _unsent(buffers, sent):
+    """What is left of `buffers` once their first `sent` bytes went out."""
+    for index, buffer in enumerate(buffers):
+        if sent < len(buffer):
+            return [memoryview(buffer)[sent:]] + buffers[index + 1:]
+        sent -= len(buffer)
+    return []
+
+
 class ChannelError(Exception):
     """The channel failed (agent gone, no reply in time); the message says which."""
 
@@ -54,15 +67,18 @@ class Channel:
 
     def send(self, message):
         """Sends a message that gets no reply; False when the channel has failed."""
-        return self.send_frame(encode_frame(message))
+        return self.send_frame([encode_frame(message)])
 
-    def send_frame(self, frame):
-        """Sends an encoded frame (see _wire.frame_of); False when the channel has failed."""
+    def send_frame(self, buffers):
+        """Sends one frame given as a list of buffers (see _wire.frame_of), in as few system calls as
+        the kernel takes them; False when the channel has failed."""
         if self.failure is not None:
             return False
         try:
             with self._send_lock:
-                self._sock.sendall(frame)
+                while buffers:
+                    sent = self._sock.sendmsg(buffers[:_MAX_BUFFERS_PER_SEND])
+                    buffers = _unsent(buffers, sent)
         except OSError as error:
             self._fail("cannot write to the agent's channel %s: %s" % (self.path, error))
             return False

@@ -268,8 +268,10 @@ class Session:
                     batch.add_record(message)
             self.table.taken()
             for series in list(self.table.series):
-                rows = series.take()
-                if len(rows):
+                for rows in series.take():
+                    if len(rows) <= ROW * SERIES_CHUNK_POINTS:
+                        batch.add_series(series, rows)
+                        continue
                     for start in range(0, len(rows), ROW * SERIES_CHUNK_POINTS):
                         batch.add_series(series, rows[start:start + ROW * SERIES_CHUNK_POINTS])
             batch.send()

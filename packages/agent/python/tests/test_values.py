@@ -9,7 +9,8 @@ from array import array
 import prov4ml
 from prov4ml import Context, FoldOperation, LoggingItemKind
 from prov4ml._buffers import ROW, MetricTable
-from prov4ml._limits import MAX_SERIES_POINTS
+from prov4ml._limits import MAX_SERIES_POINTS, SERIES_CHUNK_POINTS
+from prov4ml._session import FinalMetric
 from prov4ml._kinds import FOLD_NAMES, canonical_context
 from prov4ml._values import as_number, as_step, number_to_wire, param_value
 from prov4ml._wire import encode_column, encode_frame
@@ -117,14 +118,59 @@ class Buffers(unittest.TestCase):
         self.assertEqual(len(points), table.handoff_at)
         self.assertTrue(table.room_for(points))
         self.assertEqual(len(requests), 1)
-        # Asked once: the hot path does not come back until the series is full or the flush took it.
-        self.assertEqual(table.handoff_at, ROW * MAX_SERIES_POINTS)
+        # Asked once: the hot path does not come back until a chunk is full or the flush took the series.
+        self.assertEqual(table.handoff_at, ROW * SERIES_CHUNK_POINTS)
         self.assertIs(table.by_context["training"]["loss"], points)
         table.taken()
-        taken = table.series[0].take()
+        chunks = table.series[0].take()
         self.assertEqual(table.handoff_at, ROW * 4)
-        self.assertEqual(list(taken[0::ROW]), [0.0, 1.0, 2.0, 3.0])
+        self.assertEqual([list(chunk[0::ROW]) for chunk in chunks], [[0.0, 1.0, 2.0, 3.0]])
         self.assertEqual(len(points), 0)
+
+    def test_a_full_chunk_is_packed_by_the_logging_call_in_order(self):
+        table = MetricTable(4, lambda: None, lambda: self.fail("a series below its bound never waits"))
+        points = table.series_points("training", "loss", None, "log_metric")
+        for step in range(SERIES_CHUNK_POINTS + 2):
+            if len(points) >= table.handoff_at:
+                self.assertTrue(table.room_for(points))
+            points += (step, 0.5, 1.0)
+        self.assertEqual(len(points), ROW * 2)
+        self.assertEqual(table.series[0].packed_points(), SERIES_CHUNK_POINTS)
+        steps = [step for chunk in table.series[0].take() for step in chunk[0::ROW]]
+        self.assertEqual(steps, [float(step) for step in range(SERIES_CHUNK_POINTS + 2)])
+        self.assertEqual((len(points), table.series[0].packed_points()), (0, 0))
+
+    def test_threads_logging_while_the_flush_thread_takes_lose_and_split_no_row(self):
+        import threading
+
+        table = MetricTable(100, lambda: None, lambda: True)
+        taken, done = [], threading.Event()
+
+        def log(thread):
+            points = table.series_points("training", "loss", None, "log_metric")
+            for step in range(thread, 4 * 20000, 4):
+                if len(points) >= table.handoff_at:
+                    self.assertTrue(table.room_for(points))
+                points += (step, step * 0.5, 1.0)
+
+        def flush():
+            while not done.is_set():
+                taken.extend(table.series[0].take())
+
+        table.series_points("training", "loss", None, "log_metric")
+        flusher = threading.Thread(target=flush)
+        flusher.start()
+        loggers = [threading.Thread(target=log, args=(thread,)) for thread in range(4)]
+        for logger in loggers:
+            logger.start()
+        for logger in loggers:
+            logger.join()
+        done.set()
+        flusher.join()
+        taken.extend(table.series[0].take())
+        rows = [tuple(chunk[i:i + ROW]) for chunk in taken for i in range(0, len(chunk), ROW)]
+        self.assertTrue(all(len(chunk) % ROW == 0 for chunk in taken))
+        self.assertEqual(sorted(rows), [(float(step), step * 0.5, 1.0) for step in range(4 * 20000)])
 
     def test_a_full_series_waits_for_the_flush_thread_instead_of_dropping(self):
         passes = []
@@ -137,8 +183,22 @@ class Buffers(unittest.TestCase):
         points = table.series_points("training", "loss", None, "log_metric")
         points.extend([1.0, 0.5, 1.0] * MAX_SERIES_POINTS)
         self.assertTrue(table.room_for(points))
-        self.assertEqual([len(taken) for taken in passes], [ROW * MAX_SERIES_POINTS])
+        self.assertEqual([[len(chunk) for chunk in chunks] for chunks in passes], [[ROW * MAX_SERIES_POINTS]])
         self.assertEqual(len(points), 0)
+
+    def test_a_fold_sees_every_later_point_in_every_context_and_spelling(self):
+        table = MetricTable(4, lambda: None, lambda: True)
+        before = table.series_points("training", "loss", None, "log_metric")
+        before += (0, 1.0, 1.0)
+        final = FinalMetric("loss", "ADD", FoldOperation.ADD, 0.0)
+        table.fold("loss", final)
+        for context in ("training", Context.TRAINING, "VALIDATION"):
+            points = table.series_points(context, "loss", None, "log_metric")
+            points += (1, 2.0, 1.0)
+        other = table.series_points("training", "acc", None, "log_metric")
+        other += (1, 5.0, 1.0)
+        self.assertEqual((final.value, final.count), (6.0, 3))
+        self.assertEqual([len(series.points) for series in table.series], [9, 3, 3])
 
     def test_a_table_that_stops_recording_lets_its_points_go(self):
         table = MetricTable(4, lambda: None, lambda: False)
