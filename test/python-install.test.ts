@@ -166,7 +166,7 @@ describe("the README's main job: npx prov4ml run -n 4 -- python3 examples/train.
   test('four ranks, each with its loss, accuracy and system metrics per epoch, its model artifact and its graph', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'prov4ml-train-py-'));
     try {
-      const env = { ...process.env, TRAIN_EPOCHS: String(EPOCHS), TRAIN_SAMPLES: '200' };
+      const env: NodeJS.ProcessEnv = { ...process.env, TRAIN_EPOCHS: String(EPOCHS), TRAIN_SAMPLES: '200' };
       delete env.PYTHONPATH;
       const result = await runCommand(process.execPath, [CLI, 'run', '-n', '4', '--', 'python3', join(REPO_ROOT, 'examples/train.py')], { cwd: directory, env, timeoutMs: 180_000 });
       assert.equal(result.code, 0, result.stderr);

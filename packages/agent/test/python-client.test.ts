@@ -227,20 +227,24 @@ describe('Python client against the Node channel server', needs('Debian python3'
   });
 });
 
-describe('Python client: every generation of the original API (tests/test_generations.py)', needs('Debian python3', pythonAvailable), () => {
-  let recording: RecordingServer;
+/**
+ * Runs one Python unittest module with Debian's python3 against a fresh recording channel server,
+ * before the enclosing describe's tests; the server and its directory go after them.
+ */
+function recordPythonSuite(label: string, module: string): () => RecordingServer {
+  let recording: RecordingServer | undefined;
   let directory: string;
 
   before(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'prov4ml-py-generations-'));
-    recording = await startRecordingServer(directory);
-    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', 'tests.test_generations', '-v'], {
+    directory = mkdtempSync(join(tmpdir(), `prov4ml-py-${label}-`));
+    const server = (recording = await startRecordingServer(directory));
+    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', module, '-v'], {
       cwd: PYTHON_DIR,
-      env: { ...process.env, PROV4ML_CHANNEL: recording.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+      env: { ...process.env, PROV4ML_CHANNEL: server.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
     });
     assert.equal(result.code, 0, `python unittest failed:\n${result.output}`);
     assert.doesNotMatch(result.output, /skipped 'needs the Node channel server/);
-    await waitFor('every Python connection to close', () => recording.connections.every((c) => c.disconnected));
+    await waitFor('every Python connection to close', () => server.connections.every((c) => c.disconnected));
   });
 
   after(async () => {
@@ -248,8 +252,17 @@ describe('Python client: every generation of the original API (tests/test_genera
     rmSync(directory, { recursive: true, force: true });
   });
 
+  return () => {
+    assert.ok(recording, 'the recording server runs');
+    return recording;
+  };
+}
+
+describe('Python client: every generation of the original API (tests/test_generations.py)', needs('Debian python3', pythonAvailable), () => {
+  const recording = recordPythonSuite('generations', 'tests.test_generations');
+
   it('the name-first start_run sends every option, and the server dropped nothing', () => {
-    const [connection] = only(recording.experiment('newest_api'));
+    const [connection] = only(recording().experiment('newest_api'));
     const start = connection.messages.find((m): m is StartRunMessage => m.t === 'start_run');
     assert.deepEqual(start, {
       t: 'start_run',
@@ -265,11 +278,11 @@ describe('Python client: every generation of the original API (tests/test_genera
       metricsFileType: 'csv',
       runId: 7,
     });
-    assert.deepEqual(recording.logs, []);
+    assert.deepEqual(recording().logs, []);
   });
 
   it('parameters carry context, source and whether they are inputs', () => {
-    const [connection] = only(recording.experiment('newest_api'));
+    const [connection] = only(recording().experiment('newest_api'));
     const params = new Map(recordsOf<ParamRecord>(connection, 'param').map((p) => [p.name, p]));
     assert.deepEqual(pick(params.get('lr'), ['value', 'context', 'source', 'isInput']), { value: 0.01, context: 'TRAINING', source: 'config', isInput: true });
     assert.deepEqual(pick(params.get('accuracy'), ['value', 'context', 'source', 'isInput']), { value: 0.9, context: 'VALIDATION', source: undefined, isInput: false });
@@ -281,7 +294,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('artifacts in the name-first form with copy, subdirectory, model and input flags', () => {
-    const [connection] = only(recording.experiment('newest_api'));
+    const [connection] = only(recording().experiment('newest_api'));
     const fields = ['name', 'context', 'step', 'role', 'isInput', 'copy', 'subdirectory', 'isModel'];
     const artifacts = artifactsOf(connection).map((a) => pick(a, fields));
     assert.deepEqual(artifacts, [
@@ -294,7 +307,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('contexts: created with their parent, logged with their source of data, used by metrics', () => {
-    const [connection] = only(recording.experiment('newest_api'));
+    const [connection] = only(recording().experiment('newest_api'));
     const contexts = recordsOf<ContextRecord>(connection, 'context').map((c) => pick(c, ['name', 'parent', 'sourceOfData']));
     assert.deepEqual(contexts, [
       { name: 'FINETUNE', parent: 'TRAINING', sourceOfData: null },
@@ -306,7 +319,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('source code, samples without carbon, documents mid-run after what was logged before, then end_run', () => {
-    const [connection] = only(recording.experiment('newest_api'));
+    const [connection] = only(recording().experiment('newest_api'));
     const [source] = recordsOf<SourceCodeRecord>(connection, 'source_code');
     assert.equal(source?.path, PYTHON_DIR.replace(/\/$/, ''));
     assert.ok(source && 'gitCommit' in source && 'gitRemote' in source && 'gitBranch' in source);
@@ -321,7 +334,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('the itwinai logger style: keywords, lowercase string contexts, log_provenance_documents then end_run', () => {
-    const [connection] = only(recording.experiment('itwinai_style'));
+    const [connection] = only(recording().experiment('itwinai_style'));
     const series = seriesByKey(connection);
     assert.deepEqual(pointsOf(series.get('loss/TRAINING')), [[0, 1], [1, 0.5], [2, 1 / 3]]);
     assert.deepEqual(pointsOf(series.get('val_loss/VALIDATION')), [[0, 2], [1, 1], [2, 2 / 3]]);
@@ -337,7 +350,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('a metric value that is not one number is kept whole as text, in order, never a crash', () => {
-    const [connection] = only(recording.experiment('metric_text'));
+    const [connection] = only(recording().experiment('metric_text'));
     const params = new Map(recordsOf<ParamRecord>(connection, 'param').map((p) => [p.name, p]));
     assert.deepEqual(pick(params.get('Outlier (TESTING, step 4)'), ['value', 'context', 'source']), { value: '[1, 2.5, 3]', context: 'TESTING', source: 'metric' });
     assert.equal(params.get('Outlier (TESTING, step 5)')?.value, '[4]');
@@ -360,7 +373,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('models in both orders: seed files, incremental versions, layers description, loader and subset stats', { skip: torchAvailable ? false : 'torch not importable' }, () => {
-    const [connection] = only(recording.experiment('models'));
+    const [connection] = only(recording().experiment('models'));
     const artifacts = artifactsOf(connection).map((a) => pick(a, ['name', 'step', 'role', 'subdirectory', 'isModel', 'isInput']));
     assert.deepEqual(artifacts, [
       { name: 'net.pth', step: 1, role: 'model_version', subdirectory: null, isModel: true, isInput: false },
@@ -379,7 +392,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('writes the layers description of §1.10 (nested children, leaves with their shapes)', { skip: torchAvailable ? false : 'torch not importable' }, () => {
-    const layers = [...recording.artifactContents.entries()].find(([path]) => path.endsWith('/final2_layers_description.json'))?.[1];
+    const layers = [...recording().artifactContents.entries()].find(([path]) => path.endsWith('/final2_layers_description.json'))?.[1];
     assert.deepEqual(JSON.parse(layers ?? 'null'), {
       '0': { layer_type: 'Conv2d', in_channels: 1, out_channels: 2, kernel_size: [3, 3], stride: [1, 1], padding: [1, 1], dtype: 'torch.float32' },
       '1': { layer_type: 'Flatten' },
@@ -388,7 +401,7 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('the seed artifact form, with a context as second argument, and a file named like a context', () => {
-    const [connection] = only(recording.experiment('seed_artifacts'));
+    const [connection] = only(recording().experiment('seed_artifacts'));
     assert.deepEqual(artifactsOf(connection).map((a) => pick(a, ['name', 'context', 'step'])), [
       { name: null, context: 'TRAINING', step: null },
       { name: null, context: 'VALIDATION', step: 2 },
@@ -398,9 +411,9 @@ describe('Python client: every generation of the original API (tests/test_genera
   });
 
   it('start_run_ctx in both orders; other metric formats and compressors are accepted and written as CSV', () => {
-    const [seed] = only(recording.experiment('ctx_seed'));
+    const [seed] = only(recording().experiment('ctx_seed'));
     assert.deepEqual(pick(seed.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: false });
-    const [newest] = only(recording.experiment('ctx_newest'));
+    const [newest] = only(recording().experiment('ctx_newest'));
     const start = newest.messages.find((m): m is StartRunMessage => m.t === 'start_run')!;
     assert.deepEqual(pick(start, ['provUserNamespace', 'metricsFileType']), { provUserNamespace: 'www.example.org', metricsFileType: 'csv' });
     assert.ok(start.provenanceSaveDir?.includes('prov4ml-generations-'), 'prov_save_path is provenance_save_dir');
@@ -409,29 +422,11 @@ describe('Python client: every generation of the original API (tests/test_genera
 });
 
 describe('Python client: the Lightning and itwinai loggers (tests/test_loggers.py)', needs('Debian python3', pythonAvailable), () => {
-  let recording: RecordingServer;
-  let directory: string;
-
-  before(async () => {
-    directory = mkdtempSync(join(tmpdir(), 'prov4ml-py-loggers-'));
-    recording = await startRecordingServer(directory);
-    const result = await run(DEBIAN_PYTHON, ['-m', 'unittest', 'tests.test_loggers', '-v'], {
-      cwd: PYTHON_DIR,
-      env: { ...process.env, PROV4ML_CHANNEL: recording.path, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
-    });
-    assert.equal(result.code, 0, `python unittest failed:\n${result.output}`);
-    assert.doesNotMatch(result.output, /skipped 'needs the Node channel server/);
-    await waitFor('every Python connection to close', () => recording.connections.every((c) => c.disconnected));
-  });
-
-  after(async () => {
-    await recording?.server.close();
-    rmSync(directory, { recursive: true, force: true });
-  });
+  const recording = recordPythonSuite('loggers', 'tests.test_loggers');
 
   it('ProvMLLogger starts its run as G2 did, logs every metric but epoch at step = epoch, and finalize ends it; the next Trainer call starts the next run', () => {
-    const [fit, test] = recording.experiment('lightning_own');
-    assert.equal(recording.experiment('lightning_own').length, 2, 'fit, then test');
+    const [fit, test] = recording().experiment('lightning_own');
+    assert.equal(recording().experiment('lightning_own').length, 2, 'fit, then test');
     assert.deepEqual(fit!.messages.find((m) => m.t === 'start_run'), {
       t: 'start_run',
       id: 1,
@@ -460,8 +455,8 @@ describe('Python client: the Lightning and itwinai loggers (tests/test_loggers.p
   });
 
   it('ProvMLLogger in a seed script that started its run: joins it, applies its prefix as Lightning does, ends nothing', () => {
-    const [connection] = only(recording.experiment('lightning_g1'));
-    assert.deepEqual(recording.experiment('lightning_logs'), [], 'the logger started no run of its own');
+    const [connection] = only(recording().experiment('lightning_g1'));
+    assert.deepEqual(recording().experiment('lightning_logs'), [], 'the logger started no run of its own');
     const series = seriesByKey(connection);
     assert.deepEqual(pointsOf(series.get('fold0-val_loss/TRAINING')), [[2, 0.25]]);
     assert.deepEqual(pointsOf(series.get('fold0-acc/TRAINING')), [[2, 0.5]]);
@@ -471,7 +466,7 @@ describe('Python client: the Lightning and itwinai loggers (tests/test_loggers.p
   });
 
   it('ProvMLItwinAILogger: the run of its worker, every kind of log, log_freq on batches, documents mid-run', () => {
-    const [connection] = only(recording.experiment('itwinai_logger'));
+    const [connection] = only(recording().experiment('itwinai_logger'));
     const start = connection.messages.find((m): m is StartRunMessage => m.t === 'start_run')!;
     assert.deepEqual(pick(start, ['provUserNamespace', 'collectAllProcesses', 'saveAfterNLogs', 'rank']), {
       provUserNamespace: 'www.example.org',
@@ -495,11 +490,11 @@ describe('Python client: the Lightning and itwinai loggers (tests/test_loggers.p
     const documents = connection.messages.filter((m): m is DocumentsMessage => m.t === 'documents');
     assert.deepEqual(documents.map((d) => pick(d, ['createGraph', 'createSvg'])), [{ createGraph: true, createSvg: true }]);
     assert.deepEqual(pick(connection.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: true });
-    assert.deepEqual(recording.experiment('itwinai_rank1'), [], 'a worker that does not log starts no run');
+    assert.deepEqual(recording().experiment('itwinai_rank1'), [], 'a worker that does not log starts no run');
   });
 
   it('ProvMLItwinAILogger: models, the best model, a DataLoader and FLOPs through log', { skip: torchAvailable ? false : 'torch not importable' }, () => {
-    const [connection] = only(recording.experiment('itwinai_logger'));
+    const [connection] = only(recording().experiment('itwinai_logger'));
     assert.deepEqual(artifactsOf(connection).map((a) => pick(a, ['name', 'context', 'step', 'role'])), [
       { name: 'net.pth', context: 'TRAINING', step: 0, role: 'model_version' },
       { name: 'best.pth', context: 'EVALUATION', step: null, role: 'model_version_final' },
