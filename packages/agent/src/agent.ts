@@ -313,9 +313,8 @@ export class Agent {
     };
     this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`), () => this.releasePersisted(), this.options.log);
     this.claimed = claimed;
-    // The run config is the rank's first frame, alone: a fold knows it (the CSV separator) before any point.
-    this.count(config);
-    this.seal([config]);
+    // The batcher seals the run config ahead of any point: a fold knows the CSV separator before it needs it.
+    this.submit(config);
     for (const record of this.early.splice(0)) this.batcher.add(record);
     this.batcher.start();
     void this.connect(claimed.runDir).catch((error: unknown) => {

@@ -22,6 +22,8 @@ export interface BatcherOptions {
  */
 export class Batcher {
   private records: ProvRecordData[] = [];
+  /** Run configs go ahead of the points sealed with them: a fold reads the CSV separator before any point. */
+  private leading: ProvRecordData[] = [];
   private metrics: MetricSeriesBatch[] = [];
   private pendingPoints = 0;
   private lastSealAt = Date.now();
@@ -50,7 +52,7 @@ export class Batcher {
       this.addMetrics(record.series);
       return;
     }
-    this.records.push(record);
+    (record.kind === 'run_config' ? this.leading : this.records).push(record);
     if (this.records.length >= MAX_RECORDS_PER_ENVELOPE) this.flush();
   }
 
@@ -62,13 +64,19 @@ export class Batcher {
   /** Seals everything pending (including the hot path's buffered points) into envelopes now. */
   flush(): void {
     if (this.options.collectPending) this.take(this.options.collectPending());
-    if (this.records.length === 0 && this.metrics.length === 0) return;
+    if (this.records.length === 0 && this.metrics.length === 0 && this.leading.length === 0) return;
+    let leading = this.leading;
     const records = this.records;
     const metrics = this.metrics;
     this.records = [];
     this.metrics = [];
+    this.leading = [];
     this.pendingPoints = 0;
-    for (const chunk of chunkSeries(metrics, MAX_POINTS_PER_ENVELOPE)) this.sealOne([{ kind: 'metrics', series: chunk }]);
+    for (const chunk of chunkSeries(metrics, MAX_POINTS_PER_ENVELOPE)) {
+      this.sealOne([...leading, { kind: 'metrics', series: chunk }]);
+      leading = [];
+    }
+    if (leading.length > 0) records.unshift(...leading);
     for (let i = 0; i < records.length; i += MAX_RECORDS_PER_ENVELOPE) {
       this.sealOne(records.slice(i, i + MAX_RECORDS_PER_ENVELOPE));
     }
