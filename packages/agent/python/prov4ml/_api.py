@@ -381,15 +381,14 @@ def _metric_as_text(key, value, context, step, source, timestamp):
     session = _recording(call)
     if session is None:
         return
+    parameter = "%s (%s, step %d)" % (key, context, step)
     warn_once(("metric-text", key), "prov4ml.log_metric: %r got a %s, not one number; it is kept as text in the parameter %r"
-              % (key, type(value).__name__, "%s (%s, step %d)" % (key, context, step)))
+              % (key, type(value).__name__, parameter))
     text = _text_of(value)
     time = _now() * 1000.0 if timestamp is None else as_number(timestamp, "timestamp", call)
     parts = [text[i:i + _METRIC_TEXT_PART_CHARS] for i in range(0, len(text), _METRIC_TEXT_PART_CHARS)] or [""]
     for number, part in enumerate(parts, 1):
-        name = "%s (%s, step %d)" % (key, context, step)
-        if len(parts) > 1:
-            name += " part %d of %d" % (number, len(parts))
+        name = parameter if len(parts) == 1 else "%s part %d of %d" % (parameter, number, len(parts))
         session.outbox.put({"kind": "param", "time": time, "name": name, "value": part, "context": context,
                             "source": str(source) if source is not None else str(LoggingItemKind.METRIC)})
 

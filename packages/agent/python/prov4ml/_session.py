@@ -105,7 +105,6 @@ class Session:
         self._passing = True
         self.table = MetricTable(start["saveAfterNLogs"] or DEFAULT_SAVE_AFTER_N_LOGS, self.request_flush, self.wait_for_pass)
         self.outbox = Outbox(self.request_flush, self.wait_for_pass)
-        self.finals = self.table.folds
         self.flops_per_batch = 0
         self.flops_per_epoch = 0
         self._pass_lock = threading.Lock()
@@ -290,7 +289,7 @@ class Session:
 
     def _end(self, create_graph, create_svg, exit, crate_ro_crate):
         if self.collecting:
-            for final in list(self.finals.values()):
+            for final in list(self.table.folds.values()):
                 try:
                     self.outbox.put(final.record())
                 except TypeError as error:
