@@ -4,7 +4,7 @@
  * subscription, its sender id, resends and all — so the aggregator sees exactly what a real agent sends.
  */
 import { randomUUID } from 'node:crypto';
-import { Sender } from '../packages/agent/src/sender.js';
+import { Sender } from '../packages/agent/src/pipeline/sender.js';
 import { encodeAll, rankEnvelopes } from '../packages/aggregator/test/support.js';
 import { ackEndpointFor } from '@prov4ml/prov-core';
 

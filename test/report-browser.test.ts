@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { writeReport } from '@prov4ml/aggregator';
+import { writeReport } from '@prov4ml/report';
 import { needs } from './support/components.js';
 import { CLI, REPO_ROOT, onlyRunDir, runCommand } from './support/run-dir.js';
 

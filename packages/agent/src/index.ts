@@ -23,16 +23,16 @@ export {
   type Fold,
   type StartRunOptions,
   type EndRunOptions,
-} from './api.js';
+} from './api/functions.js';
 
 // The pieces the CLI and tests assemble.
-export { Agent, ENDPOINT_FILE, type AgentOptions, type RunEndDetails, type ShutdownReport } from './agent.js';
-export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './run-dir.js';
-export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper.js';
-export { launchLocalRanks, type LocalLaunchOptions } from './local-launcher.js';
-export { startSharedClock, type SharedClock } from './clock.js';
-export { SeriesTable } from './series.js';
-export type { Sampler, SampleKind } from './sampling.js';
+export { Agent, ENDPOINT_FILE, type AgentOptions, type RunEndDetails, type ShutdownReport } from './rank/agent.js';
+export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './rank/run-dir.js';
+export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper/wrapper.js';
+export { launchLocalRanks, type LocalLaunchOptions } from './wrapper/local-launcher.js';
+export { startSharedClock, type SharedClock } from './api/clock.js';
+export { SeriesTable } from './api/series-table.js';
+export type { Sampler, SampleKind } from './metrics/sampling.js';
 
 // Job detection and configuration.
 export {
@@ -45,7 +45,7 @@ export {
   type RunOptions,
   type RunOptionVariable,
   type Environment,
-} from './config.js';
+} from './config/options.js';
 export {
   detectJob,
   LAUNCHER_PRECEDENCE,
@@ -54,7 +54,7 @@ export {
   type JobInfoOverrides,
   type JobOverridesInput,
   type LauncherRow,
-} from './detect.js';
+} from './rank/detect.js';
 export {
   resolveAggregatorEndpoint,
   isLoopbackEndpoint,
@@ -69,7 +69,7 @@ export {
   type HostedAggregator,
   type RemoteAggregator,
   type AggregatorOptions,
-} from './endpoint.js';
+} from './rank/endpoint.js';
 export {
   curveKeyDir,
   loadOrCreateServerKeys,
@@ -78,8 +78,8 @@ export {
   SERVER_PUBLIC_KEY_FILE,
   SERVER_SECRET_KEY_FILE,
   type TransportOptions,
-} from './curve-keys.js';
-export { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from './hostlist.js';
+} from './rank/curve-keys.js';
+export { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from './rank/hostlist.js';
 
 // The local channel: protocol, server (in the agent) and Node client (in a program under `prov4ml run`).
 export * from './channel/index.js';

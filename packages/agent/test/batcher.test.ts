@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
-import { Batcher } from '../src/batcher.js';
+import { Batcher } from '../src/pipeline/batch-processor.js';
 
 const config: RunConfigRecord = {
   kind: 'run_config',

@@ -7,7 +7,7 @@ import {
   RUN_OPTION_VARIABLES,
   selectEnvironment,
   type RunOptions,
-} from '../src/config.js';
+} from '../src/config/options.js';
 
 const DEFAULTS: RunOptions = {
   provUserNamespace: 'www.example.org',

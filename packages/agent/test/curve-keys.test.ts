@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isUserError, Z85_KEY } from '@prov4ml/prov-core';
-import { resolveRunOptions } from '../src/config.js';
+import { resolveRunOptions } from '../src/config/options.js';
 import {
   curveKeyDir,
   loadOrCreateServerKeys,
@@ -12,7 +12,7 @@ import {
   SERVER_PUBLIC_KEY_FILE,
   SERVER_SECRET_KEY_FILE,
   waitForServerPublicKey,
-} from '../src/curve-keys.js';
+} from '../src/rank/curve-keys.js';
 import { assertUserError } from './support/user-error.js';
 
 function temporaryDir(): string {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { assertUserError } from './support/user-error.js';
 import { commandWorks, needs } from '../../../test/support/components.js';
-import { detectJob, LAUNCHER_PRECEDENCE, type JobInfo, type JobOverridesInput } from '../src/detect.js';
+import { detectJob, LAUNCHER_PRECEDENCE, type JobInfo, type JobOverridesInput } from '../src/rank/detect.js';
 
 type Env = Record<string, string>;
 
@@ -356,7 +356,7 @@ test('empty variables count as unset', () => {
 
 // ---- under the real launchers ----
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const PRINT_JOB = ['node', '--import', 'tsx', 'packages/agent/test/fixtures/detect/print-job.ts'];
 const TORCHRUN_PROGRAM = '/usr/bin/torchrun';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertUserError } from './support/user-error.js';
-import type { JobInfo } from '../src/detect.js';
+import type { JobInfo } from '../src/rank/detect.js';
 import {
   checkZmqEndpoint,
   DERIVED_PORT_BASE,
@@ -12,7 +12,7 @@ import {
   resolveAggregatorEndpoint,
   type AggregatorOptions,
   type AggregatorPlacement,
-} from '../src/endpoint.js';
+} from '../src/rank/endpoint.js';
 
 const SINGLE: JobInfo = {
   rank: 0, worldSize: 1, localRank: 0, localWorldSize: 1, nodeRank: 0, jobId: 'single-vm-1', stepId: null,

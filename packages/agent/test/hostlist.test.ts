@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { isUserError } from '@prov4ml/prov-core';
 import { assertUserError } from './support/user-error.js';
 import { commandWorks, needs } from '../../../test/support/components.js';
-import { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from '../src/hostlist.js';
+import { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from '../src/rank/hostlist.js';
 
 interface ExpandVector {
   input: string;

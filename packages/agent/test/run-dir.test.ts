@@ -4,11 +4,11 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { claimRunDir } from '../src/run-dir.js';
+import { claimRunDir } from '../src/rank/run-dir.js';
 
 test('every rank of a job gets the same run directory, also when they race in separate processes', async () => {
   const saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-claim-'));
-  const moduleUrl = new URL('../src/run-dir.ts', import.meta.url).href;
+  const moduleUrl = new URL('../src/rank/run-dir.ts', import.meta.url).href;
   const script = `import { claimRunDir } from ${JSON.stringify(moduleUrl)};
     const c = claimRunDir({ saveDir: process.argv[1], experimentName: 'exp', jobKey: process.argv[2], runId: null });
     process.stdout.write(c.runDir);`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricSample } from '../src/metrics/sample.js';
-import { sharedReadings, type SampleKind } from '../src/sampling.js';
+import { sharedReadings, type SampleKind } from '../src/metrics/sampling.js';
 
 test('sample requests that arrive while a reading of their kind waits share it; each request still gets an answer', async () => {
   const readings: Array<{ kind: SampleKind; finish: () => void }> = [];

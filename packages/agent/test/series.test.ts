@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { MetricSeriesBatch } from '@prov4ml/prov-core';
-import { SeriesTable } from '../src/series.js';
-import { chunkSeries } from '../src/batcher.js';
+import { SeriesTable } from '../src/api/series-table.js';
+import { chunkSeries } from '../src/pipeline/batch-processor.js';
 
 function copyOf(batch: MetricSeriesBatch): MetricSeriesBatch {
   return { ...batch, steps: batch.steps.slice(), values: batch.values.slice(), timestamps: batch.timestamps.slice() };

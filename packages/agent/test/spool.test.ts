@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { framedLength, readFrames } from '@prov4ml/prov-core';
-import { Spool } from '../src/spool.js';
+import { Spool } from '../src/pipeline/spool.js';
 
 test('frames reach the file whole and in order through the writer thread, across ring wrap-arounds and oversized frames', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'prov4ml-spool-')), 'spool', 'GR0-test.spool');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION, type Envelope } from '@prov4ml/prov-core';
-import { JobTracker } from '../src/job-tracker.js';
+import { JobTracker } from '../src/receive/job-tracker.js';
 
 function envelope(rank: number, seq: number, options: Partial<Envelope> = {}): Envelope {
   return { v: PROTOCOL_VERSION, job: 'job', rank, worldSize: 2, sender: `s${rank}`, seq, sent: seq, runDir: '/run', records: [], ...options };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Packr } from 'msgpackr';
 import { decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type Envelope, type MetricSeriesBatch } from '@prov4ml/prov-core';
-import { checkColumn, compactColumn, expandRuns, type ProgressionColumn } from '../src/column-codec.js';
+import { checkColumn, compactColumn, expandRuns, type ProgressionColumn } from '../src/wire/column-codec.js';
 
 /** The points a wire column describes, or why it cannot describe `length` of them. */
 function expandColumn(column: unknown, length: number): Float64Array | string {

@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { progressBar, writeReport } from '@prov4ml/aggregator';
+import { progressBar } from '@prov4ml/aggregator';
+import { writeReport } from '@prov4ml/report';
 
 interface ReportArgs {
   input: string;

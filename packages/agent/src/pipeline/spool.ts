@@ -1,0 +1,190 @@
+import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { encodeFrameHeader, FRAME_HEADER_BYTES, frameHeaderLength, framedLength, framePadding, UserError } from '@prov4ml/prov-core';
+import { SPOOL_RING_BYTES } from '../config/limits.js';
+
+/** Where one frame sits in the spool file. */
+export interface SpoolLocation {
+  offset: number;
+  length: number;
+}
+
+/** Byte counters shared with the writer thread (BigInt64 so that Atomics can wait on them). */
+const QUEUED = 0;
+const PERSISTED = 1;
+const STOP = 2;
+/** Set by the writer when a write failed; the message goes to the 'error' event. */
+const FAILED = 3;
+
+/*
+ * The writer thread: copies whatever the agent queued in the ring to the file, in order, and
+ * publishes how far the file is written. It waits on the QUEUED counter, so it needs no event loop.
+ */
+const WRITER_SOURCE = `
+const { workerData, parentPort } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const { fd, control, ring } = workerData;
+const counters = new BigInt64Array(control);
+const bytes = new Uint8Array(ring);
+const size = bytes.length;
+for (;;) {
+  const persisted = Atomics.load(counters, ${PERSISTED});
+  const queued = Atomics.load(counters, ${QUEUED});
+  if (queued === persisted) {
+    if (Atomics.load(counters, ${STOP}) !== 0n) break;
+    Atomics.wait(counters, ${QUEUED}, queued, 1000);
+    continue;
+  }
+  let from = Number(persisted % BigInt(size));
+  let left = Number(queued - persisted);
+  try {
+    while (left > 0) {
+      const n = Math.min(left, size - from);
+      let done = 0;
+      while (done < n) done += writeSync(fd, bytes, from + done, n - done);
+      from = (from + n) % size;
+      left -= n;
+    }
+  } catch (error) {
+    Atomics.store(counters, ${FAILED}, 1n);
+    parentPort.postMessage({ error: error.code || String(error) });
+    Atomics.notify(counters, ${PERSISTED});
+    break;
+  }
+  Atomics.store(counters, ${PERSISTED}, queued);
+  Atomics.notify(counters, ${PERSISTED});
+  parentPort.postMessage({ persisted: Number(queued) });
+}
+`;
+
+/**
+ * The agent's append-only spool: every sealed frame is written here before it is sent, so a frame the
+ * aggregator never acknowledged can be re-read (by the sender) or replayed (by `prov4ml merge`).
+ *
+ * Appending only copies the frame into a shared ring; a writer thread puts it in the file, so the
+ * logging thread never waits for the disk unless the ring (SPOOL_RING_BYTES) is full. `onPersisted`
+ * tells how far the file is written — a frame may be sent only once it is.
+ */
+export class Spool {
+  private readonly counters: BigInt64Array;
+  private readonly ring: Uint8Array;
+  private readonly writer: Worker;
+  private queued = 0;
+  private closed: Promise<void> | undefined;
+  private failure: string | undefined;
+
+  private constructor(
+    readonly path: string,
+    private readonly fd: number,
+    onPersisted: (bytes: number) => void,
+    private readonly log: (line: string) => void,
+    ringBytes: number,
+  ) {
+    const control = new SharedArrayBuffer(4 * 8);
+    const ring = new SharedArrayBuffer(ringBytes);
+    this.counters = new BigInt64Array(control);
+    this.ring = new Uint8Array(ring);
+    // No inherited execArgv: under `node --input-type=module` the CommonJS source would be read as a module.
+    this.writer = new Worker(WRITER_SOURCE, { eval: true, execArgv: [], workerData: { fd, control, ring } });
+    this.writer.unref();
+    this.writer.on('message', (message: { persisted?: number; error?: string }) => {
+      if (message.persisted !== undefined) onPersisted(message.persisted);
+      if (message.error !== undefined) this.fail(message.error);
+    });
+  }
+
+  static open(path: string, onPersisted: (bytes: number) => void, log: (line: string) => void, ringBytes = SPOOL_RING_BYTES): Spool {
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      return new Spool(path, openSync(path, 'a+'), onPersisted, log, ringBytes);
+    } catch (error) {
+      throw new UserError(`cannot create the spool ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
+
+  /**
+   * Queues one frame — header, `payload`, padding — without concatenating them first. Blocks only
+   * while the ring is full (the disk is slower than the logging); a frame larger than the ring passes
+   * through it in pieces, so the writer thread stays the file's only writer.
+   */
+  appendFrame(payload: Uint8Array): SpoolLocation {
+    if (this.failure !== undefined) throw new UserError(`cannot write the spool ${this.path}: ${this.failure}`);
+    const offset = this.queued;
+    this.queue(encodeFrameHeader(payload.length));
+    this.queue(payload);
+    this.queue(framePadding(payload.length));
+    return { offset, length: framedLength(payload.length) };
+  }
+
+  private queue(bytes: Uint8Array): void {
+    const size = this.ring.length;
+    for (let start = 0; start < bytes.length; ) {
+      const piece = bytes.subarray(start, start + size);
+      this.waitForRoom(piece.length);
+      const at = this.queued % size;
+      const first = Math.min(piece.length, size - at);
+      this.ring.set(piece.subarray(0, first), at);
+      if (first < piece.length) this.ring.set(piece.subarray(first), 0);
+      this.queued += piece.length;
+      start += piece.length;
+      Atomics.store(this.counters, QUEUED, BigInt(this.queued));
+      Atomics.notify(this.counters, QUEUED);
+    }
+  }
+
+  /** Why the file stopped taking frames (an errno code such as ENOSPC); undefined while it takes them all. */
+  get writeFailure(): string | undefined {
+    return this.failure ?? (Atomics.load(this.counters, FAILED) !== 0n ? 'write failed' : undefined);
+  }
+
+  /** Bytes of the spool known to be in the file. */
+  persistedBytes(): number {
+    return Number(Atomics.load(this.counters, PERSISTED));
+  }
+
+  /** The payload of the frame at `location`, read back from the file. */
+  read(location: SpoolLocation): Buffer {
+    const frame = Buffer.allocUnsafe(location.length);
+    let done = 0;
+    while (done < location.length) {
+      const n = readSync(this.fd, frame, done, location.length - done, location.offset + done);
+      if (n === 0) throw new Error(`spool ${this.path} ends before offset ${location.offset + location.length}`);
+      done += n;
+    }
+    const length = frameHeaderLength(frame, 0);
+    if (length < 0) throw new Error(`spool ${this.path} has no frame at offset ${location.offset}`);
+    return frame.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length);
+  }
+
+  /** Resolves once everything queued so far is in the file (or the writer failed). */
+  async flushed(): Promise<void> {
+    while (this.failure === undefined && Atomics.load(this.counters, FAILED) === 0n && this.persistedBytes() < this.queued) {
+      await Atomics.waitAsync(this.counters, PERSISTED, BigInt(this.persistedBytes()), 1000).value;
+    }
+  }
+
+  /** Waits until everything queued is in the file, then stops the writer. Idempotent. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      await this.flushed();
+      Atomics.store(this.counters, STOP, 1n);
+      Atomics.notify(this.counters, QUEUED);
+      await this.writer.terminate();
+      closeSync(this.fd);
+    })();
+    return this.closed;
+  }
+
+  private waitForRoom(bytes: number): void {
+    while (this.queued + bytes - this.persistedBytes() > this.ring.length) {
+      if (Atomics.load(this.counters, FAILED) !== 0n) throw new UserError(`cannot write the spool ${this.path}: the writer failed`);
+      Atomics.wait(this.counters, PERSISTED, BigInt(this.persistedBytes()), 1000);
+    }
+  }
+
+  private fail(code: string): void {
+    this.failure ??= code;
+    this.log(`cannot write the spool ${this.path}: ${code}; records not yet written are kept in memory only`);
+  }
+}

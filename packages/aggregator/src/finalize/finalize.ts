@@ -1,0 +1,223 @@
+/**
+ * Finalisation: folds what is left of each rank's frames (received log, and for `merge` the spools)
+ * into the rank's summary while streaming the points into the metric CSVs (job-fold.ts), then writes
+ * every rank's PROV-JSON (and DOT/SVG when the program asked) and the job's collection. Live
+ * finalisation and `merge` both run this, so their files are the same.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import {
+  buildCollection,
+  buildRankDocument,
+  buildUnifiedDocument,
+  dotToSvg,
+  toDot,
+  toProvJson,
+  UserError,
+  type CollectionMember,
+  type JobIdentity,
+  type RankSummary,
+} from '@prov4ml/prov-core';
+import { MetricCsvWriter } from './csv-writer.js';
+import type { CsvFormatPool } from './format-pool.js';
+import { JobFold } from './job-fold.js';
+import { COLLECTION_FILE, rankDocumentStem, unifiedDocumentFile } from './file-names.js';
+import { NO_PROGRESS, type ProgressReporter } from './progress.js';
+import type { RankFacts } from './rank-accumulator.js';
+
+export interface RankSources {
+  /**
+   * Frame files to read in order (the received log first, then spools), each from where a fold of it
+   * stopped (the live aggregator's) to its end; later copies of a seq are skipped.
+   */
+  files: string[];
+  /** Only this sender's frames count; null: the first sender found. */
+  sender: string | null;
+}
+
+export interface FinalizeInput {
+  runDir: string;
+  jobKey: string;
+  worldSize: number;
+  sources: ReadonlyMap<number, RankSources>;
+  /** Also write `prov_<experiment>_unified.json`: the collection with one bundle per rank. */
+  unified?: boolean;
+  /** Formatters started beforehand (the live aggregator warms them up); else a pool of its own. */
+  formatPool?: CsvFormatPool;
+  /** What the live aggregator has folded already (then `formatPool` is the fold's own); else a fold of its own. */
+  fold?: JobFold;
+  log?: (line: string) => void;
+  /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
+  progress?: ProgressReporter;
+}
+
+export interface RankOutcome {
+  rank: number;
+  finished: boolean;
+  points: number;
+  missingFrames: number;
+  lastSeenMs: number | null;
+}
+
+export interface FinalizeResult {
+  runDir: string;
+  jobKey: string;
+  worldSize: number;
+  experimentName: string;
+  /** Every file written, relative to the run directory, sorted. */
+  files: string[];
+  ranks: RankOutcome[];
+}
+
+const DEFAULT_NAMESPACE_NAME = 'www.example.org';
+
+export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult> {
+  const { runDir, worldSize } = input;
+  const log = input.log ?? (() => undefined);
+  ensureDir(join(runDir, 'metrics'));
+  const fold = input.fold ?? new JobFold(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
+  const progress = input.progress ?? NO_PROGRESS;
+  progress.addTotal(2 * worldSize);
+  let facts: RankFacts[];
+  try {
+    for (let rank = 0; rank < worldSize; rank++) {
+      await foldRank(fold, rank, input.sources.get(rank) ?? { files: [], sender: null }, log);
+      progress.advance(`read rank ${rank}`);
+    }
+  } finally {
+    facts = await fold.finish(worldSize);
+  }
+  const job = jobIdentity(input, facts);
+  const summaries: RankSummary[] = facts.map((rankFacts) => ({ job, ...rankFacts }));
+  const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
+  const members: CollectionMember[] = [];
+  for (const summary of summaries) {
+    const { files, member } = await writeRankDocument(runDir, summary, finalGraphs(runDir, summary));
+    written.push(...files);
+    members.push(member);
+    progress.advance(`wrote rank ${summary.rank}`);
+  }
+  const collection = { job, members, ...jobSpan(summaries) };
+  writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
+  written.push(COLLECTION_FILE);
+  if (input.unified === true) {
+    const unified = unifiedDocumentFile(job.experimentName);
+    writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
+    written.push(unified);
+  }
+  return {
+    runDir,
+    jobKey: input.jobKey,
+    worldSize,
+    experimentName: job.experimentName,
+    files: written.sort(),
+    ranks: summaries.map((s) => ({
+      rank: s.rank,
+      finished: s.finished,
+      points: s.series.reduce((sum, series) => sum + series.count, 0),
+      missingFrames: s.missingFrames,
+      lastSeenMs: s.lastSeenMs,
+    })),
+  };
+}
+
+/** Folds what `sources` hold of one rank, each file from where an earlier fold of it stopped. */
+export async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
+  if (sources.sender !== null) fold.expectSender(rank, sources.sender);
+  for (const file of sources.files) {
+    // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
+    if (!existsSync(file)) {
+      log(`${file} does not exist; rank ${rank} has only what other files hold`);
+      continue;
+    }
+    const end = await fold.foldFile(rank, file);
+    if (end.problem !== null) log(`${file}: ${end.problem} data after byte ${end.validBytes} ignored`);
+  }
+}
+
+/** The experiment names the documents: rank 0's startRun, else the lowest rank's, else the run directory's name. */
+export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, facts: readonly RankFacts[]): JobIdentity {
+  const runName = basename(input.runDir);
+  const config = facts.find((f) => f.runConfig !== null)?.runConfig ?? null;
+  return {
+    jobKey: input.jobKey,
+    worldSize: input.worldSize,
+    experimentName: config?.experimentName ?? runName.replace(/_\d+$/, ''),
+    runName,
+    provUserNamespace: config?.provUserNamespace ?? DEFAULT_NAMESPACE_NAME,
+  };
+}
+
+function jobSpan(summaries: readonly RankSummary[]): { startMs: number | null; endMs: number | null } {
+  let startMs: number | null = null;
+  let endMs: number | null = null;
+  for (const s of summaries) {
+    const start = s.runStart?.time ?? s.firstSeenMs;
+    const end = s.runEnd?.time ?? s.lastSeenMs;
+    if (start !== null && (startMs === null || start < startMs)) startMs = start;
+    if (end !== null && (endMs === null || end > endMs)) endMs = end;
+  }
+  return { startMs, endMs };
+}
+
+/** Which renderings of a rank's document to write besides its PROV-JSON. */
+export interface GraphFiles {
+  createGraph: boolean;
+  /** Only with createGraph: the SVG is rendered from the DOT. */
+  createSvg: boolean;
+}
+
+/**
+ * What the program asked for at end_run; a DOT or SVG written mid-run (log_provenance_documents) is
+ * rewritten too, so that no rendering of a partial document is left beside the complete one.
+ */
+function finalGraphs(runDir: string, summary: RankSummary): GraphFiles {
+  const stem = join(runDir, rankDocumentStem(summary.job.experimentName, summary.rank));
+  return {
+    createGraph: summary.runEnd?.createGraph === true || existsSync(`${stem}.dot`),
+    createSvg: summary.runEnd?.createSvg === true || existsSync(`${stem}.svg`),
+  };
+}
+
+/** Writes a rank's `prov_<experiment>_GR<rank>.json` (and .dot, .svg), replacing earlier ones; returns their names. */
+export async function writeRankDocument(runDir: string, summary: RankSummary, graphs: GraphFiles): Promise<{ files: string[]; member: CollectionMember }> {
+  const stem = rankDocumentStem(summary.job.experimentName, summary.rank);
+  const doc = buildRankDocument(summary);
+  const json = Buffer.from(toProvJson(doc));
+  writeText(join(runDir, `${stem}.json`), json);
+  const files = [`${stem}.json`];
+  if (graphs.createGraph) {
+    const dot = toDot(doc);
+    writeText(join(runDir, `${stem}.dot`), dot);
+    files.push(`${stem}.dot`);
+    if (graphs.createSvg) {
+      writeText(join(runDir, `${stem}.svg`), await dotToSvg(dot, `${stem}.dot`));
+      files.push(`${stem}.svg`);
+    }
+  }
+  const member: CollectionMember = {
+    rank: summary.rank,
+    path: `${stem}.json`,
+    sha256: createHash('sha256').update(json).digest('hex'),
+    sizeBytes: json.length,
+    finished: summary.finished,
+  };
+  return { files, member };
+}
+
+function ensureDir(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (error) {
+    throw new UserError(`cannot create ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function writeText(path: string, content: string | Buffer): void {
+  try {
+    writeFileSync(path, content);
+  } catch (error) {
+    throw new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}

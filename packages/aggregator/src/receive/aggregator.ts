@@ -1,0 +1,373 @@
+/**
+ * The live aggregator: one receive loop on the PULL socket. Each frame is decoded and validated,
+ * checked against the job and its rank's sequence, and appended to the rank's received log; a burst
+ * of frames becomes one write per rank, then one cumulative ack per sender. The received logs are
+ * folded into CSVs and summaries as they grow; when every rank has ended (or fell silent), the job is
+ * finalised from what is left of them.
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type CurveKeyPair, type DropCause } from '@prov4ml/prov-core';
+import type { Publisher, Pull } from 'zeromq';
+import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
+import { MetricCsvWriter } from '../finalize/csv-writer.js';
+import { CsvFormatPool } from '../finalize/format-pool.js';
+import { readFrameFile } from './frame-file.js';
+import { JobFold } from '../finalize/job-fold.js';
+import { JobTracker, type AcceptedFrame } from './job-tracker.js';
+import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
+import { cutReceivedLog, RECEIVED_LOG_DIR, rankOfReceivedLog, ReceivedLog, receivedLogPath } from './received-log.js';
+import { bindSockets, type BoundSockets } from './sockets.js';
+
+export interface AggregatorOptions {
+  /** ZeroMQ endpoint of the PULL socket, e.g. 'tcp://127.0.0.1:0' (0 or *: ephemeral) or 'tcp://0.0.0.0:41000'. Acks use port + 1. */
+  bind: string;
+  /** Ranks of the job; else the first valid envelope's. */
+  worldSize?: number;
+  /** The job to accept; else the first valid envelope's. Frames of other jobs are dropped ('wrong_job'). */
+  jobKey?: string;
+  /** Where to write; else the run directory the first valid envelope names. */
+  runDir?: string;
+  /** Finalise without a rank that has been silent this long (default 60 s); its document says unfinished. */
+  rankTimeoutMs?: number;
+  /** Also write the unified document (the collection with one bundle per rank). */
+  unified?: boolean;
+  /** The job's CURVE server key pair; required off loopback unless `insecure` (README "Security / threat model"). */
+  curve?: CurveKeyPair;
+  /** Plain transport even off loopback (PROV4ML_INSECURE). */
+  insecure?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface Aggregator {
+  /** The PULL endpoint actually bound, connectable: tcp://host:port. */
+  readonly endpoint: string;
+  /** Resolves once the job's files are written; rejects if writing them failed. */
+  readonly finalized: Promise<FinalizeResult>;
+  /** Frames dropped so far, per cause. */
+  dropCounts(): Record<DropCause, number>;
+  /** Peers refused at the security handshake so far: they had no or a wrong server key, and sent nothing. */
+  refusedHandshakes(): number;
+  /** Stops receiving, writes what was accepted, waits for a finalisation under way. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+export async function startAggregator(options: AggregatorOptions): Promise<Aggregator> {
+  const sockets = await bindSockets({ bind: options.bind, curve: options.curve, insecure: options.insecure, log: options.log ?? (() => undefined) });
+  const aggregator = new LiveAggregator(options, sockets);
+  try {
+    if (options.runDir !== undefined) await aggregator.openRunDir(options.runDir);
+  } catch (error) {
+    await aggregator.shutdown();
+    throw error;
+  }
+  aggregator.start();
+  return aggregator;
+}
+
+class LiveAggregator implements Aggregator {
+  readonly endpoint: string;
+  readonly finalized: Promise<FinalizeResult>;
+  readonly #options: AggregatorOptions;
+  readonly #log: (line: string) => void;
+  readonly #pull: Pull;
+  readonly #acks: Publisher;
+  readonly #sockets: BoundSockets;
+  readonly #tracker: JobTracker;
+  readonly #drops = Object.fromEntries(DROP_CAUSES.map((cause) => [cause, 0])) as Record<DropCause, number>;
+  #runDir: string | null = null;
+  #receivedLog: ReceivedLog | null = null;
+  #pending = new Map<number, AcceptedFrame[]>();
+  #pendingBytes = 0;
+  #ackDue = new Set<number>();
+  #flushScheduled = false;
+  /** The write loop while it runs. */
+  #writing: Promise<void> | null = null;
+  #ackSends: Promise<void> = Promise.resolve();
+  #writeFailed = false;
+  #receiving: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #finalizing: Promise<void> | null = null;
+  #stopping: Promise<void> | null = null;
+  /** Started with the job's first frame, so finalising does not wait for threads to start. */
+  #formatPool: CsvFormatPool | null = null;
+  /** The job's frames folded so far. */
+  #fold: JobFold | null = null;
+  /** The fold of what the received logs gained, while it runs. */
+  #foldingBehind: Promise<void> | null = null;
+  #resolveFinalized!: (result: FinalizeResult) => void;
+  #rejectFinalized!: (error: unknown) => void;
+
+  constructor(options: AggregatorOptions, sockets: BoundSockets) {
+    this.#options = options;
+    this.#log = options.log ?? (() => undefined);
+    this.#sockets = sockets;
+    this.#pull = sockets.pull;
+    this.#acks = sockets.acks;
+    this.endpoint = sockets.endpoint;
+    this.#tracker = new JobTracker({ jobKey: options.jobKey, worldSize: options.worldSize });
+    this.finalized = new Promise((resolve, reject) => {
+      this.#resolveFinalized = resolve;
+      this.#rejectFinalized = reject;
+    });
+    // A failure is reported to whoever awaits `finalized`; nobody awaiting it must not crash the process.
+    this.finalized.catch(() => undefined);
+  }
+
+  start(): void {
+    this.#receiving = this.#receiveLoop();
+    this.#timer = setInterval(() => this.#checkCompletion(), COMPLETION_CHECK_INTERVAL_MS);
+  }
+
+  dropCounts(): Record<DropCause, number> {
+    return { ...this.#drops };
+  }
+
+  refusedHandshakes(): number {
+    return this.#sockets.refusedHandshakes();
+  }
+
+  shutdown(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  /** Adopts the run directory and replays its received logs (after a crash) before anything is acked. */
+  async openRunDir(runDir: string): Promise<void> {
+    this.#runDir = runDir;
+    this.#receivedLog = ReceivedLog.create(runDir);
+    const names = await readdir(join(runDir, RECEIVED_LOG_DIR));
+    let replayed = 0;
+    for (const name of names) {
+      const rank = rankOfReceivedLog(name);
+      if (rank === null) continue;
+      const now = Date.now();
+      const end = await readFrameFile(receivedLogPath(runDir, rank), (frames) => {
+        for (const frame of frames) {
+          const decoded = decodeEnvelope(frame);
+          if (decoded.ok && this.#tracker.replay(decoded.envelope, now)) replayed++;
+        }
+      });
+      if (end.problem !== null) {
+        this.#log(`received log of rank ${rank}: ${end.problem} tail after byte ${end.validBytes} cut off (the agents resend it)`);
+        cutReceivedLog(runDir, rank, end.validBytes);
+      }
+      this.#receivedLog.adopt(rank, end.validBytes);
+    }
+    if (replayed > 0) {
+      this.#log(`replayed ${replayed} frames from ${join(runDir, RECEIVED_LOG_DIR)}`);
+      for (const [rank] of this.#tracker.senders()) this.#ackDue.add(rank);
+      this.#scheduleFlush();
+    }
+  }
+
+  /**
+   * The run directory a rank names, adopted only if it already exists: the agents create it before
+   * they send, so a directory that is not there is a sender's mistake (or not yet visible on a shared
+   * file system — the frame is resent). Returns why it cannot be used, or null.
+   */
+  async #adoptRunDirOf(runDir: string): Promise<string | null> {
+    try {
+      if (!(await stat(runDir)).isDirectory()) return `run directory ${runDir} is not a directory`;
+      await this.openRunDir(runDir);
+      return null;
+    } catch (error) {
+      this.#runDir = null;
+      return (error as NodeJS.ErrnoException).code === 'ENOENT' ? `run directory ${runDir} does not exist (yet)` : (error as Error).message;
+    }
+  }
+
+  async #receiveLoop(): Promise<void> {
+    try {
+      for await (const parts of this.#pull) {
+        if (parts.length !== 1) {
+          this.#drop('malformed', `a message of ${parts.length} parts`);
+          continue;
+        }
+        try {
+          await this.#ingest(parts[0]!);
+        } catch (error) {
+          // A bug in handling one frame must not stop the aggregator; the frame is not acked and is resent.
+          this.#log(`cannot handle a frame: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        }
+      }
+    } catch (error) {
+      if (this.#stopping === null) this.#log(`receive loop stopped: ${(error as Error).message}`);
+    }
+  }
+
+  async #ingest(payload: Uint8Array): Promise<void> {
+    const decoded = decodeEnvelope(payload);
+    if (!decoded.ok) return this.#drop(decoded.cause, decoded.detail);
+    const envelope = decoded.envelope;
+    if (this.#runDir === null) {
+      const problem = await this.#adoptRunDirOf(envelope.runDir);
+      if (problem !== null) return this.#drop('run_dir_unusable', problem);
+    }
+    if (this.#formatPool === null) {
+      this.#formatPool = new CsvFormatPool();
+      this.#formatPool.warmUp();
+    }
+    const offer = this.#tracker.offer(envelope, payload, Date.now());
+    if (!offer.accepted) {
+      this.#drop(offer.cause, offer.detail);
+      // A resent frame means its ack was lost or late: ack again.
+      if (offer.cause === 'duplicate') this.#ackDue.add(envelope.rank);
+    } else {
+      for (const frame of offer.frames) {
+        let frames = this.#pending.get(frame.rank);
+        if (frames === undefined) this.#pending.set(frame.rank, (frames = []));
+        frames.push(frame);
+        this.#pendingBytes += frame.payload.length;
+      }
+      this.#ackDue.add(envelope.rank);
+    }
+    this.#scheduleFlush();
+    if (this.#pendingBytes > MAX_PENDING_LOG_BYTES) await this.#flush();
+  }
+
+  /** Flushes once the receive loop has drained what ZeroMQ had queued. */
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(() => void this.#flush());
+  }
+
+  /** Resolves when everything accepted so far is on disk and acked. */
+  #flush(): Promise<void> {
+    this.#flushScheduled = false;
+    this.#writing ??= this.#writeLoop().finally(() => (this.#writing = null));
+    return this.#writing;
+  }
+
+  /**
+   * Writes and acks until nothing is pending. Frames that arrive during a write go into the next one
+   * (group commit): under load a write carries many frames, and the receive loop goes on decoding
+   * while the disk works.
+   */
+  async #writeLoop(): Promise<void> {
+    while (this.#pending.size > 0 || this.#ackDue.size > 0) {
+      const batch = this.#pending;
+      const ranks = this.#ackDue;
+      this.#pending = new Map();
+      this.#pendingBytes = 0;
+      this.#ackDue = new Set();
+      if (batch.size > 0) await this.#append(batch);
+      for (const rank of ranks) this.#ack(rank);
+      this.#foldBehind();
+      this.#checkCompletion();
+    }
+  }
+
+  async #append(batch: Map<number, AcceptedFrame[]>): Promise<void> {
+    const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
+    const failures = await this.#receivedLog!.append(payloads);
+    for (const [rank, frames] of batch) {
+      if (failures.has(rank)) this.#tracker.rollBack(rank);
+      else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
+    }
+    // Nothing that failed is acked; the agents keep it in their spools and resend it.
+    const [failure] = failures.values();
+    if (failure !== undefined && !this.#writeFailed) this.#log(`${failure.message}; frames stay in the agents' spools and are resent`);
+    this.#writeFailed = failure !== undefined;
+  }
+
+  #ack(rank: number): void {
+    const sender = this.#tracker.senderOf(rank);
+    const upTo = this.#tracker.durableUpTo(rank);
+    if (sender === null || upTo === 0) return;
+    const message = [sender, encodeAck({ v: PROTOCOL_VERSION, sender, upTo })];
+    // One send at a time on a socket; a PUB socket drops rather than blocks, and acks are cumulative.
+    this.#ackSends = this.#ackSends.then(() => this.#acks.send(message)).catch(() => undefined);
+  }
+
+  #drop(cause: DropCause, detail: string): void {
+    if (this.#drops[cause]++ === 0) this.#log(`dropped a frame (${cause}): ${detail}; further '${cause}' drops are only counted`);
+  }
+
+  /**
+   * Folds what the received logs gained since the last fold, in the background: the CSVs and summaries
+   * grow during the run, and finalising has only the tail left. The fold reads the logs, never the
+   * receive loop's frames, so a fold that lags behind (formatting is slower than ingest) holds nothing
+   * in memory and never slows ingest down.
+   */
+  #foldBehind(): void {
+    if (this.#foldingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
+    const jobKey = this.#tracker.jobKey;
+    if (jobKey === null || this.#runDir === null) return;
+    this.#fold ??= new JobFold(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined));
+    this.#foldingBehind = this.#foldLogs(this.#fold)
+      .catch((error) => this.#log(`folding the received logs: ${(error as Error).message}`))
+      .finally(() => (this.#foldingBehind = null));
+  }
+
+  async #foldLogs(fold: JobFold): Promise<void> {
+    const runDir = this.#runDir!;
+    for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
+      progressed = false;
+      for (const [rank, sender] of this.#tracker.senders()) {
+        const path = receivedLogPath(runDir, rank);
+        const from = fold.foldedUpTo(path);
+        const to = this.#receivedLog!.durableBytes(rank);
+        if (to <= from) continue;
+        fold.expectSender(rank, sender);
+        await fold.foldFile(rank, path, to);
+        progressed ||= fold.foldedUpTo(path) > from;
+      }
+    }
+  }
+
+  #checkCompletion(): void {
+    if (this.#finalizing !== null || this.#stopping !== null) return;
+    if (!this.#tracker.isFinished(Date.now(), this.#options.rankTimeoutMs ?? DEFAULT_RANK_TIMEOUT_MS)) return;
+    this.#finalizing = this.#finalize();
+  }
+
+  async #finalize(): Promise<void> {
+    // Every frame before each complete rank's run end is on disk (that is what complete means);
+    // frames still being written belong to ranks that are not waited for.
+    const runDir = this.#runDir!;
+    const worldSize = this.#tracker.worldSize!;
+    // The background fold stops at its next file; finalising folds the rest of each log from there.
+    await this.#foldingBehind;
+    const sources = new Map<number, RankSources>();
+    for (const [rank, sender] of this.#tracker.senders()) {
+      sources.set(rank, { files: [receivedLogPath(runDir, rank)], sender });
+    }
+    try {
+      const result = await finalizeJob({
+        runDir,
+        jobKey: this.#tracker.jobKey!,
+        worldSize,
+        sources,
+        unified: this.#options.unified,
+        formatPool: this.#formatPool ?? undefined,
+        ...(this.#fold === null ? {} : { fold: this.#fold }),
+        log: this.#log,
+      });
+      const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
+      this.#log(`finalised ${runDir}: ${result.files.length} files${unfinished.length > 0 ? `; unfinished ranks: ${unfinished.join(', ')}` : ''}`);
+      this.#resolveFinalized(result);
+    } catch (error) {
+      this.#log(`finalisation failed: ${(error as Error).message}`);
+      this.#rejectFinalized(error);
+    } finally {
+      // Its threads are not needed any more; the (closed) pool stays so that no new one is started.
+      await this.#formatPool?.close();
+    }
+  }
+
+  async #stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#pull.close();
+    await this.#receiving;
+    await this.#flush();
+    await this.#finalizing;
+    await this.#foldingBehind;
+    await this.#ackSends;
+    this.#acks.close();
+    this.#receivedLog?.close();
+    await this.#formatPool?.close();
+    this.#rejectFinalized(new Error('the aggregator was shut down before the job finished'));
+  }
+}

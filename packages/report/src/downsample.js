@@ -1,0 +1,161 @@
+/**
+ * Points of one series kept in memory between the range pass and the bucket pass, so that a series
+ * is read once; a longer series (16 bytes a point: 32 MiB here) is read a second time instead.
+ */
+export const MAX_BUFFERED_SERIES_POINTS = 2_000_000;
+const INITIAL_BUFFER_POINTS = 4096;
+/** Downsamples `source` to at most 2 × `buckets` vertices plus breaks. */
+export async function downsampleSeries(source, buckets) {
+    if (!Number.isInteger(buckets) || buckets < 1)
+        throw new TypeError(`downsampleSeries(buckets): must be a positive integer, got ${String(buckets)}`);
+    let firstStep = Number.POSITIVE_INFINITY;
+    let lastStep = Number.NEGATIVE_INFINITY;
+    const buffer = new PointBuffer(MAX_BUFFERED_SERIES_POINTS);
+    await source.forEachPoint((step, value) => {
+        if (step < firstStep)
+            firstStep = step;
+        if (step > lastStep)
+            lastStep = step;
+        buffer.push(step, value);
+    });
+    const downsampler = new MinMaxDownsampler(firstStep, lastStep, buckets);
+    const add = (step, value) => downsampler.add(step, value);
+    if (buffer.complete)
+        buffer.forEach(add);
+    else
+        await source.forEachPoint(add);
+    return downsampler.result();
+}
+/** Growable step and value columns that stop growing at `limit` points and then only say so. */
+class PointBuffer {
+    #limit;
+    #steps = new Float64Array(INITIAL_BUFFER_POINTS);
+    #values = new Float64Array(INITIAL_BUFFER_POINTS);
+    #length = 0;
+    #complete = true;
+    constructor(limit) {
+        this.#limit = limit;
+    }
+    /** False once a point did not fit: the caller must read the source again. */
+    get complete() {
+        return this.#complete;
+    }
+    push(step, value) {
+        if (!this.#complete)
+            return;
+        if (this.#length === this.#steps.length) {
+            if (this.#length >= this.#limit) {
+                this.#complete = false;
+                this.#steps = new Float64Array(0);
+                this.#values = new Float64Array(0);
+                return;
+            }
+            const size = Math.min(this.#limit, this.#length * 2);
+            this.#steps = grow(this.#steps, size);
+            this.#values = grow(this.#values, size);
+        }
+        this.#steps[this.#length] = step;
+        this.#values[this.#length] = value;
+        this.#length += 1;
+    }
+    forEach(visit) {
+        for (let i = 0; i < this.#length; i += 1)
+            visit(this.#steps[i], this.#values[i]);
+    }
+}
+function grow(array, size) {
+    const grown = new Float64Array(size);
+    grown.set(array);
+    return grown;
+}
+/** One pass over points whose step range is known in advance. */
+export class MinMaxDownsampler {
+    #first;
+    #scale;
+    #bucketCount;
+    #buckets = new Map();
+    #index = 0;
+    #nanCount = 0;
+    #infiniteCount = 0;
+    #min = Number.POSITIVE_INFINITY;
+    #max = Number.NEGATIVE_INFINITY;
+    #minPositive = Number.POSITIVE_INFINITY;
+    #lastStep = Number.NEGATIVE_INFINITY;
+    #last = null;
+    /** Bucket of the previous point, to attach a break to the stroke it ends. */
+    #previousBucket;
+    constructor(firstStep, lastStep, buckets) {
+        this.#first = Number.isFinite(firstStep) ? firstStep : 0;
+        const span = Number.isFinite(lastStep) ? lastStep - this.#first : 0;
+        this.#bucketCount = buckets;
+        this.#scale = span > 0 ? buckets / span : 0;
+    }
+    add(step, value) {
+        const index = this.#index++;
+        if (step >= this.#lastStep) {
+            this.#lastStep = step;
+            this.#last = value;
+        }
+        if (!Number.isFinite(value)) {
+            if (Number.isNaN(value))
+                this.#nanCount += 1;
+            else
+                this.#infiniteCount += 1;
+            if (this.#previousBucket !== undefined)
+                this.#previousBucket.broken = true;
+            this.#previousBucket = undefined;
+            return;
+        }
+        if (value < this.#min)
+            this.#min = value;
+        if (value > this.#max)
+            this.#max = value;
+        if (value > 0 && value < this.#minPositive)
+            this.#minPositive = value;
+        const key = Math.min(this.#bucketCount - 1, Math.max(0, Math.floor((step - this.#first) * this.#scale)));
+        const bucket = this.#buckets.get(key);
+        if (bucket === undefined) {
+            const created = { minStep: step, minValue: value, minIndex: index, maxStep: step, maxValue: value, maxIndex: index, broken: false };
+            this.#buckets.set(key, created);
+            this.#previousBucket = created;
+            return;
+        }
+        if (value < bucket.minValue)
+            Object.assign(bucket, { minStep: step, minValue: value, minIndex: index });
+        if (value > bucket.maxValue)
+            Object.assign(bucket, { maxStep: step, maxValue: value, maxIndex: index });
+        this.#previousBucket = bucket;
+    }
+    result() {
+        const steps = [];
+        const values = [];
+        const keys = [...this.#buckets.keys()].sort((a, b) => a - b);
+        for (const key of keys) {
+            const bucket = this.#buckets.get(key);
+            const minFirst = bucket.minIndex <= bucket.maxIndex;
+            steps.push(minFirst ? bucket.minStep : bucket.maxStep);
+            values.push(minFirst ? bucket.minValue : bucket.maxValue);
+            if (bucket.minIndex !== bucket.maxIndex) {
+                steps.push(minFirst ? bucket.maxStep : bucket.minStep);
+                values.push(minFirst ? bucket.maxValue : bucket.minValue);
+            }
+            if (bucket.broken) {
+                steps.push(minFirst ? bucket.maxStep : bucket.minStep);
+                values.push(Number.NaN);
+            }
+        }
+        const hasFinite = this.#min <= this.#max;
+        return {
+            steps,
+            values,
+            pointCount: this.#index,
+            nanCount: this.#nanCount,
+            infiniteCount: this.#infiniteCount,
+            min: hasFinite ? this.#min : null,
+            max: hasFinite ? this.#max : null,
+            last: this.#last,
+            minPositive: Number.isFinite(this.#minPositive) ? this.#minPositive : null,
+        };
+    }
+}
+//# sourceMappingURL=downsample.js.map

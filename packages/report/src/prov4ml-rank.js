@@ -1,0 +1,104 @@
+import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
+import { pathInside } from './documents.js';
+import { forEachMetricCsvPoint } from './metric-csv.js';
+const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
+const FINAL_METRIC_SUFFIXES = ['_operation', '_count'];
+export function readProv4mlRank(doc, file, directory) {
+    const records = doc.records();
+    const notes = [];
+    const ofType = (type) => records.filter((record) => hasType(record, TYPE_KEYS, type));
+    const run = ofType('LearningExecution').find((record) => record.kind === 'activity');
+    const stage = ofType('LearningStage').find((record) => record.kind === 'entity');
+    const runAttributes = run?.attributes ?? {};
+    const stageAttributes = stage?.attributes ?? {};
+    const rank = attributeNumber(runAttributes, 'prov-ml:global_rank') ?? attributeNumber(stageAttributes, 'prov-ml:global_rank') ?? file.rank ?? 0;
+    const experiment = attributeText(stageAttributes, 'prov-ml:experiment_name');
+    const runName = attributeText(stageAttributes, 'prov-ml:run_name');
+    const unfinished = attributeBoolean(runAttributes, 'prov-ml:unfinished');
+    const clean = attributeBoolean(runAttributes, 'prov-ml:clean');
+    const facts = {
+        rank,
+        document: file.name,
+        generation: 'prov4ml',
+        experiment,
+        runId: runIdFromRunName(runName, experiment),
+        jobId: attributeText(runAttributes, 'prov-ml:job_id') ?? attributeText(stageAttributes, 'prov-ml:job_id'),
+        launcher: attributeText(runAttributes, 'prov-ml:launcher'),
+        worldSize: attributeNumber(runAttributes, 'prov-ml:world_size') ?? attributeNumber(stageAttributes, 'prov-ml:world_size'),
+        host: attributeText(runAttributes, 'prov-ml:hostname'),
+        pid: attributeNumber(runAttributes, 'prov-ml:pid'),
+        user: attributeText(runAttributes, 'prov-ml:user_id'),
+        command: commandLine(attributeText(runAttributes, 'prov-ml:argv')),
+        startMs: attributeTimeMs(runAttributes, 'prov:startTime'),
+        endMs: attributeTimeMs(runAttributes, 'prov:endTime'),
+        exitCode: attributeNumber(runAttributes, 'prov-ml:exit_code'),
+        signal: attributeText(runAttributes, 'prov-ml:signal'),
+        // A run that never ended is not clean, whatever else is recorded.
+        clean: unfinished === true ? false : clean,
+        parameters: ofType('Parameter').map(parameter),
+        finalMetrics: ofType('RunStatistics').flatMap((record) => finalMetrics(record.attributes)),
+    };
+    const series = [];
+    for (const metric of ofType('Metric')) {
+        const source = metricSeries(metric.attributes, rank, directory);
+        if (typeof source === 'string')
+            notes.push(`${file.name}: ${metric.id ?? 'a metric'}: ${source}`);
+        else
+            series.push(source);
+    }
+    return { facts, series, notes };
+}
+/** `<experiment>_<run id>` → the run id; the whole run name when it does not have that shape. */
+function runIdFromRunName(runName, experiment) {
+    if (runName === null)
+        return null;
+    return experiment !== null && runName.startsWith(`${experiment}_`) ? runName.slice(experiment.length + 1) : runName;
+}
+function commandLine(argvJson) {
+    if (argvJson === null)
+        return null;
+    try {
+        const argv = JSON.parse(argvJson);
+        return Array.isArray(argv) ? argv.map(String).join(' ') : argvJson;
+    }
+    catch {
+        return argvJson;
+    }
+}
+function parameter(record) {
+    const name = attributeText(record.attributes, 'prov-ml:parameter_name') ?? attributeText(record.attributes, 'prov:label') ?? record.id ?? '';
+    const isNull = attributeBoolean(record.attributes, 'prov-ml:parameter_is_null') === true;
+    return { name, value: isNull ? 'null' : attributeText(record.attributes, 'prov-ml:parameter_value') ?? '' };
+}
+/** `prov-ml:<name>` with its `<name>_operation` and `<name>_count` siblings. */
+function finalMetrics(attributes) {
+    return Object.keys(attributes)
+        .filter((key) => key.startsWith('prov-ml:') && key !== 'prov-ml:type' && !FINAL_METRIC_SUFFIXES.some((suffix) => key.endsWith(suffix)))
+        .map((key) => ({
+        name: key.slice('prov-ml:'.length),
+        value: attributeNumber(attributes, key) ?? Number.NaN,
+        operation: attributeText(attributes, `${key}_operation`),
+    }));
+}
+/** The metric's series, or why it cannot be read. */
+function metricSeries(attributes, rank, directory) {
+    const name = attributeText(attributes, 'prov-ml:name');
+    const context = attributeText(attributes, 'prov-ml:context');
+    const file = attributeText(attributes, 'prov-ml:metric_file');
+    if (name === null || context === null)
+        return 'no prov-ml:name or prov-ml:context';
+    if (file === null)
+        return 'no prov-ml:metric_file';
+    const path = pathInside(directory, file);
+    if (path === null)
+        return `metric file ${file} is outside the run directory`;
+    return {
+        rank,
+        name,
+        context,
+        unit: attributeText(attributes, 'prov-ml:unit') ?? '',
+        lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
+        forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
+    };
+}
+//# sourceMappingURL=prov4ml-rank.js.map
