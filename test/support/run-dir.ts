@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { separatorOfHeader } from '@prov4ml/aggregator';
 import { DEBIAN_PYTHON } from './components.js';
 
-export const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+export const REPO_ROOT = new URL('../../', import.meta.url).pathname;
 export const CLI = join(REPO_ROOT, 'packages/cli/bin/prov4ml.js');
 
 export interface CommandResult {

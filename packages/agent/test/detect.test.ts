@@ -356,7 +356,7 @@ test('empty variables count as unset', () => {
 
 // ---- under the real launchers ----
 
-const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const PRINT_JOB = ['node', '--import', 'tsx', 'packages/agent/test/fixtures/detect/print-job.ts'];
 const TORCHRUN_PROGRAM = '/usr/bin/torchrun';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CLI, runCommand } from '../../../test/support/run-dir.js';
 import type { CommandResult } from '../../../test/support/run-dir.js';
 
-const FIXTURES = new URL('../../prov-core/test/fixtures', import.meta.url).pathname;
+const FIXTURES = new URL('../../prov-core/test/fixtures/', import.meta.url).pathname;
 
 function prov4ml(...args: string[]): Promise<CommandResult> {
   return runCommand(process.execPath, [CLI, ...args]);

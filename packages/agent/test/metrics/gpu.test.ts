@@ -16,7 +16,7 @@ import {
   type MetricSample,
 } from '../../src/metrics/index.js';
 
-const fixtures = fileURLToPath(new URL('../fixtures', import.meta.url));
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const H100 = join(fixtures, 'nvidia-smi/linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01.txt');
 const H200_MIG = join(fixtures, 'nvidia-smi/linux-x86_64__nvidia-h200-mig__590.48.01.txt');
 const FAKE_BIN = join(fixtures, 'nvidia-smi/fake-bin');

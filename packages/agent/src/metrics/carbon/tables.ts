@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
  * SOURCES.md). This module sits at the same depth under `src/` and `dist/`, so one relative URL
  * finds them in the repository and in the published package. Read on first use, then kept.
  */
-const TABLES_DIRECTORY = new URL('../../../data/carbon', import.meta.url);
+const TABLES_DIRECTORY = new URL('../../../data/carbon/', import.meta.url);
 
 export type CarbonTableFile =
   | 'global_energy_mix.json'
