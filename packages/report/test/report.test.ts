@@ -7,7 +7,7 @@ import { UserError } from '@prov4ml/prov-core';
 import { buildReport, writeReport } from '../src/index.js';
 import { FIXTURE_EXPERIMENT, fixtureEmissionsG, fixtureEnergyJ, writeRunFixture } from './report-fixture.js';
 
-const ORIGINAL_DATA = new URL('./fixtures/report-original', import.meta.url).pathname;
+const ORIGINAL_DATA = new URL('./fixtures/report-original/', import.meta.url).pathname;
 const G1_DIR = join(ORIGINAL_DATA, 'g1_experiment_name');
 const G3_FILE = join(ORIGINAL_DATA, 'g3_prov_mnist_exp_GR0_0.json');
 const FIXED_TIME = Date.UTC(2026, 10, 27);
