@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RECEIVED_LOG_DIR, SPOOL_DIR } from '@prov4ml/aggregator';
+import { RECEIVED_LOG_DIR, SPOOL_DIR } from '@prov4ml/prov-core';
 import { stringifyWriteSeconds } from './json-write-limit.js';
 import { median } from './stats.js';
 

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COLLECTION_FILE } from '@prov4ml/aggregator';
+import { COLLECTION_FILE } from '@prov4ml/prov-core';
 import { startAggregatorProcess } from './aggregator-process.js';
 import { launchSenders, rankGroups } from './rank-senders.js';
 import { seconds } from './stats.js';

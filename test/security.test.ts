@@ -12,8 +12,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Push } from 'zeromq';
-import { encodeEnvelope, PROTOCOL_VERSION } from '@prov4ml/prov-core';
-import { RUN_DIR_KEY_DIR, SERVER_PUBLIC_KEY_FILE, SERVER_SECRET_KEY_FILE } from '@prov4ml/agent';
+import { encodeEnvelope, PROTOCOL_VERSION, RUN_DIR_KEY_DIR, SERVER_PUBLIC_KEY_FILE, SERVER_SECRET_KEY_FILE } from '@prov4ml/prov-core';
 import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, REPO_ROOT, runCommand } from './support/run-dir.js';
 
 const PROGRAM = join(REPO_ROOT, 'test/fixtures/log-points.mjs');

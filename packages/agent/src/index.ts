@@ -26,7 +26,7 @@ export {
 } from './api/functions.js';
 
 // The pieces the CLI and tests assemble.
-export { Agent, ENDPOINT_FILE, type AgentOptions, type RunEndDetails, type ShutdownReport } from './rank/agent.js';
+export { Agent, type AgentOptions, type RunEndDetails, type ShutdownReport } from './rank/agent.js';
 export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './rank/run-dir.js';
 export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper/wrapper.js';
 export { launchLocalRanks, type LocalLaunchOptions } from './wrapper/local-launcher.js';
@@ -57,11 +57,9 @@ export {
 } from './rank/detect.js';
 export {
   resolveAggregatorEndpoint,
-  isLoopbackEndpoint,
   checkZmqEndpoint,
   derivePort,
   ephemeralPortRisk,
-  tcpEndpoint,
   DERIVED_PORT_BASE,
   DERIVED_PORT_SLOTS,
   MAX_AGGREGATOR_PORT,
@@ -74,9 +72,6 @@ export {
   curveKeyDir,
   loadOrCreateServerKeys,
   waitForServerPublicKey,
-  RUN_DIR_KEY_DIR,
-  SERVER_PUBLIC_KEY_FILE,
-  SERVER_SECRET_KEY_FILE,
   type TransportOptions,
 } from './rank/curve-keys.js';
 export { expandHostlist, expandSlurmCounts, MAX_HOSTLIST_HOSTS, MAX_HOSTS_PER_RANGE } from './rank/hostlist.js';

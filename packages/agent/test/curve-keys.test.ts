@@ -5,14 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { isUserError, Z85_KEY } from '@prov4ml/prov-core';
 import { resolveRunOptions } from '../src/config/options.js';
-import {
-  curveKeyDir,
-  loadOrCreateServerKeys,
-  RUN_DIR_KEY_DIR,
-  SERVER_PUBLIC_KEY_FILE,
-  SERVER_SECRET_KEY_FILE,
-  waitForServerPublicKey,
-} from '../src/rank/curve-keys.js';
+import { RUN_DIR_KEY_DIR, SERVER_PUBLIC_KEY_FILE, SERVER_SECRET_KEY_FILE } from '@prov4ml/prov-core';
+import { curveKeyDir, loadOrCreateServerKeys, waitForServerPublicKey } from '../src/rank/curve-keys.js';
 import { assertUserError } from './support/user-error.js';
 
 function temporaryDir(): string {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isLoopbackEndpoint } from '@prov4ml/prov-core';
 import { assertUserError } from './support/user-error.js';
 import type { JobInfo } from '../src/rank/detect.js';
 import {
@@ -8,7 +9,6 @@ import {
   DERIVED_PORT_SLOTS,
   derivePort,
   ephemeralPortRisk,
-  isLoopbackEndpoint,
   resolveAggregatorEndpoint,
   type AggregatorOptions,
   type AggregatorPlacement,
@@ -113,7 +113,7 @@ for (const { name, job, options, expected } of CASES) {
 
 test('a PROV4ML_AGGREGATOR that is not a ZeroMQ endpoint is a UserError naming it', () => {
   const bad = ['node01:5555', 'tcp://node01', 'tcp://node01:0', 'tcp://node01:65535', 'tcp://*:5555', 'udp://node01:5555',
-    'ipc://', `ipc:///${'a'.repeat(107)}`, 'tcp://no de:5555', 'tcp://-node:5555', 'tcp://[::1:5555'];
+    'ipc://', `ipc:///${'a'.repeat(107)}`, `ipc:///${'a'.repeat(103)}`, 'tcp://no de:5555', 'tcp://-node:5555', 'tcp://[::1:5555'];
   for (const aggregator of bad) {
     assertUserError(() => resolveAggregatorEndpoint(SINGLE, { ...OPTIONS, aggregator }), 'PROV4ML_AGGREGATOR', JSON.stringify(aggregator));
   }
@@ -121,7 +121,8 @@ test('a PROV4ML_AGGREGATOR that is not a ZeroMQ endpoint is a UserError naming i
 
 test('endpoints ranks can connect to', () => {
   const good = ['tcp://node01:5555', 'tcp://10.1.2.3:1', 'tcp://[::1]:65534', 'tcp://gpu-01.cluster.example.org:24000',
-    'tcp://node_7:5555', 'ipc:///tmp/x.sock', `ipc:///${'a'.repeat(106)}`];
+    // The longest ipc path leaves room for the ack socket's `.ack` beside it in a Unix socket address (107 bytes).
+    'tcp://node_7:5555', 'ipc:///tmp/x.sock', `ipc:///${'a'.repeat(102)}`];
   for (const endpoint of good) assert.equal(checkZmqEndpoint(endpoint), endpoint, endpoint);
 });
 

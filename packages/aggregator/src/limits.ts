@@ -50,6 +50,3 @@ export const COMPLETION_CHECK_INTERVAL_MS = 1_000;
 
 /** Default rankTimeoutMs: a rank silent this long no longer holds up finalisation. */
 export const DEFAULT_RANK_TIMEOUT_MS = 60_000;
-
-/** Longest part of a file name that comes from a user's name, in UTF-8 bytes (file systems allow 255 in all). */
-export const MAX_NAME_COMPONENT_BYTES = 150;

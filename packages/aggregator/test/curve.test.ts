@@ -16,9 +16,10 @@ import {
   frameHeaderLength,
   framedLength,
   isUserError,
+  receivedLogPath,
   type CurveKeyPair,
 } from '@prov4ml/prov-core';
-import { receivedLogPath, startAggregator, type Aggregator } from '@prov4ml/aggregator';
+import { startAggregator, type Aggregator } from '@prov4ml/aggregator';
 import { encodeAll, expectedCsv, pushAll, rankEnvelopes, temporaryRunDir, waitFor } from './support.js';
 
 const JOB = 'local-curve';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { metricFileStem, safeNameComponent } from '@prov4ml/aggregator';
+import { metricFileStem, safeNameComponent } from '@prov4ml/prov-core';
 
 test('readable names stay as they are', () => {
   for (const name of ['loss', 'val_loss', 'acc@1', 'lr 0.1', 'Größe', 'top-5 (val)']) assert.equal(safeNameComponent(name), name);

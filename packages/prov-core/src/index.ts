@@ -4,6 +4,8 @@ export * from './vocabulary/csv-separator.js';
 export * from './wire/frames.js';
 export { compactColumn, type ProgressionColumn, type WireColumn } from './wire/column-codec.js';
 export * from './wire/curve.js';
+export * from './wire/zmq-endpoint.js';
+export * from './run/layout.js';
 export { validateEnvelope, type EnvelopeCheck } from './wire/envelope-validation.js';
 export * from './wire/limits.js';
 export * from './prov/model.js';

@@ -2,7 +2,7 @@ import { DEFAULT_EXPERIMENT_NAME, type Agent } from '../rank/agent.js';
 import type { ChannelHandler } from './server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './protocol.js';
 import type { RunOptions } from '../config/options.js';
-import { rankArtifactsDir } from '../rank/artifacts.js';
+import { rankArtifactsDir } from '@prov4ml/prov-core';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
 export interface ProgramEnd {

@@ -3,8 +3,12 @@ import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   ackEndpointFor,
+  tcpEndpoint,
+  ZmqEndpoint,
   encodeEnvelope,
+  ENDPOINT_FILE,
   PROTOCOL_VERSION,
+  spoolPath,
   UserError,
   type ArtifactRecord,
   type ContextName,
@@ -18,16 +22,13 @@ import { Batcher } from '../pipeline/batch-processor.js';
 import type { RunOptions } from '../config/options.js';
 import { curveKeyDir, loadOrCreateServerKeys, waitForServerPublicKey, type TransportOptions } from './curve-keys.js';
 import type { JobInfo } from './detect.js';
-import { tcpEndpoint, type AggregatorPlacement } from './endpoint.js';
+import type { AggregatorPlacement } from './endpoint.js';
 import { ENDPOINT_DISCOVERY_TIMEOUT_MS, FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from '../config/limits.js';
 import { claimRunDir, type ClaimedRunDir } from './run-dir.js';
 import { samplesToBatches, type SampleKind, type Sampler } from '../metrics/sampling.js';
 import { Sender } from '../pipeline/sender.js';
 import { Spool, type SpoolLocation } from '../pipeline/spool.js';
 import { waitForFileText } from './wait-for-file.js';
-
-/** File in the run directory where a hosted aggregator publishes the endpoint ranks connect to. */
-export const ENDPOINT_FILE = 'aggregator.endpoint';
 
 /**
  * What a program's startRun says, with the save directory and the explicit run id (use_run_id), which
@@ -311,7 +312,7 @@ export class Agent {
       }),
       config,
     };
-    this.spool = Spool.open(join(claimed.runDir, 'spool', `GR${job.rank}-${this.senderId}.spool`), () => this.releasePersisted(), this.options.log);
+    this.spool = Spool.open(spoolPath(claimed.runDir, job.rank, this.senderId), () => this.releasePersisted(), this.options.log);
     this.claimed = claimed;
     // The batcher seals the run config ahead of any point: a fold knows the CSV separator before it needs it.
     this.submit(config);
@@ -348,7 +349,7 @@ export class Agent {
         log: this.options.log,
       });
       endpoint = this.hosted.endpoint;
-      const port = Number(new URL(endpoint.replace(/^tcp:/, 'http:')).port);
+      const port = ZmqEndpoint.parse(endpoint)!.port!;
       await writeFile(join(runDir, ENDPOINT_FILE), `${tcpEndpoint(placement.advertise ?? placement.bind, port)}\n`);
     } else if (placement.endpoint !== null) {
       // A port derived from the job (Slurm): no need to wait for rank 0 to publish it.

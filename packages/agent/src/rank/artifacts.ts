@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { cp, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { UserError } from '@prov4ml/prov-core';
+import { rankArtifactsDir, UserError } from '@prov4ml/prov-core';
 
 export interface Fingerprint {
   sizeBytes: number;
@@ -14,11 +14,6 @@ export interface Fingerprint {
 export interface StoredArtifact extends Fingerprint {
   /** Relative to the run directory, with '/' separators. */
   storedPath: string;
-}
-
-/** Absolute path of a rank's artifact directory, where its copies go. */
-export function rankArtifactsDir(runDir: string, rank: number): string {
-  return join(resolve(runDir), 'artifacts', `GR${rank}`);
 }
 
 /**

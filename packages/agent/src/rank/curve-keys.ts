@@ -8,15 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { curveKeyPair } from 'zeromq';
-import { curveRequired, UserError, Z85_KEY, type CurveKeyPair } from '@prov4ml/prov-core';
+import {
+  curveRequired,
+  RUN_DIR_KEY_DIR,
+  SERVER_PUBLIC_KEY_FILE,
+  SERVER_SECRET_KEY_FILE,
+  UserError,
+  Z85_KEY,
+  type CurveKeyPair,
+} from '@prov4ml/prov-core';
 import { waitForFileText } from './wait-for-file.js';
 
-/** Where the key files go inside the run directory when PROV4ML_KEY_DIR names no directory. */
-export const RUN_DIR_KEY_DIR = '.prov4ml/curve';
-/** The server's public key (one Z85 line), which every rank reads. */
-export const SERVER_PUBLIC_KEY_FILE = 'server.public';
-/** The server's key pair (the public key line, then the secret key line), which only the aggregator reads. */
-export const SERVER_SECRET_KEY_FILE = 'server.secret';
 
 /** Key files: read and write for their owner only. */
 const KEY_FILE_MODE = 0o600;

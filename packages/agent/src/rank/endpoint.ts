@@ -2,11 +2,8 @@
  * Where the job's aggregator runs and how ranks reach it: an aggregator that already runs
  * (`PROV4ML_AGGREGATOR`), or one hosted by rank 0's agent.
  */
-import { UserError } from '@prov4ml/prov-core';
+import { MAX_DATA_PORT, tcpEndpoint, UserError, ZmqEndpoint } from '@prov4ml/prov-core';
 import type { JobInfo } from './detect.js';
-
-/** Loopback endpoints need no CURVE; the rule lives with the CURVE policy in prov-core. */
-export { isLoopbackEndpoint } from '@prov4ml/prov-core';
 
 /** First port of the derived range (below Linux's default ephemeral range, 32768–60999). */
 export const DERIVED_PORT_BASE = 20_000;
@@ -15,9 +12,7 @@ export const DERIVED_PORT_SLOTS = 6_000;
 /** Steps of one job that get distinct ports before they wrap onto the next job id's slots. */
 export const DERIVED_PORT_STEPS_PER_JOB = 64;
 /** Largest aggregator port: the aggregator also binds port + 1 for acknowledgements. */
-export const MAX_AGGREGATOR_PORT = 65_534;
-/** Longest ipc:// path: a Unix socket address holds 107 bytes and a terminating NUL. */
-export const MAX_IPC_PATH_BYTES = 107;
+export const MAX_AGGREGATOR_PORT = MAX_DATA_PORT;
 
 export interface RemoteAggregator {
   kind: 'remote';
@@ -116,8 +111,7 @@ export function derivePort(jobId: string, stepId: string | null): number | null 
  * their own source port, connect to themselves, and hold it. The derived ports stay below the range.
  */
 export function ephemeralPortRisk(endpoint: string, ephemeralRange: readonly [number, number]): string | null {
-  const match = /^tcp:\/\/.+:(\d{1,5})$/.exec(endpoint);
-  const port = Number(match?.[1] ?? 0);
+  const port = ZmqEndpoint.parse(endpoint, 'bind')?.port ?? 0;
   const [low, high] = ephemeralRange;
   if (port === 0 || port + 1 < low || port > high) return null;
   return (
@@ -126,27 +120,9 @@ export function ephemeralPortRisk(endpoint: string, ephemeralRange: readonly [nu
   );
 }
 
-/** `tcp://host:port`, with an IPv6 literal in brackets. */
-export function tcpEndpoint(host: string, port: number): string {
-  return `tcp://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)*$/;
-const IPV6_LITERAL = /^\[[0-9A-Fa-f:.]+\]$/;
-
 /**
- * The endpoint when it is one a rank can connect to — `tcp://HOST:PORT` (host name, IPv4, or [IPv6];
- * port 1–65534, as the aggregator also binds port + 1) or `ipc://PATH` — else null.
+ * The endpoint when it is one a rank can connect to (see {@link ZmqEndpoint.parse}), else null.
  */
 export function checkZmqEndpoint(endpoint: string): string | null {
-  const ipc = /^ipc:\/\/(.+)$/.exec(endpoint);
-  if (ipc?.[1]) {
-    const valid = Buffer.byteLength(ipc[1]) <= MAX_IPC_PATH_BYTES && !/[\u0000-\u001f\u007f]/.test(ipc[1]);
-    return valid ? endpoint : null;
-  }
-  const tcp = /^tcp:\/\/(.+):(\d{1,5})$/.exec(endpoint);
-  if (!tcp?.[1] || !tcp[2]) return null;
-  const port = Number(tcp[2]);
-  const hostIsValid = HOST_NAME.test(tcp[1]) || IPV6_LITERAL.test(tcp[1]);
-  return hostIsValid && port >= 1 && port <= MAX_AGGREGATOR_PORT ? endpoint : null;
+  return ZmqEndpoint.parse(endpoint)?.toString() ?? null;
 }

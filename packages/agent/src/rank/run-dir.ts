@@ -1,7 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '@prov4ml/prov-core';
+import { claimLockPath, jobClaimFileName, jobClaimsDir, runDirPath, UserError } from '@prov4ml/prov-core';
 
 /** Longest experiment name accepted; it becomes part of directory and file names. */
 export const MAX_EXPERIMENT_NAME_LENGTH = 128;
@@ -46,22 +46,22 @@ export function checkExperimentName(name: string): string {
 export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
   const saveDir = resolve(request.saveDir);
   const experimentName = checkExperimentName(request.experimentName);
-  const claimsDir = join(saveDir, '.prov4ml', 'jobs');
+  const claimsDir = jobClaimsDir(saveDir);
   try {
     mkdirSync(claimsDir, { recursive: true });
   } catch (error) {
     throw new UserError(`cannot create the provenance save directory ${saveDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const claimPath = join(claimsDir, jobKeyFileName(request.jobKey));
+  const claimPath = join(claimsDir, jobClaimFileName(request.jobKey));
   const existing = readClaim(claimPath);
   if (existing) return existing;
   // One claimer at a time per save directory, so that the job gets the smallest free id rather than
   // whichever its racing ranks happened to create first.
-  return withSaveDirLock(join(saveDir, '.prov4ml', 'claim.lock'), () => {
+  return withSaveDirLock(claimLockPath(saveDir), () => {
     const claimed = readClaim(claimPath);
     if (claimed) return claimed;
     const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
-    const mine: ClaimedRunDir = { runDir: join(saveDir, `${experimentName}_${runId}`), runId, experimentName };
+    const mine: ClaimedRunDir = { runDir: runDirPath(saveDir, experimentName, runId), runId, experimentName };
     if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
     const temporary = `${claimPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(temporary, JSON.stringify(mine));
@@ -110,7 +110,7 @@ function withSaveDirLock<T>(lockDir: string, critical: () => T): T {
 function createFreeRunDir(saveDir: string, experimentName: string): number {
   for (let runId = 0; ; runId++) {
     try {
-      mkdirSync(join(saveDir, `${experimentName}_${runId}`));
+      mkdirSync(runDirPath(saveDir, experimentName, runId));
       return runId;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
@@ -127,11 +127,4 @@ function readClaim(path: string): ClaimedRunDir | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-/** Job keys come from the environment: keep them readable but never a path. */
-function jobKeyFileName(jobKey: string): string {
-  const readable = jobKey.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80);
-  const digest = createHash('sha256').update(jobKey).digest('hex').slice(0, 12);
-  return `${readable}-${digest}`;
 }

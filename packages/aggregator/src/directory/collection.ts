@@ -9,13 +9,13 @@ import { basename, join, relative, resolve } from 'node:path';
 import {
   buildCollection,
   buildFileCollection,
+  COLLECTION_FILE,
   MAX_INPUT_TEXT_BYTES,
   toProvJson,
   UserError,
   type CollectionMember,
   type JobIdentity,
 } from '@prov4ml/prov-core';
-import { COLLECTION_FILE } from '../finalize/file-names.js';
 
 export interface DirectoryCollectionOptions {
   /** Directory holding the rank documents (a run directory). */

@@ -5,13 +5,10 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { decodeEnvelope, UserError, type Envelope } from '@prov4ml/prov-core';
+import { decodeEnvelope, RECEIVED_LOG_DIR, rankOfReceivedLog, rankOfSpoolFile, SPOOL_DIR, UserError, type Envelope } from '@prov4ml/prov-core';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import { readFirstFrame } from '../receive/frame-file.js';
 import type { ProgressReporter } from '../finalize/progress.js';
-import { RECEIVED_LOG_DIR, rankOfReceivedLog } from '../receive/received-log.js';
-
-export const SPOOL_DIR = 'spool';
 
 export interface MergeOptions {
   /** Ranks of the job; else what the frames say. */
@@ -34,7 +31,7 @@ export async function mergeRunDir(runDir: string, options: MergeOptions = {}): P
   const isDirectory = await stat(dir).then((s) => s.isDirectory(), () => false);
   if (!isDirectory) throw new UserError(`run directory ${runDir} does not exist or is not a directory`);
   const logs = await frameFiles(join(dir, RECEIVED_LOG_DIR), rankOfReceivedLog);
-  const spools = await frameFiles(join(dir, SPOOL_DIR), rankOfSpool);
+  const spools = await frameFiles(join(dir, SPOOL_DIR), rankOfSpoolFile);
   const firsts = [...logs.values(), ...spools.values()].flat().sort((a, b) => a.first.rank - b.first.rank);
   const reference = firsts.find((file) => options.jobKey === undefined || file.first.job === options.jobKey);
   if (reference === undefined) {
@@ -51,12 +48,6 @@ export async function mergeRunDir(runDir: string, options: MergeOptions = {}): P
     if (files.length > 0) sources.set(rank, { files: files.map((file) => file.path), sender: files[0]!.first.sender });
   }
   return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log, progress: options.progress });
-}
-
-/** `GR<rank>-<sender>.spool`, as the agent names its spool. */
-function rankOfSpool(fileName: string): number | null {
-  const match = /^GR(\d{1,7})-[A-Za-z0-9_-]{1,64}\.spool$/.exec(fileName);
-  return match ? Number(match[1]) : null;
 }
 
 /** Frame files of a directory by rank, each with its first valid envelope; a missing directory has none. */

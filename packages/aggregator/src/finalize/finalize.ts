@@ -11,9 +11,12 @@ import {
   buildCollection,
   buildRankDocument,
   buildUnifiedDocument,
+  COLLECTION_FILE,
   dotToSvg,
+  rankDocumentStem,
   toDot,
   toProvJson,
+  unifiedDocumentFile,
   UserError,
   type CollectionMember,
   type JobIdentity,
@@ -22,7 +25,6 @@ import {
 import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
 import { JobFold } from './job-fold.js';
-import { COLLECTION_FILE, rankDocumentStem, unifiedDocumentFile } from './file-names.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import type { RankFacts } from './rank-accumulator.js';
 

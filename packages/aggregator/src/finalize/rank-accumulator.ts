@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_CSV_SEPARATOR,
+  metricFileStem,
   type ArtifactRecord,
   type ContextRecord,
   type DatasetRecord,
@@ -16,7 +17,7 @@ import {
   type SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../limits.js';
-import { type FileNameRegistry, metricFileStem } from './file-names.js';
+import type { FileNameRegistry } from './file-names.js';
 
 /** Everything of a rank's summary except the job, which is only known once every rank is read. */
 export type RankFacts = Omit<RankSummary, 'job'>;

@@ -7,7 +7,17 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DROP_CAUSES, decodeEnvelope, encodeAck, PROTOCOL_VERSION, type CurveKeyPair, type DropCause } from '@prov4ml/prov-core';
+import {
+  DROP_CAUSES,
+  decodeEnvelope,
+  encodeAck,
+  PROTOCOL_VERSION,
+  RECEIVED_LOG_DIR,
+  rankOfReceivedLog,
+  receivedLogPath,
+  type CurveKeyPair,
+  type DropCause,
+} from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import { MetricCsvWriter } from '../finalize/csv-writer.js';
@@ -16,7 +26,7 @@ import { readFrameFile } from './frame-file.js';
 import { JobFold } from '../finalize/job-fold.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
-import { cutReceivedLog, RECEIVED_LOG_DIR, rankOfReceivedLog, ReceivedLog, receivedLogPath } from './received-log.js';
+import { cutReceivedLog, ReceivedLog } from './received-log.js';
 import { bindSockets, type BoundSockets } from './sockets.js';
 
 export interface AggregatorOptions {

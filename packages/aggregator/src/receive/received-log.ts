@@ -8,20 +8,8 @@
 import { closeSync, mkdirSync, openSync, truncateSync, writev as fsWritev } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { encodeFrameHeader, framePadding, UserError } from '@prov4ml/prov-core';
+import { encodeFrameHeader, framePadding, RECEIVED_LOG_DIR, receivedLogPath, UserError } from '@prov4ml/prov-core';
 import { MAX_OPEN_LOG_FILES } from '../limits.js';
-
-export const RECEIVED_LOG_DIR = '.aggregator';
-
-export function receivedLogPath(runDir: string, rank: number): string {
-  return join(runDir, RECEIVED_LOG_DIR, `GR${rank}.log`);
-}
-
-/** Parses `GR<rank>.log`; null for any other name. */
-export function rankOfReceivedLog(fileName: string): number | null {
-  const match = /^GR(\d{1,7})\.log$/.exec(fileName);
-  return match ? Number(match[1]) : null;
-}
 
 /**
  * Appends frames rank by rank. Keeps up to MAX_OPEN_LOG_FILES files open (least recently used closed

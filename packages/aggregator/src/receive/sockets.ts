@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os';
 import { Publisher, Pull, type Socket } from 'zeromq';
-import { ackEndpointFor, isLoopbackEndpoint, UserError, type CurveKeyPair } from '@prov4ml/prov-core';
+import { UserError, ZmqEndpoint, type CurveKeyPair } from '@prov4ml/prov-core';
 import { MAX_ZMQ_MESSAGE_BYTES, RECEIVE_HIGH_WATER_MARK } from '../limits.js';
 
 /** How long the PUB socket keeps unsent acks after close. */
@@ -16,7 +16,7 @@ const ACK_LINGER_MS = 1_000;
 const EPHEMERAL_BIND_ATTEMPTS = 20;
 
 export interface BindOptions {
-  /** ZeroMQ endpoint of the PULL socket: tcp://HOST:PORT (0 or *: ephemeral). */
+  /** ZeroMQ endpoint of the PULL socket: tcp://HOST:PORT (0 or *: ephemeral) or ipc://PATH (acks on PATH.ack). */
   bind: string;
   /** The job's server key pair: both sockets become CURVE servers. */
   curve?: CurveKeyPair;
@@ -28,60 +28,51 @@ export interface BindOptions {
 export interface BoundSockets {
   pull: Pull;
   acks: Publisher;
-  /** The PULL endpoint a rank can connect to: tcp://host:port. */
+  /** The PULL endpoint a rank can connect to: tcp://host:port or ipc://path. */
   endpoint: string;
   /** Connections refused so far because the peer failed the security handshake (no or a wrong server key). */
   refusedHandshakes(): number;
 }
 
-const ENDPOINT = /^tcp:\/\/(.+):(\d{1,5}|\*)$/;
-
 /**
  * Binds both sockets, as CURVE servers when `curve` is given.
- * @throws UserError naming the bind when it is not tcp://HOST:PORT, cannot be bound, or is not loopback
+ * @throws UserError naming the bind when it is not tcp://HOST:PORT or ipc://PATH, cannot be bound, or is not loopback
  *   while neither a key pair nor `insecure` is given (plain transport off loopback is never a default).
  */
 export async function bindSockets(options: BindOptions): Promise<BoundSockets> {
   const { bind, curve } = options;
-  const match = ENDPOINT.exec(bind);
-  if (match === null) throw new UserError(`bind endpoint ${bind} is not tcp://HOST:PORT`);
-  if (curve === undefined && !isLoopbackEndpoint(bind)) {
+  const endpoint = ZmqEndpoint.parse(bind, 'bind');
+  if (endpoint === null) throw new UserError(`bind endpoint ${bind} is not tcp://HOST:PORT (port below 65535: acks use port + 1) or ipc://PATH`);
+  if (curve === undefined && !endpoint.loopback) {
     if (options.insecure !== true) throw new UserError(`bind endpoint ${bind} is not loopback: it needs a CURVE key pair, or PROV4ML_INSECURE=1 for plain transport`);
     options.log(`plain transport on ${bind} (insecure): anyone who reaches the port can read what the ranks send and add records`);
   }
   const security = curve === undefined ? {} : { curveServer: true, curveSecretKey: curve.secretKey };
-  const host = match[1]!;
-  const ephemeral = match[2] === '*' || match[2] === '0';
-  if (!ephemeral && Number(match[2]) > 65534) throw new UserError(`bind endpoint ${bind}: the port must be below 65535 (acks use port + 1)`);
   for (let attempt = 1; ; attempt++) {
     const pull = new Pull({ maxMessageSize: MAX_ZMQ_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_HIGH_WATER_MARK, linger: 0, ...security });
     const acks = new Publisher({ linger: ACK_LINGER_MS, ...security });
     try {
-      await pull.bind(ephemeral ? `tcp://${host}:*` : bind);
+      await pull.bind(endpoint.toString());
     } catch (error) {
       pull.close();
       acks.close();
       throw new UserError(`cannot bind ${bind}: ${(error as Error).message}`);
     }
-    const port = Number(/:(\d+)$/.exec(pull.lastEndpoint ?? '')?.[1]);
-    const ackEndpoint = ackEndpointFor(`tcp://${host}:${port}`);
+    const bound = endpoint.ephemeral ? endpoint.withPort(ZmqEndpoint.parse(pull.lastEndpoint ?? '', 'bind')!.port!) : endpoint;
+    const ackEndpoint = bound.ackEndpoint().toString();
     try {
       await acks.bind(ackEndpoint);
       const refused = countRefusedHandshakes([pull, acks], options.log);
-      return { pull, acks, endpoint: `tcp://${connectableHost(host)}:${port}`, refusedHandshakes: () => refused.count };
+      const connectable = bound.wildcard ? bound.withHost(hostname()) : bound;
+      return { pull, acks, endpoint: connectable.toString(), refusedHandshakes: () => refused.count };
     } catch (error) {
       pull.close();
       acks.close();
-      if (!ephemeral || attempt === EPHEMERAL_BIND_ATTEMPTS) {
+      if (!endpoint.ephemeral || attempt === EPHEMERAL_BIND_ATTEMPTS) {
         throw new UserError(`cannot bind the ack port ${ackEndpoint} (bind ${bind}): ${(error as Error).message}`);
       }
     }
   }
-}
-
-/** A wildcard bind is reached through this host's name. */
-function connectableHost(host: string): string {
-  return host === '*' || host === '0.0.0.0' || host === '[::]' ? hostname() : host;
 }
 
 /**

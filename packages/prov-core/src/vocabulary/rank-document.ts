@@ -20,6 +20,7 @@ import {
 } from '../prov/model.js';
 import type { ArtifactRecord, ContextRecord, ParamRecord, SourceCodeRecord } from '../wire/records.js';
 import type { JobIdentity, RankSummary, SeriesSummary } from './rank-summary.js';
+import { rankArtifactsPath } from '../run/layout.js';
 
 export const PROV_ML_PREFIX = 'prov-ml';
 export const PROV_ML_NS = 'https://prov4ml.org/ns#';
@@ -137,7 +138,7 @@ class RankWriter {
       'prov-ml:job_id': job.jobKey,
       'prov-ml:global_rank': int(rank),
       'prov-ml:world_size': int(job.worldSize),
-      'prov-ml:artifact_uri': `artifacts/GR${rank}`,
+      'prov-ml:artifact_uri': rankArtifactsPath(rank),
       'prov-ml:user_namespace': job.provUserNamespace,
     });
     this.#bundle.hadMember(experiment, this.#prefix);

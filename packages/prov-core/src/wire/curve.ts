@@ -4,6 +4,8 @@
  * deciding alone, come to the same answer (README "Security / threat model").
  */
 
+import { isLoopbackEndpoint } from './zmq-endpoint.js';
+
 /** A CURVE key pair in ZeroMQ's Z85 text (40 characters each). */
 export interface CurveKeyPair {
   publicKey: string;
@@ -12,17 +14,6 @@ export interface CurveKeyPair {
 
 /** One Z85-encoded 32-byte CURVE key. */
 export const Z85_KEY = /^[0-9a-zA-Z.\-:+=^!/*?&<>()[\]{}@%$#]{40}$/;
-
-/**
- * True when the endpoint never leaves this host (ipc://, inproc://, localhost, 127.0.0.0/8, [::1]).
- * A wildcard bind (0.0.0.0, *, [::]) is not: it listens on every interface.
- */
-export function isLoopbackEndpoint(endpoint: string): boolean {
-  if (/^(ipc|inproc):\/\//.test(endpoint)) return true;
-  const host = /^tcp:\/\/(.+):(\d+|\*)$/.exec(endpoint)?.[1];
-  if (host === undefined) return false;
-  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 export interface CurvePolicyInput {
   /** What the aggregator binds, or what a rank connects to. */

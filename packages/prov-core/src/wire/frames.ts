@@ -162,13 +162,3 @@ export function readFrames(buf: Uint8Array): { frames: Uint8Array[]; consumed: n
   }
   return { frames, consumed: offset };
 }
-
-/**
- * The aggregator publishes acks on the port after its PULL port (docs/ARCHITECTURE.md); both sides
- * derive one from the other here.
- */
-export function ackEndpointFor(endpoint: string): string {
-  const match = /^(tcp:\/\/.+):(\d+)$/.exec(endpoint);
-  if (!match) throw new Error(`cannot derive the ack endpoint of ${endpoint}`);
-  return `${match[1]}:${Number(match[2]) + 1}`;
-}
