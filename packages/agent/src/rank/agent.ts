@@ -19,6 +19,7 @@ import { FramePipeline } from '../pipeline/frame-pipeline.js';
 import { claimRunDir } from './run-dir.js';
 import type { ConfiguredRun, ProgramRunConfig } from './run-config.js';
 import { SampleRequests } from './sample-requests.js';
+import type { RunEndDetails, ShutdownReport } from './shutdown-report.js';
 import type { SampleKind, Sampler } from '../metrics/sampling.js';
 
 export interface AgentOptions {
@@ -41,29 +42,6 @@ export interface AgentOptions {
   rankTimeoutMs: number;
   /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
   finalizeTimeoutMs?: number;
-}
-
-export interface RunEndDetails {
-  exitCode: number | null;
-  signal: string | null;
-  clean: boolean;
-  createGraph: boolean;
-  createSvg: boolean;
-}
-
-export interface ShutdownReport {
-  runDir: string | undefined;
-  spoolPath: string | undefined;
-  /** True when the aggregator confirmed every frame; false means the spool holds what it missed. */
-  delivered: boolean;
-  /** Files the hosted aggregator wrote, when this agent hosted it. */
-  finalized: boolean;
-  /** This agent hosted the job's aggregator. */
-  hosted: boolean;
-  /** Why the spool stopped taking frames (ENOSPC…): records it could not take exist only if delivered. */
-  spoolFailure: string | undefined;
-  /** Envelopes dropped because neither the spool nor memory (MAX_UNSPOOLED_BYTES_IN_MEMORY) could keep them. */
-  droppedFrames: number;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { hostname } from 'node:os';
 import type { MetricSeriesBatch } from '@prov4ml/prov-core';
-import { Agent, type RunEndDetails, type ShutdownReport } from './agent.js';
+import { Agent } from './agent.js';
+import { shutdownNotice, type RunEndDetails, type ShutdownReport } from './shutdown-report.js';
 import type { RunOptions } from '../config/options.js';
 import { detectJob, type JobInfo } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
@@ -84,31 +85,4 @@ export function bootstrapRank(options: RankOptions): Rank {
       return ending;
     },
   };
-}
-
-/**
- * What a user must know when a rank ends without its records safely in the job's files: where they
- * are kept and how to rebuild the files, or what could not be kept. Null when all is well.
- */
-export function shutdownNotice(report: ShutdownReport): string | null {
-  const merge = `prov4ml merge ${report.runDir ?? '<run dir>'}`;
-  // Without a run directory there is no spool; the agent has already said why.
-  if (report.spoolPath === undefined) return null;
-  if (!report.delivered && report.spoolFailure !== undefined) {
-    const dropped = report.droppedFrames > 0 ? `, and ${report.droppedFrames} envelopes neither it nor memory could keep are lost` : '';
-    return (
-      `the aggregator did not confirm every record, and the spool ${report.spoolPath} stopped taking them (${report.spoolFailure}): ` +
-      `what it holds is kept; records it could not take that the aggregator did not confirm are lost${dropped}. To rebuild the files from what is kept: ${merge}`
-    );
-  }
-  if (!report.delivered) {
-    return `the aggregator did not confirm every record; nothing is lost: the records are in ${report.spoolPath}. After the job, run: ${merge}`;
-  }
-  if (report.droppedFrames > 0) {
-    return `the spool ${report.spoolPath} stopped taking records (${report.spoolFailure ?? 'write failed'}) and ${report.droppedFrames} envelopes neither it nor memory could keep are lost; the aggregator confirmed every other one`;
-  }
-  if (report.hosted && !report.finalized) {
-    return `the job's files were not written in ${report.runDir} (see above); every record is kept in its spools. Once the cause is fixed, run: ${merge}`;
-  }
-  return null;
 }
