@@ -66,9 +66,15 @@ export async function resolveAggregatorLink(request: LinkRequest): Promise<Aggre
       insecure: transport.insecure,
       log: request.log,
     });
-    const bound = parseEndpoint(hosted.endpoint, 'the hosted aggregator');
-    await writeFile(join(runDir, ENDPOINT_FILE), `${bound.withHost(placement.advertise ?? placement.bind).toString()}\n`);
-    return link(hosted.endpoint, curve?.publicKey ?? null, hosted);
+    try {
+      const bound = parseEndpoint(hosted.endpoint, 'the hosted aggregator');
+      await writeFile(join(runDir, ENDPOINT_FILE), `${bound.withHost(placement.advertise ?? placement.bind).toString()}\n`);
+      return link(hosted.endpoint, curve?.publicKey ?? null, hosted);
+    } catch (error) {
+      // Unpublished (a full disk), no other rank can find it: its sockets would only keep this process alive.
+      await hosted.shutdown();
+      throw error;
+    }
   }
   const endpoint = placement.endpoint ?? (await discoverEndpoint(join(runDir, ENDPOINT_FILE), timeoutMs, request.cancelled));
   return link(endpoint, keyDir === null ? null : await waitForServerPublicKey(keyDir, timeoutMs, request.cancelled), null);
