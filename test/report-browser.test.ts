@@ -16,7 +16,7 @@ import { CLI, REPO_ROOT, onlyRunDir, runCommand } from './support/run-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
-const G1_DIR = join(REPO_ROOT, 'packages/aggregator/test/fixtures/report-original/g1_experiment_name');
+const G1_DIR = join(REPO_ROOT, 'packages/report/test/fixtures/report-original/g1_experiment_name');
 /** Flags for a sandbox-less root container with no network: no background requests, no first-run UI. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
