@@ -8,7 +8,6 @@ import {
   type ArtifactRecord,
   type ContextName,
   type FoldOperationName,
-  type MetricSeriesBatch,
   type ParamValue,
 } from '@prov4ml/prov-core';
 import { startSharedClock, type SharedClock } from './clock.js';
@@ -59,46 +58,19 @@ interface FinalMetric {
 
 /** State of the run this process has started: the hot path's buffers and where they go. */
 class ActiveRun {
-  readonly series: SeriesTable;
   readonly finals = new Map<string, FinalMetric>();
   flopsPerEpoch = 0;
   flopsPerBatch = 0;
-  private handoffPending = false;
 
   constructor(
     readonly sink: RunSink,
+    /** Watched by the sink's side (the agent's batch processor, or the channel's pacer), which decides when points leave. */
+    readonly series: SeriesTable,
     readonly clock: SharedClock,
     /** The original's collect_all_processes: false keeps only rank 0's user-logged records. */
     readonly collecting: boolean,
-    saveAfterNLogs: number,
     readonly carbonDisabled: boolean,
-  ) {
-    this.series = new SeriesTable({
-      handoffAfterPoints: saveAfterNLogs,
-      scheduleHandoff: () => this.scheduleHandoff(),
-      handoffNow: (batches) => this.seal(batches),
-      checkNewSeries: (name, context) => {
-        checkName(name, 'key');
-        return normalizeContext(context);
-      },
-    });
-  }
-
-  private scheduleHandoff(): void {
-    if (this.handoffPending) return;
-    this.handoffPending = true;
-    setImmediate(() => {
-      this.handoffPending = false;
-      this.seal(this.series.drain());
-    });
-  }
-
-  /** Hands points over and has them sealed (encoded) at once: the batches are views the series reuses. */
-  private seal(batches: MetricSeriesBatch[]): void {
-    this.sink.submit({ kind: 'metrics', series: batches });
-    // A broken channel surfaces at the next send; left unhandled here, the rejection would end the program.
-    this.sink.flush().catch(() => undefined);
-  }
+  ) {}
 }
 
 let current: ActiveRun | undefined;
@@ -121,6 +93,12 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
   const recorded = recordedOptions(options);
   starting = (async () => {
     const clock = startSharedClock();
+    const series = new SeriesTable({
+      checkNewSeries: (name, context) => {
+        checkName(name, 'key');
+        return normalizeContext(context);
+      },
+    });
     try {
       const sink = await openRunSink(
         resolved,
@@ -131,11 +109,11 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
           env: process.env,
           log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
         },
-        () => current?.series.drain() ?? [],
+        series,
         recorded,
       );
       const collecting = sink.collectAllProcesses || sink.rank === 0;
-      current = new ActiveRun(sink, clock, collecting, sink.saveAfterNLogs, recorded.disableCodecarbon === true);
+      current = new ActiveRun(sink, series, clock, collecting, recorded.disableCodecarbon === true);
       logExecutionStartTime();
     } catch (error) {
       await clock.stop();

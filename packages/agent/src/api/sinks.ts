@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
-import type { ContextName, MetricSeriesBatch, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
+import type { ContextName, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
 import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from '../rank/agent.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
+import { paceOverChannel } from '../channel/series-pacer.js';
+import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from '../channel/protocol.js';
 import type { RunOptions } from '../config/options.js';
 import { detectJob } from '../rank/detect.js';
@@ -48,18 +50,18 @@ export async function openRunSink(
   options: RunOptions,
   explicit: Partial<RunOptions>,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions = {},
 ): Promise<RunSink> {
   return environment.channel === null
-    ? openInProcessSink(options, environment, collectPending, recorded)
-    : openChannelSink(explicit, environment.channel, recorded);
+    ? openInProcessSink(options, environment, pending, recorded)
+    : openChannelSink(explicit, environment.channel, pending, recorded);
 }
 
 async function openInProcessSink(
   options: RunOptions,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions,
 ): Promise<RunSink> {
   const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId }, hostname());
@@ -73,7 +75,7 @@ async function openInProcessSink(
     fallbackConfig: { ...runConfigFrom(options), ...recorded },
     rankTimeoutMs: options.rankTimeout * 1000,
     log: environment.log,
-    collectPending,
+    pending,
   });
   agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
   await agent.configure({ ...runConfigFrom(options), ...recorded });
@@ -99,7 +101,7 @@ async function openInProcessSink(
   };
 }
 
-async function openChannelSink(explicit: Partial<RunOptions>, path: string, recorded: RecordedRunOptions): Promise<RunSink> {
+async function openChannelSink(explicit: Partial<RunOptions>, path: string, pending: PendingPoints, recorded: RecordedRunOptions): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   // A refused start_run must not leave the connection open: it would keep the program from exiting.
   const started = await client
@@ -118,6 +120,7 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.close();
       throw error;
     });
+  const pacer = paceOverChannel(pending, client, started.saveAfterNLogs);
   return {
     rank: started.rank,
     worldSize: started.worldSize,
@@ -134,6 +137,7 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.request({ t: 'flush' });
     },
     end: async ({ createGraph, createSvg }) => {
+      pacer.stop();
       await client.request({ t: 'end_run', createGraph, createSvg });
       await client.close();
     },
