@@ -8,7 +8,7 @@
  * from where its last replay stopped. Both read the same files through the same code, which is why a
  * merge gives the live aggregator's files.
  */
-import { decodeEnvelope } from '@prov4ml/prov-core';
+import { decodeEnvelope, framedLength } from '@prov4ml/prov-core';
 import { countsFrame } from '../receive/counted-frames.js';
 import { readFrameFile, type FrameFileEnd, type FrameFileRange } from '../receive/frame-file.js';
 import { FileNameRegistry } from './file-names.js';
@@ -36,9 +36,19 @@ interface RankReplay {
   sender: string | null;
 }
 
+export interface JobReplayOptions {
+  /**
+   * For a file this process wrote (the live aggregator's received logs): the offset from which its
+   * frames are ones this process validated when they arrived; they are decoded without the checks
+   * again. Absent (merge, documents mid-run): every frame is untrusted and fully validated.
+   */
+  validatedFrom?: (path: string) => number | undefined;
+}
+
 export class JobReplay {
   readonly #jobKey: string;
   readonly #points: PointWriter;
+  readonly #validatedFrom: JobReplayOptions['validatedFrom'];
   readonly #fileNames = new FileNameRegistry();
   readonly #ranks = new Map<number, RankReplay>();
   /** Per file, the offset its replays have reached (the end of its last whole frame read). */
@@ -46,9 +56,10 @@ export class JobReplay {
   /** Replays run one at a time: a rank's frames must reach its accumulator in order. */
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(jobKey: string, points: PointWriter) {
+  constructor(jobKey: string, points: PointWriter, options: JobReplayOptions = {}) {
     this.#jobKey = jobKey;
     this.#points = points;
+    this.#validatedFrom = options.validatedFrom;
   }
 
   /** Counts only `sender`'s frames for `rank` (else the first sender its frames name). */
@@ -83,11 +94,14 @@ export class JobReplay {
 
   async #replay(rank: number, path: string, range: FrameFileRange): Promise<FrameFileEnd> {
     const state = this.#rank(rank);
+    const validatedFrom = this.#validatedFrom?.(path) ?? Number.POSITIVE_INFINITY;
+    let at = range.from ?? 0;
     const end = await readFrameFile(
       path,
       async (frames) => {
         for (const frame of frames) {
-          const decoded = decodeEnvelope(frame);
+          const decoded = decodeEnvelope(frame, { received: at >= validatedFrom });
+          at += framedLength(frame.length);
           if (!decoded.ok) continue;
           const envelope = decoded.envelope;
           if (envelope.rank !== rank) continue;

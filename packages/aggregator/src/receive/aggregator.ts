@@ -1,3 +1,5 @@
+// Over 300 lines: one class whose receive loop, group-commit writes, acks, background replay and
+// finalisation share its state (the tracker, the pending frames, the run directory); split, they would pass it all around.
 /**
  * The live aggregator: one receive loop on the PULL socket. Each frame is decoded and validated,
  * checked against the job and its rank's sequence, and appended to the rank's received log; a burst
@@ -93,6 +95,8 @@ class LiveAggregator implements Aggregator {
   #formatPool: CsvFormatPool | null = null;
   /** The job's frames replayed so far. */
   #replay: JobReplay | null = null;
+  /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
+  readonly #adoptedBytes = new Map<string, number>();
   /** The replay of what the received logs gained, while it runs. */
   #replayingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
@@ -153,6 +157,7 @@ class LiveAggregator implements Aggregator {
         cutReceivedLog(runDir, rank, end.validBytes);
       }
       this.#receivedLog.adopt(rank, end.validBytes);
+      this.#adoptedBytes.set(receivedLogPath(runDir, rank), end.validBytes);
     }
     if (replayed > 0) {
       this.#log(`replayed ${replayed} frames from ${join(runDir, RECEIVED_LOG_DIR)}`);
@@ -295,7 +300,11 @@ class LiveAggregator implements Aggregator {
     if (this.#replayingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
     const jobKey = this.#tracker.jobKey;
     if (jobKey === null || this.#runDir === null) return;
-    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined));
+    // Every frame this aggregator appended passed its decode and validation on arrival: the replay reads
+    // them back without doing it again (merge, reading the same files, validates them all).
+    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined), {
+      validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
+    });
     this.#replayingBehind = this.#replayLogs(this.#replay)
       .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
       .finally(() => (this.#replayingBehind = null));
