@@ -21,12 +21,9 @@ export interface RunSink {
   readonly worldSize: number;
   /** The options in effect for the run (a wrapper's flags may have decided them). */
   readonly collectAllProcesses: boolean;
-  readonly saveAfterNLogs: number;
   submit(record: ProvRecordData): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
-  /** Seals what is pending; resolves once it is spooled. */
-  flush(): Promise<void>;
   end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
 }
 
@@ -85,13 +82,11 @@ async function openInProcessSink(
     rank: job.rank,
     worldSize: job.worldSize,
     collectAllProcesses: options.collectAllProcesses,
-    saveAfterNLogs: options.saveAfterNLogs,
     submit: (record) => agent.submit(record),
     logArtifact: async (request) => {
       await agent.logArtifact(request);
     },
     sample: (kind, context, step) => agent.sample(kind, context, step),
-    flush: async () => agent.flush(),
     end: async ({ createGraph, createSvg }) => {
       await metrics.stop();
       const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
@@ -125,7 +120,6 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
     rank: started.rank,
     worldSize: started.worldSize,
     collectAllProcesses: started.collectAllProcesses,
-    saveAfterNLogs: started.saveAfterNLogs,
     submit: (record) => {
       if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
     },
@@ -133,9 +127,6 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
       await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
     },
     sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
-    flush: async () => {
-      await client.request({ t: 'flush' });
-    },
     end: async ({ createGraph, createSvg }) => {
       pacer.stop();
       await client.request({ t: 'end_run', createGraph, createSvg });
