@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
-import type { ContextName, MetricSeriesBatch, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
+import type { ContextName, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
 import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from '../rank/agent.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
+import { paceOverChannel } from '../channel/series-pacer.js';
+import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from '../channel/protocol.js';
 import type { RunOptions } from '../config/options.js';
 import { detectJob } from '../rank/detect.js';
@@ -19,12 +21,9 @@ export interface RunSink {
   readonly worldSize: number;
   /** The options in effect for the run (a wrapper's flags may have decided them). */
   readonly collectAllProcesses: boolean;
-  readonly saveAfterNLogs: number;
   submit(record: ProvRecordData): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
-  /** Seals what is pending; resolves once it is spooled. */
-  flush(): Promise<void>;
   end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
 }
 
@@ -48,18 +47,18 @@ export async function openRunSink(
   options: RunOptions,
   explicit: Partial<RunOptions>,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions = {},
 ): Promise<RunSink> {
   return environment.channel === null
-    ? openInProcessSink(options, environment, collectPending, recorded)
-    : openChannelSink(explicit, environment.channel, recorded);
+    ? openInProcessSink(options, environment, pending, recorded)
+    : openChannelSink(explicit, environment.channel, pending, recorded);
 }
 
 async function openInProcessSink(
   options: RunOptions,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions,
 ): Promise<RunSink> {
   const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId }, hostname());
@@ -73,7 +72,7 @@ async function openInProcessSink(
     fallbackConfig: { ...runConfigFrom(options), ...recorded },
     rankTimeoutMs: options.rankTimeout * 1000,
     log: environment.log,
-    collectPending,
+    pending,
   });
   agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
   await agent.configure({ ...runConfigFrom(options), ...recorded });
@@ -83,13 +82,11 @@ async function openInProcessSink(
     rank: job.rank,
     worldSize: job.worldSize,
     collectAllProcesses: options.collectAllProcesses,
-    saveAfterNLogs: options.saveAfterNLogs,
     submit: (record) => agent.submit(record),
     logArtifact: async (request) => {
       await agent.logArtifact(request);
     },
     sample: (kind, context, step) => agent.sample(kind, context, step),
-    flush: async () => agent.flush(),
     end: async ({ createGraph, createSvg }) => {
       await metrics.stop();
       const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
@@ -99,7 +96,7 @@ async function openInProcessSink(
   };
 }
 
-async function openChannelSink(explicit: Partial<RunOptions>, path: string, recorded: RecordedRunOptions): Promise<RunSink> {
+async function openChannelSink(explicit: Partial<RunOptions>, path: string, pending: PendingPoints, recorded: RecordedRunOptions): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   // A refused start_run must not leave the connection open: it would keep the program from exiting.
   const started = await client
@@ -118,11 +115,11 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.close();
       throw error;
     });
+  const pacer = paceOverChannel(pending, client, started.saveAfterNLogs);
   return {
     rank: started.rank,
     worldSize: started.worldSize,
     collectAllProcesses: started.collectAllProcesses,
-    saveAfterNLogs: started.saveAfterNLogs,
     submit: (record) => {
       if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
     },
@@ -130,10 +127,8 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
     },
     sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
-    flush: async () => {
-      await client.request({ t: 'flush' });
-    },
     end: async ({ createGraph, createSvg }) => {
+      pacer.stop();
       await client.request({ t: 'end_run', createGraph, createSvg });
       await client.close();
     },

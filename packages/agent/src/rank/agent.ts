@@ -18,7 +18,7 @@ import {
 } from '@prov4ml/prov-core';
 import type { Aggregator, RankDocumentPaths } from '@prov4ml/aggregator';
 import { fingerprintInPlace, storeArtifact } from './artifacts.js';
-import { Batcher } from '../pipeline/batch-processor.js';
+import { BatchProcessor, type PendingPoints } from '../pipeline/batch-processor.js';
 import type { RunOptions } from '../config/options.js';
 import { curveKeyDir, loadOrCreateServerKeys, waitForServerPublicKey, type TransportOptions } from './curve-keys.js';
 import type { JobInfo } from './detect.js';
@@ -64,8 +64,8 @@ export interface AgentOptions {
   /** Used at shutdown when the program never called startRun. */
   fallbackConfig: ProgramRunConfig;
   log: (line: string) => void;
-  /** Pulls points still buffered on an in-process logging hot path. */
-  collectPending?: () => MetricSeriesBatch[];
+  /** The points of an in-process logging hot path, which the batch processor watches and takes. */
+  pending?: PendingPoints;
   /** Milliseconds to wait for acks at shutdown before keeping the spool and giving up. */
   shutdownAckTimeoutMs?: number;
   /** A hosted aggregator stops waiting for a silent rank after this long. */
@@ -127,7 +127,7 @@ export interface ShutdownReport {
  */
 export class Agent {
   readonly senderId = randomBytes(8).toString('hex');
-  private readonly batcher: Batcher;
+  private readonly batcher: BatchProcessor;
   private readonly early: ProvRecordData[] = [];
   private claimed: ConfiguredRun | undefined;
   private configuring: Promise<ConfiguredRun> | undefined;
@@ -151,9 +151,9 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Promise((resolve) => (this.settleSampler = resolve));
-    this.batcher = new Batcher({
+    this.batcher = new BatchProcessor({
       seal: (records) => this.seal(records),
-      ...(options.collectPending ? { collectPending: options.collectPending } : {}),
+      ...(options.pending ? { pending: options.pending } : {}),
     });
   }
 
@@ -314,10 +314,10 @@ export class Agent {
     };
     this.spool = Spool.open(spoolPath(claimed.runDir, job.rank, this.senderId), () => this.releasePersisted(), this.options.log);
     this.claimed = claimed;
-    // The batcher seals the run config ahead of any point: a fold knows the CSV separator before it needs it.
+    this.batcher.start({ saveAfterNLogs: config.saveAfterNLogs });
+    // The batcher seals the run config ahead of any point: a replay knows the CSV separator before it needs it.
     this.submit(config);
     for (const record of this.early.splice(0)) this.batcher.add(record);
-    this.batcher.start();
     void this.connect(claimed.runDir).catch((error: unknown) => {
       this.options.log(`cannot reach the aggregator: ${(error as Error).message}; records stay in ${this.spool?.path}`);
     });

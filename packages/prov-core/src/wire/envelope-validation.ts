@@ -57,13 +57,28 @@ function fail(detail: string, cause: ShapeCause = 'wrong_shape'): never {
   throw new Invalid(cause, detail);
 }
 
+export interface ValidationOptions {
+  /**
+   * The points of its metric columns were checked when these bytes were received (an aggregator's own
+   * received log): the per-point checks are skipped. Every record is still rebuilt field by field, so
+   * the envelope is the one a full validation gives.
+   */
+  pointsChecked?: boolean;
+}
+
+/** Set for the length of one synchronous {@link validateEnvelope} call. */
+let pointsChecked = false;
+
 /** Checks a decoded msgpack value against the {@link Envelope} contract. Never throws. */
-export function validateEnvelope(raw: unknown): EnvelopeCheck {
+export function validateEnvelope(raw: unknown, options: ValidationOptions = {}): EnvelopeCheck {
+  pointsChecked = options.pointsChecked === true;
   try {
     return { ok: true, envelope: envelope(raw) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, cause: error.cause, detail: error.detail };
     throw error;
+  } finally {
+    pointsChecked = false;
   }
 }
 
@@ -187,10 +202,7 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   const values = float64(o, 'values', at);
   const steps = column(o, 'steps', values.length, at);
   const timestamps = column(o, 'timestamps', values.length, at);
-  const badStep = 'raw' in steps ? firstNonInteger(steps.raw) : firstRunOf(steps.runs, runOfSafeIntegers);
-  if (badStep >= 0) fail(`${at}.steps ${'raw' in steps ? 'point' : 'run'} ${badStep}: not a safe integer`);
-  const badTime = 'raw' in timestamps ? firstNonFinite(timestamps.raw) : firstRunOf(timestamps.runs, runOfFiniteNumbers);
-  if (badTime >= 0) fail(`${at}.timestamps ${'raw' in timestamps ? 'point' : 'run'} ${badTime}: not finite`);
+  if (!pointsChecked) checkPoints(steps, timestamps, at);
   const batch = {
     name: name(o, 'name', at),
     context: context(o, at),
@@ -201,6 +213,13 @@ function seriesBatch(raw: unknown, at: string): MetricSeriesBatch {
   Object.assign(batch, { values });
   defineColumn(batch, 'timestamps', timestamps, values.length);
   return batch;
+}
+
+function checkPoints(steps: CheckedColumn, timestamps: CheckedColumn, at: string): void {
+  const badStep = 'raw' in steps ? firstNonInteger(steps.raw) : firstRunOf(steps.runs, runOfSafeIntegers);
+  if (badStep >= 0) fail(`${at}.steps ${'raw' in steps ? 'point' : 'run'} ${badStep}: not a safe integer`);
+  const badTime = 'raw' in timestamps ? firstNonFinite(timestamps.raw) : firstRunOf(timestamps.runs, runOfFiniteNumbers);
+  if (badTime >= 0) fail(`${at}.timestamps ${'raw' in timestamps ? 'point' : 'run'} ${badTime}: not finite`);
 }
 
 function defineColumn(batch: MetricSeriesBatch, key: 'steps' | 'timestamps', column: CheckedColumn, length: number): void {
