@@ -18,7 +18,7 @@ import { RankRun } from './rank-run.js';
 
 export const PYTHON_DIR = new URL('../python', import.meta.url).pathname.replace(/\/$/, '');
 /** What unittest prints for a test class the harness variable did not enable (tests/_harness.py NEEDS). */
-export const NOT_UNDER_THE_HARNESS = /skipped 'needs the harness of packages\/agent\/test\/python-client\.test\.ts/;
+export const NOT_UNDER_THE_HARNESS = /skipped 'needs the harness of packages\/agent\/test\/python-harness\.ts/;
 
 export interface AgentSuite {
   /** unittest's output (verbose). */

@@ -1,4 +1,4 @@
-"""What the far end of the channel is when packages/agent/test/python-client.test.ts runs these tests.
+"""What the far end of the channel is when the tests of packages/agent/test/python-harness.ts run these.
 
 PROV4ML_TEST_HARNESS names it:
 - "agent": PROV4ML_CHANNEL is unset, so every start_run starts a real agent (`prov4ml agent`, found through
@@ -13,7 +13,7 @@ import os
 MODE = os.environ.get("PROV4ML_TEST_HARNESS")
 AGENT = MODE == "agent"
 RECORDER = MODE == "recorder"
-NEEDS = "needs the harness of packages/agent/test/python-client.test.ts (PROV4ML_TEST_HARNESS=agent or recorder)"
+NEEDS = "needs the harness of packages/agent/test/python-harness.ts (PROV4ML_TEST_HARNESS=agent or recorder)"
 ACTIVE = AGENT or RECORDER
 
 if MODE is not None and not ACTIVE:

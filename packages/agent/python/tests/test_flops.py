@@ -1,9 +1,8 @@
 """FLOP counts by hand arithmetic: each figure is 2 FLOP per multiply-accumulate of the matrix products
 and convolutions a forward pass runs (torch's FlopCounterMode convention). The counting tests need no
-agent; Logged runs under the harness of packages/agent/test/python-client.test.ts (see _harness.py),
-which checks the series and the parameter the run wrote (experiment 'flops')."""
+agent; Logged runs under the harness of packages/agent/test/python-harness.ts (see _harness.py);
+python-client.test.ts checks the series and the parameter the run wrote (experiment 'flops')."""
 
-import os
 import unittest
 import warnings
 

@@ -1,6 +1,7 @@
 """Every published generation's calls, in both modules (prov4ml: the seed's order, yprov4ml: the newest,
-name-first order). packages/agent/test/python-client.test.ts checks the files their runs wrote and the
-messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return values and errors."""
+name-first order). packages/agent/test/python-generations.test.ts checks the files their runs wrote and
+python-wire.test.ts the messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return
+values and errors."""
 
 import inspect
 import json
@@ -18,7 +19,6 @@ from prov4ml._signatures import ORDERS
 
 from . import _harness
 from ._optional import numpy, torch
-
 
 
 class Signatures(unittest.TestCase):
@@ -145,7 +145,7 @@ class Generations(unittest.TestCase):
         yprov4ml.log_metric("loss", 0.25, Context.FINETUNE, 2)
         yprov4ml.log_context("ARCHIVE", source_of_data="s3://bucket/data")
         self.assertEqual(yprov4ml.log_provenance_documents(True, True), _harness.documents("newest_api", 7))
-        yprov4ml.end_run(True, True, True)  # crate_ro_crate reaches the agent: python-client.test.ts checks the message
+        yprov4ml.end_run(True, True, True)  # crate_ro_crate reaches the agent: python-wire.test.ts checks the message
         self.assertEqual(yprov4ml.get_run_dir(), run_dir, "kept after end_run")
 
     def test_itwinai_keyword_style(self):

@@ -1,6 +1,6 @@
 """The original's loggers: ProvMLLogger driven as Lightning's Trainer drives a logger, ProvMLItwinAILogger
-as itwinai drives one. packages/agent/test/python-client.test.ts checks the files their runs wrote and
-the messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return values, errors and the
+as itwinai drives one. packages/agent/test/python-loggers.test.ts checks the files their runs wrote and
+python-wire.test.ts the messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return values, errors and the
 framework base classes."""
 
 import argparse

@@ -1,7 +1,7 @@
-"""Runs of the client against a real channel server: packages/agent/test/python-client.test.ts runs
-these tests twice, against real agents (it checks the files each run wrote) and against a recording
-channel server (it checks the messages' shape on the wire), see _harness.py. Here the Python side checks
-what it can see itself."""
+"""Runs of the client against a real channel server, see _harness.py: packages/agent/test/python-client.test.ts
+runs them against real agents and checks the files each run wrote; python-wire.test.ts runs them against a
+recording channel server and checks the messages' shape on the wire. Here the Python side checks what it
+can see itself."""
 
 import math
 import os
