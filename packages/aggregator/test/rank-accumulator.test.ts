@@ -74,7 +74,7 @@ describe('RankAccumulator', () => {
       ['create', 'metrics/acc_VALIDATION_GR0.csv', ';'],
       ['append', 'metrics/acc_VALIDATION_GR0.csv', [0], [Number.NaN], [5_000]],
     ]);
-    const facts = rank.facts();
+    const facts = rank.accumulated();
     assert.deepEqual(
       { rank: facts.rank, sender: facts.sender, firstSeenMs: facts.firstSeenMs, lastSeenMs: facts.lastSeenMs, missingFrames: facts.missingFrames, finished: facts.finished, omittedEntries: facts.omittedEntries },
       { rank: 0, sender: SENDER, firstSeenMs: 1_001, lastSeenMs: 1_003, missingFrames: 0, finished: true, omittedEntries: 0 },
@@ -97,22 +97,22 @@ describe('RankAccumulator', () => {
     await gapped.add(envelope(1, [RUN_CONFIG]));
     await gapped.add(envelope(4, []));
     await gapped.add(envelope(6, [RUN_END]));
-    assert.deepEqual([gapped.lastSeq, gapped.facts().missingFrames, gapped.facts().finished], [6, 3, false]);
+    assert.deepEqual([gapped.lastSeq, gapped.accumulated().missingFrames, gapped.accumulated().finished], [6, 3, false]);
 
     const unfinished = accumulator();
     await unfinished.add(envelope(1, [RUN_CONFIG, { kind: 'metrics', series: [series('loss', 'TRAINING', [[0, 1]])] }]));
-    assert.deepEqual([unfinished.facts().runEnd, unfinished.facts().missingFrames, unfinished.facts().finished], [null, 0, false]);
+    assert.deepEqual([unfinished.accumulated().runEnd, unfinished.accumulated().missingFrames, unfinished.accumulated().finished], [null, 0, false]);
 
     const late = accumulator();
     await late.add(envelope(3, [RUN_END]));
-    assert.deepEqual([late.facts().missingFrames, late.facts().finished], [2, false], 'frames 1 and 2 never came');
+    assert.deepEqual([late.accumulated().missingFrames, late.accumulated().finished], [2, false], 'frames 1 and 2 never came');
   });
 
   it('keeps the first run start and run config and the last run end', async () => {
     const rank = accumulator();
     await rank.add(envelope(1, [RUN_CONFIG, { ...RUN_END, clean: false }]));
     await rank.add(envelope(2, [{ ...RUN_CONFIG, experimentName: 'other' }, RUN_END]));
-    assert.deepEqual([rank.facts().runConfig, rank.facts().runEnd], [RUN_CONFIG, RUN_END]);
+    assert.deepEqual([rank.accumulated().runConfig, rank.accumulated().runEnd], [RUN_CONFIG, RUN_END]);
   });
 
   it('without a run config ahead of the points, writes with the default separator', async () => {
@@ -128,7 +128,7 @@ describe('RankAccumulator', () => {
     const sink = new RecordingSink();
     const rank = accumulator(sink);
     await rank.add(envelope(1, [{ kind: 'metrics', series: [series('a', 'B_C', [[0, 1]]), series('a_B', 'C', [[0, 2]])] }]));
-    assert.deepEqual(rank.facts().series.map((s) => s.file), ['metrics/a_B_C_GR0.csv', 'metrics/a_B_C_GR0~2.csv']);
+    assert.deepEqual(rank.accumulated().series.map((s) => s.file), ['metrics/a_B_C_GR0.csv', 'metrics/a_B_C_GR0~2.csv']);
   });
 
   it(`keeps at most ${MAX_SUMMARY_ENTRIES_PER_RANK} entries per rank and counts the others; a kept entry still takes new values`, async () => {
@@ -140,7 +140,7 @@ describe('RankAccumulator', () => {
       await rank.add(envelope(e + 1, Array.from({ length: count }, (_, i): ProvRecordData => ({ kind: 'param', time: 1, name: `p${e * 10_000 + i}`, value: i }))));
     }
     await rank.add(envelope(envelopes + 1, [{ kind: 'param', time: 2, name: 'p0', value: 'new' }, { kind: 'metrics', series: [series('loss', 'TRAINING', [[0, 1]])] }]));
-    const facts = rank.facts();
+    const facts = rank.accumulated();
     assert.equal(facts.params.length, MAX_SUMMARY_ENTRIES_PER_RANK);
     assert.equal(facts.params[0]?.value, 'new');
     assert.deepEqual([facts.series.length, facts.omittedEntries], [0, 3], 'two parameters and the series over the limit');

@@ -1,5 +1,5 @@
 /**
- * JobFold: a job's frame files (received logs as the aggregator writes them) folded into each rank's
+ * JobReplay: a job's frame files (received logs as the aggregator writes them) replayed into each rank's
  * facts while the points stream into real metric CSVs. Which frames count: the job's, the rank's, its
  * sender's, each sequence number once, in order; everything else in the file is skipped.
  */
@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type ProvRecordData } from '@prov4ml/prov-core';
 import { MetricCsvWriter } from '../src/finalize/csv-writer.js';
-import { JobFold } from '../src/finalize/job-fold.js';
+import { JobReplay } from '../src/finalize/job-replay.js';
 import { temporaryRunDir } from './support.js';
 
 const JOB = 'job-7';
@@ -39,7 +39,7 @@ function loss(...points: [number, number][]): ProvRecordData {
 const RUN_CONFIG: ProvRecordData = { kind: 'run_config', time: 1, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' };
 const RUN_END: ProvRecordData = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: {} };
 
-describe('JobFold', () => {
+describe('JobReplay', () => {
   it('counts only the frames of its job, of the rank, of the rank\'s first sender, each sequence number once', async () => {
     const dir = runDir();
     const log = join(dir, 'GR0.log');
@@ -54,10 +54,10 @@ describe('JobFold', () => {
       frame({ seq: 1, records: [loss([104, 1])] }),
       frame({ seq: 5, records: [loss([2, Number.POSITIVE_INFINITY], [3, -0.25])] }),
     ]));
-    const fold = new JobFold(JOB, new MetricCsvWriter(dir));
-    assert.deepEqual(await fold.foldFile(0, log), { validBytes: statSync(log).size, problem: null });
-    assert.equal(fold.foldedUpTo(log), statSync(log).size);
-    const [rank0, rank1] = await fold.finish(2);
+    const replay = new JobReplay(JOB, new MetricCsvWriter(dir));
+    assert.deepEqual(await replay.replayFile(0, log), { validBytes: statSync(log).size, problem: null });
+    assert.equal(replay.replayedUpTo(log), statSync(log).size);
+    const [rank0, rank1] = await replay.finish(2);
     assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), 'step;value;timestamp_ms\n0;0.5;5000\n1;NaN;5001\n2;INF;5002\n3;-0.25;5003\n');
     assert.deepEqual(
       { sender: rank0!.sender, missingFrames: rank0!.missingFrames, finished: rank0!.finished, firstSeenMs: rank0!.firstSeenMs, lastSeenMs: rank0!.lastSeenMs, params: rank0!.params.map((p) => p.value) },
@@ -65,7 +65,7 @@ describe('JobFold', () => {
       "A's frames 3 and 4 never came (B's frame 3 does not count), and no run_end",
     );
     assert.deepEqual(rank0!.series.map((s) => [s.count, s.nanCount, s.firstStep, s.lastStep, s.min, s.max]), [[4, 1, 0, 3, -0.25, Number.POSITIVE_INFINITY]]);
-    assert.deepEqual({ rank: rank1!.rank, sender: rank1!.sender, series: rank1!.series, finished: rank1!.finished }, { rank: 1, sender: null, series: [], finished: false }, 'a rank with no file folded');
+    assert.deepEqual({ rank: rank1!.rank, sender: rank1!.sender, series: rank1!.series, finished: rank1!.finished }, { rank: 1, sender: null, series: [], finished: false }, 'a rank with no file replayed');
   });
 
   it('with an expected sender, only that sender\'s frames count, even when another comes first', async () => {
@@ -76,15 +76,15 @@ describe('JobFold', () => {
       frame({ seq: 1, sender: 'new', records: [RUN_CONFIG, loss([0, 1])] }),
       frame({ seq: 2, sender: 'new', records: [RUN_END] }),
     ]));
-    const fold = new JobFold(JOB, new MetricCsvWriter(dir));
-    fold.expectSender(0, 'new');
-    await fold.foldFile(0, log);
-    const [rank0] = await fold.finish(1);
+    const replay = new JobReplay(JOB, new MetricCsvWriter(dir));
+    replay.expectSender(0, 'new');
+    await replay.replayFile(0, log);
+    const [rank0] = await replay.finish(1);
     assert.deepEqual([rank0!.sender, rank0!.missingFrames, rank0!.finished], ['new', 0, true]);
     assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), 'step;value;timestamp_ms\n0;1;5000\n');
   });
 
-  it('folds a growing file from where it stopped: up to a given offset, past a torn frame once it is whole', async () => {
+  it('replays a growing file from where it stopped: up to a given offset, past a torn frame once it is whole', async () => {
     const dir = runDir();
     const log = join(dir, 'GR0.log');
     const frames = [
@@ -95,18 +95,18 @@ describe('JobFold', () => {
     ];
     const [one, two, three, four] = frames as [Buffer, Buffer, Buffer, Buffer];
     writeFileSync(log, Buffer.concat([one, two, three]));
-    const fold = new JobFold(JOB, new MetricCsvWriter(dir));
+    const replay = new JobReplay(JOB, new MetricCsvWriter(dir));
 
-    assert.deepEqual(await fold.foldFile(0, log, one.length + two.length), { validBytes: one.length + two.length, problem: null });
-    assert.equal(fold.foldedUpTo(log), one.length + two.length, 'up to the offset asked for');
+    assert.deepEqual(await replay.replayFile(0, log, one.length + two.length), { validBytes: one.length + two.length, problem: null });
+    assert.equal(replay.replayedUpTo(log), one.length + two.length, 'up to the offset asked for');
     const half = Math.floor(four.length / 2);
     appendFileSync(log, four.subarray(0, half));
-    assert.deepEqual(await fold.foldFile(0, log), { validBytes: one.length + two.length + three.length, problem: 'torn' });
+    assert.deepEqual(await replay.replayFile(0, log), { validBytes: one.length + two.length + three.length, problem: 'torn' });
     appendFileSync(log, four.subarray(half));
-    assert.deepEqual(await fold.foldFile(0, log), { validBytes: statSync(log).size, problem: null });
-    assert.deepEqual(await fold.foldFile(0, log), { validBytes: statSync(log).size, problem: null }, 'nothing new: nothing folded twice');
+    assert.deepEqual(await replay.replayFile(0, log), { validBytes: statSync(log).size, problem: null });
+    assert.deepEqual(await replay.replayFile(0, log), { validBytes: statSync(log).size, problem: null }, 'nothing new: nothing replayed twice');
 
-    const [rank0] = await fold.finish(1);
+    const [rank0] = await replay.finish(1);
     assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), 'step;value;timestamp_ms\n0;1;5000\n1;2;5001\n2;3;5002\n3;4;5003\n');
     assert.deepEqual([rank0!.series[0]?.count, rank0!.missingFrames, rank0!.finished], [4, 0, true]);
   });
