@@ -6,11 +6,11 @@
  * (SLURM_STEP_ID set), since a batch script outside `srun` is one process, not rank 0 of N.
  *
  * Pure: the environment is a parameter. PROV4ML_* variables arrive as `explicit` overrides, resolved by
- * config.ts (RunOptions.rank, worldSize, jobId).
+ * the option table (config/options.ts: RunOptions.rank, worldSize, jobId).
  */
 import { randomUUID } from 'node:crypto';
 import { UserError, type LauncherName, type RunStartRecord } from '@prov4ml/prov-core';
-import { readIntegerVariable, type Environment } from '../config/options.js';
+import { readIntegerVariable, type Environment } from '../config/readers.js';
 import { expandHostlist, expandSlurmCounts } from './hostlist.js';
 
 /** What detection knows about this rank; the run-start record carries the same fields. */
