@@ -7,7 +7,8 @@ import { Packr, Unpackr } from 'msgpackr';
 import { compactBatchColumn } from './column-codec.js';
 import { PROTOCOL_VERSION, type Ack, type Envelope, type ProvRecordData } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
-import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
+import { validateEnvelope } from './envelope-validation.js';
+import type { ShapeCause } from './field-checks.js';
 import {
   FRAME_ALIGNMENT,
   FRAME_HEADER_BYTES,
