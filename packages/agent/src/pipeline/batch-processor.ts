@@ -4,7 +4,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   MAX_PENDING_POINTS,
   MAX_POINTS_PER_ENVELOPE,
-  MAX_RECORDS_PER_ENVELOPE,
+  MAX_RECORDS_PER_SEAL,
 } from '../config/limits.js';
 
 /** When records become an envelope: every rule the agent applies, in one object. */
@@ -33,7 +33,7 @@ export const DEFAULT_BATCH_POLICY: Readonly<BatchPolicy> = Object.freeze({
   flushIntervalMs: FLUSH_INTERVAL_MS,
   maxPendingPoints: MAX_PENDING_POINTS,
   maxPointsPerEnvelope: MAX_POINTS_PER_ENVELOPE,
-  maxRecordsPerEnvelope: MAX_RECORDS_PER_ENVELOPE,
+  maxRecordsPerEnvelope: MAX_RECORDS_PER_SEAL,
   heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
 });
 

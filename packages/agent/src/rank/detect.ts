@@ -13,7 +13,7 @@ import { UserError } from '@prov4ml/prov-core';
 import type { Environment } from '../config/readers.js';
 import type { DetectionInput, Fact, JobInfo, JobOverridesInput, LauncherRow, RankLayout } from './job-info.js';
 import { applyOverrides, EXPLICIT, givenOverrides, LOCAL } from './launchers/explicit.js';
-import { fixedLayout } from './launchers/layout.js';
+import { fixedLayout } from './launchers/rank-layout.js';
 import { OPEN_MPI } from './launchers/openmpi.js';
 import { MPICH, PMIX } from './launchers/pmi.js';
 import { SLURM } from './launchers/slurm.js';

@@ -1,7 +1,7 @@
 /** Rank and world size given explicitly: by the user (PROV4ML_RANK, PROV4ML_WORLD_SIZE) or by `prov4ml run -n N`. */
 import { UserError } from '@prov4ml/prov-core';
 import type { DetectionInput, JobInfoOverrides, JobOverridesInput, LauncherReading, LauncherRow, RankLayout } from '../job-info.js';
-import { EXPLICIT_SOURCES, explicitFact, oneHostLayout } from './layout.js';
+import { EXPLICIT_SOURCES, explicitFact, oneHostLayout } from './rank-layout.js';
 import { slurmStepId, slurmStepKey } from './slurm.js';
 
 /** `prov4ml run -n N` gives its local ranks a job id starting with this; it selects the 'local' row. */

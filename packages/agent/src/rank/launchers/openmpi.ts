@@ -1,7 +1,7 @@
 /** Open MPI's mpirun: OMPI_COMM_WORLD_*, the node from the allocation's node list or ORTE's daemon number. */
 import type { Environment } from '../../config/readers.js';
 import type { DetectionInput, Fact, LauncherReading, LauncherRow } from '../job-info.js';
-import { completeLayout } from './layout.js';
+import { completeLayout } from './rank-layout.js';
 import { nodeIndex, slurmJobHosts } from './slurm.js';
 import { fact, isSet, requiredFact, variable } from './variables.js';
 

@@ -1,7 +1,7 @@
 /** The PMI family: MPICH/Hydra and Intel MPI (PMI_RANK, PMI_SIZE), and PMIx (PMIX_RANK, srun --mpi=pmix). */
 import { UserError } from '@prov4ml/prov-core';
 import type { DetectionInput, LauncherReading, LauncherRow } from '../job-info.js';
-import { completeLayout, explicitFact } from './layout.js';
+import { completeLayout, explicitFact } from './rank-layout.js';
 import { readSlurmStep, slurmJobHosts, slurmStepHosts, slurmStepId, slurmStepKey } from './slurm.js';
 import { fact, isSet, requiredFact, variable } from './variables.js';
 

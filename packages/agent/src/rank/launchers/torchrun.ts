@@ -1,7 +1,7 @@
 /** torchrun and torch.distributed: RANK and WORLD_SIZE, the job named by its run id or rendezvous. */
 import type { Environment } from '../../config/readers.js';
 import type { DetectionInput, LauncherReading, LauncherRow } from '../job-info.js';
-import { completeLayout } from './layout.js';
+import { completeLayout } from './rank-layout.js';
 import { slurmJobHosts, slurmStepHosts, slurmStepId, slurmStepKey } from './slurm.js';
 import { fact, isSet, requiredFact, variable } from './variables.js';
 
