@@ -7,7 +7,7 @@ import { csvSeparatorProblem } from '../vocabulary/csv-separator.js';
 import {
   ARTIFACT_ROLES, PROTOCOL_VERSION, type ArtifactRecord, type CarbonAttributionRecord, type ContextRecord, type DatasetRecord,
   type Envelope, type FinalMetricRecord, type FoldOperationName, type LauncherName, type MetricsRecord, type ParamRecord,
-  type ParamValue, type ProvRecordData, type RecordKind, type RunConfigRecord, type RunEndRecord, type RunStartRecord,
+  type ParamValue, type EnvelopeRecord, type EnvelopeRecordKind, type RunConfigRecord, type RunEndRecord, type RunStartRecord,
   type SourceCodeRecord
 } from './records.js';
 import {
@@ -74,7 +74,7 @@ function envelope(raw: unknown): Envelope {
   };
 }
 
-const RECORDS: { [K in RecordKind]: (o: Record<string, unknown>, at: string) => Extract<ProvRecordData, { kind: K }> } = {
+const RECORDS: { [K in EnvelopeRecordKind]: (o: Record<string, unknown>, at: string) => Extract<EnvelopeRecord, { kind: K }> } = {
   run_start: runStart,
   run_config: runConfig,
   param: param,
@@ -88,11 +88,11 @@ const RECORDS: { [K in RecordKind]: (o: Record<string, unknown>, at: string) => 
   source_code: sourceCode,
 };
 
-function record(raw: unknown, at: string): ProvRecordData {
+function record(raw: unknown, at: string): EnvelopeRecord {
   const o = plainObject(raw, at);
   const kind = o.kind;
   if (typeof kind !== 'string' || !Object.hasOwn(RECORDS, kind)) fail(`${at}.kind ${String(kind).slice(0, 40)} is unknown`, 'unknown_kind');
-  return RECORDS[kind as RecordKind](o, at);
+  return RECORDS[kind as EnvelopeRecordKind](o, at);
 }
 
 const LAUNCHERS: readonly LauncherName[] = ['explicit', 'torchrun', 'openmpi', 'mpich', 'pmix', 'slurm', 'local', 'single'];
