@@ -8,16 +8,16 @@
 import { curveRequired, MAX_DATA_PORT, UserError } from '@prov4ml/prov-core';
 import { DEFAULT_METRICS_INTERVAL_S } from '../metrics/limits.js';
 import {
-  absolutePath,
+  absolutePathReader,
   badValue,
-  countryCode,
-  flag,
-  integer,
-  nonNegative,
-  text,
-  trimmedText,
+  countryCodeReader,
+  flagReader,
+  integerReader,
+  nonNegativeReader,
+  textReader,
+  trimmedTextReader,
   variableText,
-  zmqEndpoint,
+  zmqEndpointReader,
   type Environment,
   type ValueReader,
 } from './readers.js';
@@ -83,71 +83,71 @@ interface OptionSpec<V> {
 type OptionGroupTable<T> = { readonly [K in keyof T]: OptionSpec<T[K]> };
 
 const RUN_OPTIONS: OptionGroupTable<RunOptions> = {
-  provUserNamespace: { env: 'PROV4ML_PROV_USER_NAMESPACE', description: "namespace of the user's PROV identifiers", reader: text, fallback: 'www.example.org' },
+  provUserNamespace: { env: 'PROV4ML_PROV_USER_NAMESPACE', description: "namespace of the user's PROV identifiers", reader: textReader, fallback: 'www.example.org' },
   experimentName: {
     env: 'PROV4ML_EXPERIMENT_NAME',
     description: 'experiment name; the run directory is <save dir>/<experiment>_<run id>',
-    reader: text,
+    reader: textReader,
     fallback: null,
   },
-  provenanceSaveDir: { env: 'PROV4ML_PROVENANCE_SAVE_DIR', description: 'directory that receives the run directories (shared by all nodes)', reader: text, fallback: null },
-  collectAllProcesses: { env: 'PROV4ML_COLLECT_ALL_PROCESSES', description: "keep every rank's user-logged records, not only rank 0's", reader: flag, fallback: false },
-  saveAfterNLogs: { env: 'PROV4ML_SAVE_AFTER_N_LOGS', description: 'send logged points after this many logs of one metric', reader: integer(1), fallback: 100 },
-  rank: { env: 'PROV4ML_RANK', description: 'global rank, instead of the launcher’s', reader: integer(0), fallback: null },
-  worldSize: { env: 'PROV4ML_WORLD_SIZE', description: 'number of ranks, instead of the launcher’s', reader: integer(1), fallback: null },
+  provenanceSaveDir: { env: 'PROV4ML_PROVENANCE_SAVE_DIR', description: 'directory that receives the run directories (shared by all nodes)', reader: textReader, fallback: null },
+  collectAllProcesses: { env: 'PROV4ML_COLLECT_ALL_PROCESSES', description: "keep every rank's user-logged records, not only rank 0's", reader: flagReader, fallback: false },
+  saveAfterNLogs: { env: 'PROV4ML_SAVE_AFTER_N_LOGS', description: 'send logged points after this many logs of one metric', reader: integerReader(1), fallback: 100 },
+  rank: { env: 'PROV4ML_RANK', description: 'global rank, instead of the launcher’s', reader: integerReader(0), fallback: null },
+  worldSize: { env: 'PROV4ML_WORLD_SIZE', description: 'number of ranks, instead of the launcher’s', reader: integerReader(1), fallback: null },
   aggregator: {
     env: 'PROV4ML_AGGREGATOR',
     description: 'endpoint of an aggregator that already runs (then no rank hosts one)',
-    reader: zmqEndpoint('connect'),
+    reader: zmqEndpointReader('connect'),
     fallback: null,
   },
   port: {
     env: 'PROV4ML_PORT',
     description: 'port of the aggregator hosted by rank 0 (acks on port + 1; 0 = any free port)',
-    reader: integer(0, MAX_DATA_PORT),
+    reader: integerReader(0, MAX_DATA_PORT),
     fallback: null,
   },
-  runId: { env: 'PROV4ML_RUN_ID', description: 'run id instead of the smallest free one', reader: integer(0), fallback: null },
-  jobId: { env: 'PROV4ML_JOB_ID', description: 'job id shared by all ranks, where the launcher gives none', reader: text, fallback: null },
+  runId: { env: 'PROV4ML_RUN_ID', description: 'run id instead of the smallest free one', reader: integerReader(0), fallback: null },
+  jobId: { env: 'PROV4ML_JOB_ID', description: 'job id shared by all ranks, where the launcher gives none', reader: textReader, fallback: null },
   metricsInterval: {
     env: 'PROV4ML_METRICS_INTERVAL',
     description: 'seconds between system, GPU and carbon samples (0 = off)',
-    reader: nonNegative('seconds'),
+    reader: nonNegativeReader('seconds'),
     fallback: DEFAULT_METRICS_INTERVAL_S,
   },
   rankTimeout: {
     env: 'PROV4ML_RANK_TIMEOUT',
     description: 'seconds after which the hosted aggregator stops waiting for a silent rank and finalises',
-    reader: nonNegative('seconds'),
+    reader: nonNegativeReader('seconds'),
     fallback: 60,
   },
   insecure: {
     env: 'PROV4ML_INSECURE',
     description: 'plain ZeroMQ transport even off loopback: no CURVE encryption, anyone who reaches the port can send',
-    reader: flag,
+    reader: flagReader,
     fallback: false,
   },
   keyDir: {
     env: 'PROV4ML_KEY_DIR',
     description: "directory of the aggregator's CURVE key files, readable by every rank (default <run dir>/.prov4ml/curve; needed with a stand-alone aggregator off loopback)",
-    reader: text,
+    reader: textReader,
     fallback: null,
   },
 };
 
 const SAMPLER_VARIABLES: OptionGroupTable<SamplerVariables> = {
-  countryIso: { env: 'PROV4ML_COUNTRY', description: 'country of the carbon intensity (default: world average)', reader: countryCode, fallback: null },
-  region: { env: 'PROV4ML_REGION', description: 'region of that country the carbon tables know (US state, Canadian province, Nordic zone)', reader: trimmedText, fallback: null },
-  carbonIntensityGPerKWh: { env: 'PROV4ML_CARBON_INTENSITY', description: 'carbon intensity to use instead of the tables', reader: nonNegative('gCO2eq/kWh'), fallback: null },
-  raplRoot: { env: 'PROV4ML_RAPL_ROOT', description: 'directory holding sys/class/powercap for the CPU energy counters', reader: absolutePath, fallback: '/' },
+  countryIso: { env: 'PROV4ML_COUNTRY', description: 'country of the carbon intensity (default: world average)', reader: countryCodeReader, fallback: null },
+  region: { env: 'PROV4ML_REGION', description: 'region of that country the carbon tables know (US state, Canadian province, Nordic zone)', reader: trimmedTextReader, fallback: null },
+  carbonIntensityGPerKWh: { env: 'PROV4ML_CARBON_INTENSITY', description: 'carbon intensity to use instead of the tables', reader: nonNegativeReader('gCO2eq/kWh'), fallback: null },
+  raplRoot: { env: 'PROV4ML_RAPL_ROOT', description: 'directory holding sys/class/powercap for the CPU energy counters', reader: absolutePathReader, fallback: '/' },
 };
 
 const PROCESS_OPTIONS: OptionGroupTable<ProcessOptions> = {
-  channel: { env: 'PROV4ML_CHANNEL', description: 'local channel of the rank’s agent; set by prov4ml run for its program', reader: text, fallback: null },
+  channel: { env: 'PROV4ML_CHANNEL', description: 'local channel of the rank’s agent; set by prov4ml run for its program', reader: textReader, fallback: null },
   bind: {
     env: 'PROV4ML_BIND',
     description: 'ZeroMQ endpoint a stand-alone aggregator binds (port 0: any free port); acks use port + 1',
-    reader: zmqEndpoint('bind'),
+    reader: zmqEndpointReader('bind'),
     fallback: null,
   },
 };

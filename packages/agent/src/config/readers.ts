@@ -27,7 +27,7 @@ function isPlainText(value: string): boolean {
 }
 
 /** A string kept as written (a name may start or end with a space). */
-export const text: ValueReader<string> = {
+export const textReader: ValueReader<string> = {
   expected: 'a non-empty string without control characters',
   argumentType: 'string',
   fromText: (value) => (isPlainText(value) ? value : undefined),
@@ -35,18 +35,18 @@ export const text: ValueReader<string> = {
 };
 
 /** A string whose surrounding white space is a slip of the job script (`REGION=" Quebec"`), not a meaning. */
-export const trimmedText: ValueReader<string> = { ...text, fromText: (value) => text.fromText(value.trim()) };
+export const trimmedTextReader: ValueReader<string> = { ...textReader, fromText: (value) => textReader.fromText(value.trim()) };
 
 const FLAG_WORDS: Readonly<Record<string, boolean>> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
 
-export const flag: ValueReader<boolean> = {
+export const flagReader: ValueReader<boolean> = {
   expected: 'one of 1, 0, true, false, yes, no',
   argumentType: 'boolean',
   fromText: (value) => FLAG_WORDS[value.trim().toLowerCase()],
   fromArgument: (value) => value,
 };
 
-export function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueReader<number> {
+export function integerReader(min: number, max = Number.MAX_SAFE_INTEGER): ValueReader<number> {
   const inRange = (value: number) => Number.isSafeInteger(value) && value >= min && value <= max;
   return {
     expected: max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`,
@@ -57,7 +57,7 @@ export function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueReader
 }
 
 /** A decimal number ≥ 0 (`2.5`, not `1e3` or `10s`) of `unit`. */
-export function nonNegative(unit: string): ValueReader<number> {
+export function nonNegativeReader(unit: string): ValueReader<number> {
   return {
     expected: `a number of ${unit} ≥ 0`,
     argumentType: 'number',
@@ -70,7 +70,7 @@ export function nonNegative(unit: string): ValueReader<number> {
  * A ZeroMQ endpoint a rank connects to (as {@link ZmqEndpoint} writes it), or (`use` 'bind') one an
  * aggregator binds, kept as written: the aggregator's messages then name the bind the user gave.
  */
-export function zmqEndpoint(use: 'connect' | 'bind'): ValueReader<string> {
+export function zmqEndpointReader(use: 'connect' | 'bind'): ValueReader<string> {
   const read = (value: string) => {
     const endpoint = ZmqEndpoint.parse(value, use);
     return endpoint === null ? undefined : use === 'connect' ? endpoint.toString() : value;
@@ -86,18 +86,18 @@ export function zmqEndpoint(use: 'connect' | 'bind'): ValueReader<string> {
   };
 }
 
-export const absolutePath: ValueReader<string> = {
+export const absolutePathReader: ValueReader<string> = {
   expected: 'an absolute path',
   argumentType: 'string',
-  fromText: (value) => absolutePath.fromArgument(value.trim()),
+  fromText: (value) => absolutePathReader.fromArgument(value.trim()),
   fromArgument: (value) => (isPlainText(value) && isAbsolute(value) ? value : undefined),
 };
 
 /** An ISO 3166 alpha-3 country code, upper-cased (`fra` is FRA). */
-export const countryCode: ValueReader<string> = {
+export const countryCodeReader: ValueReader<string> = {
   expected: 'an ISO 3166 alpha-3 code such as FRA or USA',
   argumentType: 'string',
-  fromText: (value) => countryCode.fromArgument(value.trim()),
+  fromText: (value) => countryCodeReader.fromArgument(value.trim()),
   fromArgument: (value) => (/^[A-Za-z]{3}$/.test(value) ? value.toUpperCase() : undefined),
 };
 
@@ -119,7 +119,7 @@ export function variableText(env: Environment, name: string): string | undefined
 export function readIntegerVariable(env: Environment, name: string, min: number): number | undefined {
   const raw = variableText(env, name);
   if (raw === undefined) return undefined;
-  const reader = integer(min);
+  const reader = integerReader(min);
   const value = reader.fromText(raw);
   if (value === undefined) throw badValue(name, raw, reader.expected);
   return value;
