@@ -1,3 +1,5 @@
+// page.evaluate callbacks run in the browser and use its globals (getComputedStyle).
+/// <reference lib="dom" />
 /**
  * `prov4ml report` looked at in a real browser (Debian's chromium driven by playwright-core): the page
  * of a real 4-rank run and of the original's G1 files opens without console errors or network

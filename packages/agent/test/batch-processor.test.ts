@@ -1,7 +1,7 @@
 /** The batch processor, the one owner of "when": its policy, for the in-process table and for channel records alike. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { MetricSeriesBatch, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
+import type { MetricSeriesBatch, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov-core';
 import { SeriesTable } from '../src/api/series-table.js';
 import { decodeClientMessage, encodeClientMessage } from '../src/channel/codec.js';
 import { BatchProcessor, type BatchPolicy, type PendingPoints } from '../src/pipeline/batch-processor.js';
@@ -25,7 +25,7 @@ function fixedPending(batches: MetricSeriesBatch[]): PendingPoints {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** An envelope as plain data: each record's kind, and a metric record's series as name, steps and values. */
-function describeEnvelope(records: ProvRecordData[]): unknown[] {
+function describeEnvelope(records: EnvelopeRecord[]): unknown[] {
   return records.map((record) =>
     record.kind === 'metrics'
       ? { kind: 'metrics', series: record.series.map((s) => ({ name: s.name, context: s.context, steps: [...s.steps], values: [...s.values], timestamps: [...s.timestamps] })) }
@@ -85,7 +85,7 @@ function throughChannel(policy: Partial<BatchPolicy>, rows: ReturnType<typeof ro
 }
 
 test('a run config is sealed ahead of the points flushed with it, in the first envelope', () => {
-  const sealed: ProvRecordData[][] = [];
+  const sealed: EnvelopeRecord[][] = [];
   const batcher = new BatchProcessor({ seal: (records) => sealed.push(records), pending: fixedPending([points]) });
   batcher.add({ kind: 'param', time: 2, name: 'lr', value: 0.1 });
   batcher.add(config);
@@ -94,7 +94,7 @@ test('a run config is sealed ahead of the points flushed with it, in the first e
 });
 
 test('a run config with no points to lead is sealed before the other records', () => {
-  const sealed: ProvRecordData[][] = [];
+  const sealed: EnvelopeRecord[][] = [];
   const batcher = new BatchProcessor({ seal: (records) => sealed.push(records) });
   batcher.add({ kind: 'param', time: 2, name: 'lr', value: 0.1 });
   batcher.add(config);

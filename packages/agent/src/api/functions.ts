@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoggingItemKind, UserError, type ArtifactRecord, type ContextName, type FoldOperationName, type ParamValue } from '@prov4ml/prov-core';
 import { startSharedClock, type SharedClock } from './clock.js';
-import { resolveRunOptions } from '../config/options.js';
+import { resolveProcessOptions, resolveRunOptions } from '../config/options.js';
 import { normalizeContext } from './contexts.js';
-import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv } from '../metrics/options.js';
+import { resolveMetricsOptions } from '../metrics/options.js';
 import { SeriesTable } from './series-table.js';
 import { openRunSink, type RunSink } from './sinks.js';
 import { checkCount, checkName, countNumbers, explicitOptions, recordedOptions, toParamValue, type StartRunOptions } from './arguments.js';
@@ -85,8 +85,8 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
         resolved,
         explicit,
         {
-          channel: process.env.PROV4ML_CHANNEL ?? null,
-          metrics: { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env) },
+          channel: resolveProcessOptions({}, process.env).channel,
+          metrics: resolveMetricsOptions(resolved, process.env),
           env: process.env,
           log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
         },

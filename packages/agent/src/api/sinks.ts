@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { ContextName, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
+import type { ContextName, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov-core';
 import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from '../rank/agent.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
 import { paceOverChannel } from '../channel/series-pacer.js';
@@ -21,7 +21,7 @@ export interface RunSink {
   readonly worldSize: number;
   /** The options in effect for the run (a wrapper's flags may have decided them). */
   readonly collectAllProcesses: boolean;
-  submit(record: ProvRecordData): void;
+  submit(record: EnvelopeRecord): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
   end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
@@ -136,7 +136,7 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
 }
 
 /** The program reports only what it knows; run start and end are the wrapper's own observations. */
-function isChannelRecord(record: ProvRecordData): record is ChannelRecord {
+function isChannelRecord(record: EnvelopeRecord): record is ChannelRecord {
   return (CHANNEL_RECORD_KINDS as readonly string[]).includes(record.kind);
 }
 

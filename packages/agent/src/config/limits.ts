@@ -6,8 +6,11 @@
 /** Points sealed into one envelope at most (keeps a frame far below the aggregator's frame limit). */
 export const MAX_POINTS_PER_ENVELOPE = 262_144;
 
-/** Non-metric records sealed into one envelope at most. */
-export const MAX_RECORDS_PER_ENVELOPE = 1_024;
+/**
+ * Non-metric records the agent seals into one envelope at most: far below what the wire accepts in one
+ * (prov-core's MAX_RECORDS_PER_ENVELOPE), so a sealed envelope is never refused for its size.
+ */
+export const MAX_RECORDS_PER_SEAL = 1_024;
 
 /**
  * Points pending (in the batch processor, and apart in the API's series table) before they are sealed

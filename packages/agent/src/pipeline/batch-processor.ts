@@ -1,10 +1,10 @@
-import type { MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
+import type { MetricSeriesBatch, EnvelopeRecord } from '@prov4ml/prov-core';
 import {
   FLUSH_INTERVAL_MS,
   HEARTBEAT_INTERVAL_MS,
   MAX_PENDING_POINTS,
   MAX_POINTS_PER_ENVELOPE,
-  MAX_RECORDS_PER_ENVELOPE,
+  MAX_RECORDS_PER_SEAL,
 } from '../config/limits.js';
 
 /** When records become an envelope: every rule the agent applies, in one object. */
@@ -33,7 +33,7 @@ export const DEFAULT_BATCH_POLICY: Readonly<BatchPolicy> = Object.freeze({
   flushIntervalMs: FLUSH_INTERVAL_MS,
   maxPendingPoints: MAX_PENDING_POINTS,
   maxPointsPerEnvelope: MAX_POINTS_PER_ENVELOPE,
-  maxRecordsPerEnvelope: MAX_RECORDS_PER_ENVELOPE,
+  maxRecordsPerEnvelope: MAX_RECORDS_PER_SEAL,
   heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
 });
 
@@ -58,7 +58,7 @@ export interface PendingPointsWatcher {
 
 export interface BatchProcessorOptions {
   /** Receives the records of one envelope, in order. Called synchronously. */
-  seal: (records: ProvRecordData[]) => void;
+  seal: (records: EnvelopeRecord[]) => void;
   /** The points of a logging hot path in this process, watched from {@link BatchProcessor.start} on. */
   pending?: PendingPoints;
   policy?: Partial<BatchPolicy>;
@@ -72,9 +72,9 @@ export interface BatchProcessorOptions {
  */
 export class BatchProcessor {
   private policy: BatchPolicy;
-  private records: ProvRecordData[] = [];
+  private records: EnvelopeRecord[] = [];
   /** Run configs go ahead of the points sealed with them: a replay reads the CSV separator before any point. */
-  private leading: ProvRecordData[] = [];
+  private leading: EnvelopeRecord[] = [];
   private metrics: MetricSeriesBatch[] = [];
   private pendingPoints = 0;
   /** Points pending per series ('context\0name'), for saveAfterNLogs. */
@@ -109,7 +109,7 @@ export class BatchProcessor {
     this.dueSeal = undefined;
   }
 
-  add(record: ProvRecordData): void {
+  add(record: EnvelopeRecord): void {
     if (record.kind === 'metrics') {
       this.addMetrics(record.series);
       return;
@@ -176,7 +176,7 @@ export class BatchProcessor {
     });
   }
 
-  private sealOne(records: ProvRecordData[]): void {
+  private sealOne(records: EnvelopeRecord[]): void {
     this.lastSealAt = Date.now();
     this.options.seal(records);
   }

@@ -13,7 +13,7 @@ import {
   type ArtifactRecord,
   type ContextName,
   type MetricSeriesBatch,
-  type ProvRecordData,
+  type EnvelopeRecord,
   type RunConfigRecord,
 } from '@prov4ml/prov-core';
 import type { Aggregator, RankDocumentPaths } from '@prov4ml/aggregator';
@@ -128,7 +128,7 @@ export interface ShutdownReport {
 export class Agent {
   readonly senderId = randomBytes(8).toString('hex');
   private readonly batcher: BatchProcessor;
-  private readonly early: ProvRecordData[] = [];
+  private readonly early: EnvelopeRecord[] = [];
   private claimed: ConfiguredRun | undefined;
   private configuring: Promise<ConfiguredRun> | undefined;
   private spool: Spool | undefined;
@@ -167,7 +167,7 @@ export class Agent {
   }
 
   /** Takes a record; metric columns may be views the logging thread reuses once a flush has sealed them. */
-  submit(record: ProvRecordData): void {
+  submit(record: EnvelopeRecord): void {
     this.count(record);
     if (this.claimed) this.batcher.add(record);
     else this.early.push(record.kind === 'metrics' ? { kind: 'metrics', series: record.series.map(ownedColumns) } : record);
@@ -369,7 +369,7 @@ export class Agent {
     for (const frame of this.unsent.splice(0)) this.sender.enqueue(frame.seq, frame.payload);
   }
 
-  private seal(records: ProvRecordData[]): void {
+  private seal(records: EnvelopeRecord[]): void {
     const { job } = this.options;
     const seq = ++this.seq;
     const payload = encodeEnvelope({
@@ -407,7 +407,7 @@ export class Agent {
     else this.unsent.push(frame);
   }
 
-  private count(record: ProvRecordData): void {
+  private count(record: EnvelopeRecord): void {
     const n = record.kind === 'metrics' ? record.series.reduce((sum, s) => sum + s.values.length, 0) : 1;
     this.counts[record.kind] = (this.counts[record.kind] ?? 0) + n;
   }

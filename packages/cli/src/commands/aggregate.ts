@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
 import { UserError } from '@prov4ml/prov-core';
 import { startAggregator } from '@prov4ml/aggregator';
-import { curveKeyDir, ephemeralPortRisk, loadOrCreateServerKeys, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
+import { curveKeyDir, ephemeralPortRisk, loadOrCreateServerKeys, resolveProcessOptions, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -36,8 +36,8 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('insecure', { type: 'boolean', describe: describeRunOption('insecure') })
       .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
   handler: async (args) => {
-    const bind = args.bind ?? process.env.PROV4ML_BIND;
-    if (bind === undefined) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
+    const { bind } = resolveProcessOptions({ bind: args.bind }, process.env);
+    if (bind === null) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
     // The options shared with the ranks, read and checked as every rank reads them.
     const run = resolveRunOptions(
       {

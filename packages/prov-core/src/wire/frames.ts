@@ -5,9 +5,10 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { compactBatchColumn } from './column-codec.js';
-import { PROTOCOL_VERSION, type Ack, type Envelope, type ProvRecordData } from './records.js';
+import { PROTOCOL_VERSION, type Ack, type Envelope, type EnvelopeRecord } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
-import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
+import { validateEnvelope } from './envelope-validation.js';
+import type { ShapeCause } from './field-checks.js';
 import {
   FRAME_ALIGNMENT,
   FRAME_HEADER_BYTES,
@@ -57,7 +58,7 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return packr.pack({ ...envelope, records: envelope.records.map(compactRecord) });
 }
 
-function compactRecord(record: ProvRecordData): unknown {
+function compactRecord(record: EnvelopeRecord): unknown {
   if (record.kind !== 'metrics') return record;
   return {
     kind: 'metrics',
