@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type ProvRecordData } from '@prov4ml/prov-core';
+import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { MetricCsvWriter } from '../src/finalize/csv-writer.js';
 import { JobReplay } from '../src/finalize/job-replay.js';
 import { temporaryRunDir } from './support.js';
@@ -24,20 +24,20 @@ function runDir(): string {
   return dir;
 }
 
-function frame(fields: Partial<Envelope> & { seq: number; records: ProvRecordData[] }): Buffer {
+function frame(fields: Partial<Envelope> & { seq: number; records: EnvelopeRecord[] }): Buffer {
   return encodeFrame(encodeEnvelope({ v: PROTOCOL_VERSION, job: JOB, rank: 0, worldSize: 2, sender: 'A', sent: 1_000 + fields.seq, runDir: '/runs/exp_0', ...fields }));
 }
 
 /** A metrics record of `loss` (TRAINING) with the points [step, value], timestamps 5000 + step. */
-function loss(...points: [number, number][]): ProvRecordData {
+function loss(...points: [number, number][]): EnvelopeRecord {
   return {
     kind: 'metrics',
     series: [{ name: 'loss', context: 'TRAINING', source: 'metric', unit: '', steps: Float64Array.from(points.map((p) => p[0])), values: Float64Array.from(points.map((p) => p[1])), timestamps: Float64Array.from(points.map((p) => 5_000 + p[0])) }],
   };
 }
 
-const RUN_CONFIG: ProvRecordData = { kind: 'run_config', time: 1, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' };
-const RUN_END: ProvRecordData = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: {} };
+const RUN_CONFIG: EnvelopeRecord = { kind: 'run_config', time: 1, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' };
+const RUN_END: EnvelopeRecord = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: {} };
 
 describe('JobReplay', () => {
   it('counts only the frames of its job, of the rank, of the rank\'s first sender, each sequence number once', async () => {

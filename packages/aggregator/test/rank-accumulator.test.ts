@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type Envelope, type MetricSeriesBatch, type ProvRecordData } from '@prov4ml/prov-core';
+import { decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type Envelope, type MetricSeriesBatch, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { FileNameRegistry } from '../src/finalize/file-names.js';
 import { RankAccumulator, type PointSink } from '../src/finalize/rank-accumulator.js';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../src/limits.js';
@@ -13,7 +13,7 @@ const JOB = 'job-1';
 const SENDER = 'sender-a';
 
 /** An envelope of rank 0 of `SENDER`, through encodeEnvelope and decodeEnvelope. */
-function envelope(seq: number, records: ProvRecordData[], rank = 0): Envelope {
+function envelope(seq: number, records: EnvelopeRecord[], rank = 0): Envelope {
   const decoded = decodeEnvelope(encodeEnvelope({ v: PROTOCOL_VERSION, job: JOB, rank, worldSize: 2, sender: SENDER, seq, sent: 1_000 + seq, runDir: '/runs/exp_0', records }));
   assert.ok(decoded.ok, decoded.ok ? '' : decoded.detail);
   return decoded.envelope;
@@ -137,7 +137,7 @@ describe('RankAccumulator', () => {
     const envelopes = Math.ceil((MAX_SUMMARY_ENTRIES_PER_RANK + 2) / 10_000);
     for (let e = 0; e < envelopes; e++) {
       const count = Math.min(10_000, MAX_SUMMARY_ENTRIES_PER_RANK + 2 - e * 10_000);
-      await rank.add(envelope(e + 1, Array.from({ length: count }, (_, i): ProvRecordData => ({ kind: 'param', time: 1, name: `p${e * 10_000 + i}`, value: i }))));
+      await rank.add(envelope(e + 1, Array.from({ length: count }, (_, i): EnvelopeRecord => ({ kind: 'param', time: 1, name: `p${e * 10_000 + i}`, value: i }))));
     }
     await rank.add(envelope(envelopes + 1, [{ kind: 'param', time: 2, name: 'p0', value: 'new' }, { kind: 'metrics', series: [series('loss', 'TRAINING', [[0, 1]])] }]));
     const facts = rank.accumulated();
