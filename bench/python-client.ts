@@ -75,7 +75,7 @@ export async function measurePythonClient(): Promise<Record<string, number>> {
 /** Answers like an agent that takes everything in; the bench measures the client, not the agent. */
 function answer(message: ClientMessage, reply: (reply: AgentReply) => void): void {
   if (message.t === 'start_run') {
-    reply({ t: 'started', id: message.id, rank: 0, worldSize: 1, runDir: '/tmp', collectAllProcesses: false, saveAfterNLogs: message.saveAfterNLogs ?? 100 });
+    reply({ t: 'started', id: message.id, rank: 0, worldSize: 1, runDir: '/tmp', collectAllProcesses: false, saveAfterNLogs: message.saveAfterNLogs ?? 100, experimentName: 'bench', runId: 0, artifactsDir: '/tmp/artifacts/GR0' });
   } else if (message.t === 'flush' || message.t === 'end_run') {
     reply({ t: 'ok', id: message.id });
   }

@@ -1,3 +1,5 @@
+// page.evaluate callbacks run in the browser and use its globals (getComputedStyle).
+/// <reference lib="dom" />
 /**
  * `prov4ml report` looked at in a real browser (Debian's chromium driven by playwright-core): the page
  * of a real 4-rank run and of the original's G1 files opens without console errors or network
@@ -16,7 +18,7 @@ import { CLI, REPO_ROOT, onlyRunDir, runCommand } from './support/run-dir.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
-const G1_DIR = join(REPO_ROOT, 'packages/aggregator/test/fixtures/report-original/g1_experiment_name');
+const G1_DIR = join(REPO_ROOT, 'packages/report/test/fixtures/report-original/g1_experiment_name');
 /** Flags for a sandbox-less root container with no network: no background requests, no first-run UI. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 

@@ -39,15 +39,18 @@ export type { Sampler, SampleKind } from './metrics/sampling.js';
 // Job detection and configuration.
 export {
   resolveRunOptions,
-  selectEnvironment,
+  resolveProcessOptions,
+  OPTION_TABLE,
+  OPTION_VARIABLES,
   RUN_OPTION_VARIABLES,
-  RECORDED_VARIABLE_NAMES,
-  SECRET_NAME_PATTERN,
-  MAX_RECORDED_VARIABLE_LENGTH,
   type RunOptions,
+  type ProcessOptions,
+  type SamplerVariables,
+  type OptionVariable,
   type RunOptionVariable,
   type Environment,
 } from './config/options.js';
+export { selectEnvironment, RECORDED_VARIABLE_NAMES, SECRET_NAME_PATTERN, MAX_RECORDED_VARIABLE_LENGTH } from './config/recorded-environment.js';
 export {
   detectJob,
   LAUNCHER_PRECEDENCE,

@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertUserError } from './support/user-error.js';
+import { readFileSync } from 'node:fs';
 import {
-  MAX_RECORDED_VARIABLE_LENGTH,
+  OPTION_VARIABLES,
+  resolveProcessOptions,
   resolveRunOptions,
   RUN_OPTION_VARIABLES,
-  selectEnvironment,
   type RunOptions,
 } from '../src/config/options.js';
+import { MAX_RECORDED_VARIABLE_LENGTH, selectEnvironment } from '../src/config/recorded-environment.js';
 
 const DEFAULTS: RunOptions = {
   provUserNamespace: 'www.example.org',
@@ -148,6 +150,8 @@ const BAD_VARIABLES: [string, string][] = [
   ['PROV4ML_AGGREGATOR', 'tcp://node01'],
   ['PROV4ML_AGGREGATOR', 'tcp://*:5555'],
   ['PROV4ML_EXPERIMENT_NAME', 'a\nb'],
+  ['PROV4ML_METRICS_INTERVAL', '10s'],
+  ['PROV4ML_METRICS_INTERVAL', '1e3'],
 ];
 
 for (const [name, value] of BAD_VARIABLES) {
@@ -164,6 +168,43 @@ test('bad argument values are UserErrors naming the argument; wrong types are Ty
   assertUserError(() => resolveRunOptions({ experimentName: '' }, {}), 'experimentName');
   assert.throws(() => resolveRunOptions({ rank: '1' as unknown as number }, {}), (error: unknown) => error instanceof TypeError && /rank/.test(error.message));
   assert.throws(() => resolveRunOptions({ collectAllProcesses: 1 as unknown as boolean }, {}), TypeError);
+});
+
+test('the one table holds every PROV4ML_* variable the TypeScript side reads, each documented in README.md', () => {
+  assert.deepEqual(
+    OPTION_VARIABLES.filter((row) => row.group !== 'run').map((row) => [row.group, row.option, row.env]),
+    [
+      ['samplers', 'countryIso', 'PROV4ML_COUNTRY'],
+      ['samplers', 'region', 'PROV4ML_REGION'],
+      ['samplers', 'carbonIntensityGPerKWh', 'PROV4ML_CARBON_INTENSITY'],
+      ['samplers', 'raplRoot', 'PROV4ML_RAPL_ROOT'],
+      ['process', 'channel', 'PROV4ML_CHANNEL'],
+      ['process', 'bind', 'PROV4ML_BIND'],
+    ],
+  );
+  assert.deepEqual(OPTION_VARIABLES.filter((row) => row.group === 'run'), RUN_OPTION_VARIABLES);
+  const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+  for (const row of OPTION_VARIABLES) {
+    assert.ok(row.env.startsWith('PROV4ML_') && row.description.length > 10 && row.expected.length > 5, row.env);
+    assert.ok(readme.includes(`\`${row.env}\``), `README.md does not mention ${row.env}`);
+  }
+  assert.equal(new Set(OPTION_VARIABLES.map((row) => row.env)).size, OPTION_VARIABLES.length, 'one row a variable');
+});
+
+test('process options: PROV4ML_CHANNEL and PROV4ML_BIND, a flag beating the variable, checked like every row', () => {
+  assert.deepEqual(resolveProcessOptions({}, {}), { channel: null, bind: null });
+  assert.deepEqual(resolveProcessOptions({}, { PROV4ML_CHANNEL: '', PROV4ML_BIND: '' }), { channel: null, bind: null }, 'empty variables are unset');
+  assert.deepEqual(
+    resolveProcessOptions({}, { PROV4ML_CHANNEL: '/tmp/prov4ml-1/GR0.sock', PROV4ML_BIND: 'tcp://*:0' }),
+    { channel: '/tmp/prov4ml-1/GR0.sock', bind: 'tcp://*:0' },
+    'a bind is kept as written',
+  );
+  assert.equal(resolveProcessOptions({ bind: 'ipc:///tmp/agg' }, { PROV4ML_BIND: 'tcp://0.0.0.0:41000' }).bind, 'ipc:///tmp/agg');
+  assert.equal(resolveProcessOptions({ bind: undefined }, { PROV4ML_BIND: 'tcp://0.0.0.0:41000' }).bind, 'tcp://0.0.0.0:41000');
+  assertUserError(() => resolveProcessOptions({}, { PROV4ML_BIND: 'tcp://0.0.0.0' }), 'PROV4ML_BIND', '"tcp://0.0.0.0"', 'ZeroMQ endpoint to bind');
+  assertUserError(() => resolveProcessOptions({}, { PROV4ML_BIND: 'tcp://*:65535' }), 'PROV4ML_BIND', '"tcp://*:65535"');
+  assertUserError(() => resolveProcessOptions({ bind: 'node01:41000' }, {}), 'bind: "node01:41000"');
+  assertUserError(() => resolveProcessOptions({}, { PROV4ML_CHANNEL: 'a\u0007b' }), 'PROV4ML_CHANNEL', '"a\\u0007b"');
 });
 
 test('a rank not below the world size names both sources', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { encodeEnvelope, PROTOCOL_VERSION, readFrames, type ProvRecordData } from '@prov4ml/prov-core';
+import { encodeEnvelope, PROTOCOL_VERSION, readFrames, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { FramePipeline } from '../src/pipeline/frame-pipeline.js';
 import { seqOf, ZmqPeer } from './support/zmq-peer.js';
 
@@ -18,7 +18,7 @@ function scratch(): string {
   return mkdtempSync(join(tmpdir(), 'prov4ml-pipeline-'));
 }
 
-function params(i: number): ProvRecordData[] {
+function params(i: number): EnvelopeRecord[] {
   return [{ kind: 'param', time: 1_700_000_000_000 + i, name: `p${i}`, value: 'x'.repeat(100) }];
 }
 

@@ -8,15 +8,17 @@ function copyOf(batch: MetricSeriesBatch): MetricSeriesBatch {
   return { ...batch, steps: batch.steps.slice(), values: batch.values.slice(), timestamps: batch.timestamps.slice() };
 }
 
-function table(handoffAfterPoints = 100) {
+/** A table watched as the batch processor watches it, recording what it is told. */
+function table(dueAt = 100, fullAt = Number.POSITIVE_INFINITY) {
   const handedOff: MetricSeriesBatch[] = [];
   let scheduled = 0;
-  const series = new SeriesTable({
-    handoffAfterPoints,
-    scheduleHandoff: () => scheduled++,
+  const series = new SeriesTable({ checkNewSeries: (_name, context) => context.toUpperCase() });
+  series.watch({
+    dueAt,
+    fullAt,
+    due: () => scheduled++,
     // The batches are views the table reuses: a consumer copies (or encodes) them before returning.
-    handoffNow: (batches) => handedOff.push(...batches.map(copyOf)),
-    checkNewSeries: (_name, context) => context.toUpperCase(),
+    full: () => handedOff.push(...series.drain().map(copyOf)),
   });
   return { series, handedOff, scheduled: () => scheduled };
 }
@@ -39,13 +41,20 @@ test('points come out per (metric, context) in order, with canonical contexts', 
   assert.deepEqual(series.drain(), []);
 });
 
-test('a hand-off is scheduled once per cycle when a series reaches saveAfterNLogs', () => {
+test('the table tells its watcher once per drain when a series reaches the due mark (saveAfterNLogs), and decides nothing', () => {
   const { series, scheduled } = table(5);
   for (let i = 0; i < 12; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
   assert.equal(scheduled(), 1);
   series.drain();
   for (let i = 0; i < 5; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
   assert.equal(scheduled(), 2);
+  assert.equal(series.drain()[0]!.values.length, 5, 'being due takes nothing out of the table');
+});
+
+test('a table nobody watches yet only buffers', () => {
+  const series = new SeriesTable();
+  for (let i = 0; i < 1000; i++) series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+  assert.equal(series.drain()[0]!.values.length, 1000);
 });
 
 test('a series reuses its arrays across hand-offs: drained batches are views, not fresh memory', () => {
@@ -72,7 +81,7 @@ test('NaN and infinities are kept as values', () => {
 });
 
 test('a series that never yields is handed off synchronously at its bound, losing nothing', () => {
-  const { series, handedOff } = table(Number.MAX_SAFE_INTEGER);
+  const { series, handedOff } = table(Number.MAX_SAFE_INTEGER, 65_536);
   const total = 200_000;
   let sum = 0;
   for (let i = 0; i < total; i++) {
@@ -81,6 +90,7 @@ test('a series that never yields is handed off synchronously at its bound, losin
   }
   const all = [...handedOff, ...series.drain()];
   assert.ok(handedOff.length >= 2, 'the bound forced hand-offs');
+  assert.deepEqual(handedOff.map((b) => b.values.length), [65_536, 65_536, 65_536], 'the full mark counts the points of the whole table');
   assert.equal(all.reduce((n, b) => n + b.values.length, 0), total);
   assert.equal(all.reduce((s, b) => s + b.values.reduce((a, v) => a + v, 0), 0), sum);
   const steps = all.flatMap((b) => [...b.steps]);
@@ -105,4 +115,14 @@ test('chunkSeries splits long series across envelopes without losing or reorderi
   );
   const a = chunks.flat().filter((s) => s.name === 'a').flatMap((s) => [...s.steps]);
   assert.deepEqual(a, Array.from({ length: 25 }, (_, i) => i));
+});
+
+test('the full mark counts the points of every series together, and a drain resets it', () => {
+  const { series, handedOff } = table(Number.MAX_SAFE_INTEGER, 10);
+  for (let i = 0; i < 12; i++) {
+    series.append('loss', 'TRAINING', i, i, 0, 'metric', '');
+    series.append('acc', 'TRAINING', i, i, 0, 'metric', '');
+  }
+  assert.deepEqual(handedOff.map((b) => `${b.name}:${b.values.length}`), ['loss:5', 'acc:5', 'loss:5', 'acc:5']);
+  assert.deepEqual(series.drain().map((b) => `${b.name}:${b.values.length}`), ['loss:2', 'acc:2']);
 });

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Push } from 'zeromq';
-import { encodeEnvelope, PROTOCOL_VERSION, type Envelope, type ProvRecordData } from '@prov4ml/prov-core';
+import { encodeEnvelope, PROTOCOL_VERSION, type Envelope, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { DEBIAN_PYTHON } from '../../../test/support/components.js';
 
 /** A fresh, existing run directory (the agents create theirs before they send). */
@@ -32,7 +32,7 @@ export function valueAt(rank: number, metric: number, i: number): number {
 /** Every envelope of one synthetic rank in sequence order: start, config, metric frames, end. */
 export function rankEnvelopes(job: string, worldSize: number, runDir: string, spec: SyntheticRank): Envelope[] {
   const { rank, sender } = spec;
-  const records: ProvRecordData[][] = [];
+  const records: EnvelopeRecord[][] = [];
   records.push([
     {
       kind: 'run_start', time: 1_700_000_000_000, rank, worldSize, localRank: rank, localWorldSize: worldSize, nodeRank: 0,

@@ -1,5 +1,5 @@
 import type { Argv, Options } from 'yargs';
-import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv, RUN_OPTION_VARIABLES, type MetricsOptions, type RunOptions } from '@prov4ml/agent';
+import { resolveMetricsOptions, RUN_OPTION_VARIABLES, type MetricsOptions, type RunOptions } from '@prov4ml/agent';
 
 /**
  * The flags of `run` and `agent`: one per row of the agent's option table (so flag, variable and
@@ -32,5 +32,5 @@ export function explicitRunOptions(args: RunFlags): Partial<RunOptions> {
 
 /** Sampler options from PROV4ML_* (country, region, intensity, RAPL root, visible GPUs); the interval from the run's options. */
 export function metricsOptions(run: RunOptions): MetricsOptions {
-  return { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env), intervalSeconds: run.metricsInterval };
+  return resolveMetricsOptions(run, process.env);
 }

@@ -6,7 +6,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, sep } from 'node:path';
 import { MAX_INPUT_TEXT_BYTES, UserError, decodeUtf8, parseProvJson, type ProvDocument } from '@prov4ml/prov-core';
-import type { DocumentGeneration } from './model.js';
+import type { DocumentGeneration } from './run-contents.js';
 
 export interface DocumentFile {
   /** Path to read. */

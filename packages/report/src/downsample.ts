@@ -4,7 +4,7 @@
  * The data files are never touched. Non-finite values (NaN, ±Infinity: a diverging loss) cannot be
  * drawn on a finite axis; they break the line and are counted.
  */
-import type { SeriesSource } from './model.js';
+import type { SeriesSource } from './run-contents.js';
 
 /** A downsampled series: vertices in drawing order; a NaN value ends one stroke and starts the next. */
 export interface DownsampledSeries {

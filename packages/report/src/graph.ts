@@ -4,7 +4,7 @@
  * made inert, so that nothing in the page can lead the browser off the file.
  */
 import { dotToSvg, isUserError, toDot, type ProvDocument } from '@prov4ml/prov-core';
-import type { RankGraph } from './model.js';
+import type { RankGraph } from './run-contents.js';
 
 /**
  * Documents with more records than this are not laid out: Graphviz takes minutes over them, and

@@ -9,7 +9,7 @@ import { basename, extname, join } from 'node:path';
 import { originalInlineSeries, parseOriginalMetricFile, type Attributes, type OriginalMetricSeries, type ProvDocument, type ProvRecord } from '@prov4ml/prov-core';
 import { attributeNumber, attributeText, hasType } from './attributes.js';
 import { pathInside, readTextFile, type DocumentFile } from './documents.js';
-import type { DocumentGeneration, FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './model.js';
+import type { DocumentGeneration, FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const G1_TYPE_KEYS = ['prov-ml:type'];
 const SECONDS_TO_MS = 1000;

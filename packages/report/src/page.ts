@@ -4,7 +4,7 @@
  * Everything is readable without script; the inline script only adds the plots' crosshair.
  */
 import { escapeHtml, formatDuration, formatNumber, formatTime } from './html.js';
-import type { RankFacts, RankGraph } from './model.js';
+import type { RankFacts, RankGraph } from './run-contents.js';
 import { rankList, renderPlot, type PlotInput } from './plot.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js';
 import { rankStatus, type JobSummary, type ResourceTotal } from './summary.js';

@@ -6,7 +6,7 @@
 import { isUserError } from '@prov4ml/prov-core';
 import { NO_PROGRESS, type ProgressReporter } from '@prov4ml/aggregator';
 import { downsampleSeries, type DownsampledSeries } from './downsample.js';
-import type { SeriesSource } from './model.js';
+import type { SeriesSource } from './run-contents.js';
 import { PLOT_AREA_WIDTH, type PlotInput } from './plot.js';
 
 /**

@@ -6,7 +6,7 @@ import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
 import { pathInside, type DocumentFile } from './documents.js';
 import { forEachMetricCsvPoint } from './metric-csv.js';
-import type { FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './model.js';
+import type { FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
 const FINAL_METRIC_SUFFIXES = ['_operation', '_count'];

@@ -3,7 +3,7 @@ import type { ProvDocument } from '@prov4ml/prov-core';
 import { NO_PROGRESS, type ProgressReporter } from '@prov4ml/aggregator';
 import { detectGeneration, findRunDocuments, readProvDocument, type DocumentFile } from './documents.js';
 import { GraphBudget } from './graph.js';
-import type { RankGraph, RankReading, RunContents } from './model.js';
+import type { RankGraph, RankReading, RunContents } from './run-contents.js';
 import { readG1Rank, readG3Rank } from './original-rank.js';
 import { readProv4mlRank } from './prov4ml-rank.js';
 

@@ -1,5 +1,5 @@
 /** The job as a whole, from its ranks' facts: identity, hosts, time span, exit status, energy and CO2. */
-import type { RankFacts, SeriesSource } from './model.js';
+import type { RankFacts, SeriesSource } from './run-contents.js';
 import { seriesKey } from './plots.js';
 
 export interface HostRanks {

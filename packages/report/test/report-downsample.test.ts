@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { MinMaxDownsampler, downsampleSeries } from '../src/downsample.js';
 import { MAX_LINES_PER_PLOT, MAX_REPORT_VERTICES, MIN_BUCKETS_PER_LINE, buildPlots } from '../src/plots.js';
 import { linearScale, logScale } from '../src/scale.js';
-import type { SeriesSource } from '../src/model.js';
+import type { SeriesSource } from '../src/run-contents.js';
 
 function source(rank: number, name: string, values: readonly number[], steps?: readonly number[]): SeriesSource {
   return {

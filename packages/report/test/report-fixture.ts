@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type MetricSeriesBatch, type ProvRecordData } from '@prov4ml/prov-core';
+import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type MetricSeriesBatch, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { mergeRunDir } from '@prov4ml/aggregator';
 
 export const FIXTURE_EXPERIMENT = 'report_exp';
@@ -49,8 +49,8 @@ export async function writeRunFixture(options: RunFixtureOptions): Promise<strin
 }
 
 /** A rank's records, one envelope's worth per entry. */
-function rankRecords(rank: number, options: RunFixtureOptions): ProvRecordData[][] {
-  const envelopes: ProvRecordData[][] = [[
+function rankRecords(rank: number, options: RunFixtureOptions): EnvelopeRecord[][] {
+  const envelopes: EnvelopeRecord[][] = [[
     {
       kind: 'run_start', time: START_MS, rank, worldSize: options.ranks, localRank: rank % 4, localWorldSize: 4, nodeRank: Math.floor(rank / 4),
       jobId: 'local-report-fixture', stepId: null, launcher: 'local', hostname: `node${Math.floor(rank / 4)}`, pid: 4000 + rank, user: 'alice',

@@ -6,12 +6,14 @@ TypeScript hot path waits for its spool ring. An agent that stops reading altoge
 after SEND_TIMEOUT_S; from then on what is logged is dropped with one warning.
 """
 
-#: How often the flush thread sends what the buffers hold, whatever save_after_n_logs says.
-FLUSH_INTERVAL_S = 1.0
+#: How often the flush thread sends what the buffers hold, whatever save_after_n_logs says. These
+#: intervals only pace the socket: the agent's batch processor decides the envelopes, by the same
+#: policy (save_after_n_logs, interval, bounds) as for a TypeScript program's points.
+SEND_INTERVAL_S = 1.0
 
-#: Shortest time between two sends triggered by save_after_n_logs; batches tight loops into larger
-#: messages so that the flush thread does not compete with training for the GIL.
-MIN_TRIGGERED_FLUSH_INTERVAL_S = 0.05
+#: Shortest time between two sends asked for by a series at save_after_n_logs; batches tight loops into
+#: larger messages so that the flush thread does not compete with training for the GIL.
+MIN_SEND_INTERVAL_S = 0.05
 
 #: Points of one (metric, context) series packed and not yet taken by the flush thread before a logging
 #: call waits for it: what end_run may still have to send (a few tens of ms of the agent's time), 1.5 MB.

@@ -1,5 +1,6 @@
 """One run of this process: the channel to the rank's agent, the buffers, and the flush thread that
-moves what the program logged to the agent; the program waits only when a buffer is at its bound."""
+moves what the program logged to the agent; the program waits only when a buffer is at its bound.
+The flush thread paces the socket; the agent's batch processor decides when points become envelopes."""
 
 import os
 import sys
@@ -16,10 +17,10 @@ from ._limits import (
     DEFAULT_SAVE_AFTER_N_LOGS,
     END_RUN_TIMEOUT_S,
     EXIT_END_TIMEOUT_S,
-    FLUSH_INTERVAL_S,
     MAX_RECORDS_PER_MESSAGE,
     MAX_SAFE_STEP,
-    MIN_TRIGGERED_FLUSH_INTERVAL_S,
+    MIN_SEND_INTERVAL_S,
+    SEND_INTERVAL_S,
     SERIES_CHUNK_POINTS,
     START_TIMEOUT_S,
     TARGET_MESSAGE_BYTES,
@@ -232,8 +233,8 @@ class Session:
     def _flush_loop(self):
         last_pass = 0.0
         while not self._stopping:
-            self._wake.wait(FLUSH_INTERVAL_S)
-            wait = last_pass + MIN_TRIGGERED_FLUSH_INTERVAL_S - time.monotonic()
+            self._wake.wait(SEND_INTERVAL_S)
+            wait = last_pass + MIN_SEND_INTERVAL_S - time.monotonic()
             if wait > 0 and not self._stopping and not self._waited_on:
                 time.sleep(wait)
             self._wake.clear()

@@ -1,18 +1,17 @@
 """FLOP counts by hand arithmetic: each figure is 2 FLOP per multiply-accumulate of the matrix products
 and convolutions a forward pass runs (torch's FlopCounterMode convention). The counting tests need no
-agent; Logged runs against the channel server of packages/agent/test/python-client.test.ts, which
-checks the series and the parameter that arrived (experiment 'flops')."""
+agent; Logged runs under the harness of packages/agent/test/python-harness.ts (see _harness.py);
+python-client.test.ts checks the series and the parameter the run wrote (experiment 'flops')."""
 
-import os
 import unittest
 import warnings
 
 import prov4ml
 from prov4ml import Context, _flops
 
+from . import _harness
 from ._optional import torch
 
-CHANNEL = os.environ.get("PROV4ML_CHANNEL")
 NO_TORCH = "torch is not importable"
 
 # Linear(5, 3) on [4, 5]: 4 rows × 3 outputs × 5 multiply-accumulates × 2 = 120 (the bias adds count 0).
@@ -173,7 +172,7 @@ class Counting(unittest.TestCase):
         self.assertIn("2 FLOP per multiply-accumulate", _flops.CONVENTION)
 
 
-@unittest.skipUnless(CHANNEL, "needs the Node channel server of packages/agent/test/python-client.test.ts")
+@unittest.skipUnless(_harness.ACTIVE, _harness.NEEDS)
 @unittest.skipIf(torch is None, NO_TORCH)
 class Logged(unittest.TestCase):
     def test_cumulative_counters_per_batch_and_per_epoch(self):

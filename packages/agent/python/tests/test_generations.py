@@ -1,6 +1,7 @@
 """Every published generation's calls, in both modules (prov4ml: the seed's order, yprov4ml: the newest,
-name-first order). packages/agent/test/python-client.test.ts checks the messages they sent, by
-experiment name; here the Python side checks return values and errors."""
+name-first order). packages/agent/test/python-generations.test.ts checks the files their runs wrote and
+python-wire.test.ts the messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return
+values and errors."""
 
 import inspect
 import json
@@ -16,10 +17,8 @@ import yprov4ml
 from prov4ml import Context
 from prov4ml._signatures import ORDERS
 
+from . import _harness
 from ._optional import numpy, torch
-
-CHANNEL = os.environ.get("PROV4ML_CHANNEL")
-HARNESS = "needs the Node channel server of packages/agent/test/python-client.test.ts"
 
 
 class Signatures(unittest.TestCase):
@@ -104,7 +103,7 @@ class Signatures(unittest.TestCase):
             Context["finetuning"]
 
 
-@unittest.skipUnless(CHANNEL, HARNESS)
+@unittest.skipUnless(_harness.ACTIVE, _harness.NEEDS)
 class Generations(unittest.TestCase):
     def setUp(self):
         self.directory = tempfile.mkdtemp(prefix="prov4ml-generations-")
@@ -122,8 +121,9 @@ class Generations(unittest.TestCase):
 
     def test_newest_name_first_api(self):
         yprov4ml.start_run("newest_api", "www.example.org", None, True, 50, 0, True, yprov4ml.MetricsType.CSV, ";", None, 7)
-        self.assertEqual(yprov4ml.get_run_dir(), os.path.dirname(CHANNEL))
-        self.assertEqual(yprov4ml.get_artifacts_dir(), os.path.join(os.path.dirname(CHANNEL), "artifacts", "GR0"))
+        run_dir = _harness.run_dir("newest_api", 7)
+        self.assertEqual(yprov4ml.get_run_dir(), run_dir)
+        self.assertEqual(yprov4ml.get_artifacts_dir(), os.path.join(run_dir, "artifacts", "GR0"))
         yprov4ml.log_param("lr", 0.01, Context["TRAINING"], "config", True)
         yprov4ml.log_param("accuracy", 0.9, context="validation", is_input=False)
         plot = self.file("plot.png", "png bytes")
@@ -144,10 +144,9 @@ class Generations(unittest.TestCase):
         self.assertIs(Context.FINETUNE, finetune)
         yprov4ml.log_metric("loss", 0.25, Context.FINETUNE, 2)
         yprov4ml.log_context("ARCHIVE", source_of_data="s3://bucket/data")
-        self.assertEqual(yprov4ml.log_provenance_documents(True, True), tuple(
-            os.path.join(os.path.dirname(CHANNEL), "prov_experiment_GR0." + ext) for ext in ("json", "dot", "svg")))
-        yprov4ml.end_run(True, True, True)  # crate_ro_crate reaches the agent: python-client.test.ts checks the message
-        self.assertEqual(yprov4ml.get_run_dir(), os.path.dirname(CHANNEL), "kept after end_run")
+        self.assertEqual(yprov4ml.log_provenance_documents(True, True), _harness.documents("newest_api", 7))
+        yprov4ml.end_run(True, True, True)  # crate_ro_crate reaches the agent: python-wire.test.ts checks the message
+        self.assertEqual(yprov4ml.get_run_dir(), run_dir, "kept after end_run")
 
     def test_itwinai_keyword_style(self):
         prov4ml.start_run(prov_user_namespace="www.example.org", experiment_name="itwinai_style", provenance_save_dir=self.directory,
@@ -162,7 +161,7 @@ class Generations(unittest.TestCase):
         prov4ml.log_dataset(dataset=list(range(5)), label="train")
         yprov4ml.log_dataset(dataset_label="valid", dataset=list(range(3)))
         json_path, dot_path, svg_path = prov4ml.log_provenance_documents(create_graph=True, create_svg=False)
-        self.assertTrue(json_path.endswith("prov_experiment_GR0.json") and dot_path.endswith(".dot") and svg_path is None)
+        self.assertEqual((json_path, dot_path, svg_path), _harness.documents("itwinai_style", save_dir=self.directory)[:2] + (None,))
         prov4ml.end_run(create_graph=True, create_svg=True)
 
     def test_metric_values_that_are_not_one_number_are_kept_as_text(self):
@@ -191,7 +190,7 @@ class Generations(unittest.TestCase):
         self.assertEqual(prov4ml.save_model_version(model, "net", Context.TRAINING, 1), "artifacts/GR0/net.pth")
         self.assertEqual(yprov4ml.save_model_version("net", model, Context.TRAINING, None, 2), "artifacts/GR0/net/net_0.pt")
         self.assertEqual(yprov4ml.save_model_version(model_name="net", model=model, step=3), "artifacts/GR0/net/net_1.pt")
-        self.assertEqual(prov4ml.save_model_version("net", model, incremental=False), "artifacts/GR0/net.pth")
+        self.assertEqual(prov4ml.save_model_version("net", model, incremental=False), _harness.stored_again("artifacts/GR0/net.pth"))
         self.assertEqual(prov4ml.log_model(model, "final", log_model_info=False), "artifacts/GR0/final.pth")
         self.assertEqual(yprov4ml.log_model("final2", model, log_model_info=True, log_model_layers=True, is_input=True), "artifacts/GR0/final2.pth")
         self.assertIsNone(prov4ml.log_model(model=model, model_name="info_only", log_model_info=True, log_as_artifact=False))
@@ -206,7 +205,7 @@ class Generations(unittest.TestCase):
         notes = self.file("training", "a file named like a context")
         other = self.file("notes.txt", "hello")
         self.assertEqual(prov4ml.log_artifact(other, "training"), "artifacts/GR0/notes.txt")
-        self.assertEqual(prov4ml.log_artifact(other, Context.VALIDATION, 2), "artifacts/GR0/notes.txt")
+        self.assertEqual(prov4ml.log_artifact(other, Context.VALIDATION, 2), _harness.stored_again("artifacts/GR0/notes.txt"))
         here = os.getcwd()
         os.chdir(self.directory)
         try:

@@ -1,6 +1,7 @@
 """The original's loggers: ProvMLLogger driven as Lightning's Trainer drives a logger, ProvMLItwinAILogger
-as itwinai drives one. packages/agent/test/python-client.test.ts checks the messages they sent, by
-experiment name; here the Python side checks return values, errors and the framework base classes."""
+as itwinai drives one. packages/agent/test/python-loggers.test.ts checks the files their runs wrote and
+python-wire.test.ts the messages' shape on the wire, by experiment name (see _harness.py); here the Python side checks return values, errors and the
+framework base classes."""
 
 import argparse
 import json
@@ -18,10 +19,9 @@ import prov4ml
 import yprov4ml
 from prov4ml import _api
 
+from . import _harness
 from ._optional import torch
 
-CHANNEL = os.environ.get("PROV4ML_CHANNEL")
-HARNESS = "needs the Node channel server of packages/agent/test/python-client.test.ts"
 CLIENT_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 #: Lightning's and itwinai's logger bases, reduced to what they declare (neither framework is installed
@@ -157,7 +157,7 @@ class Arguments(unittest.TestCase):
         })
 
 
-@unittest.skipUnless(CHANNEL, HARNESS)
+@unittest.skipUnless(_harness.ACTIVE, _harness.NEEDS)
 class Loggers(unittest.TestCase):
     def setUp(self):
         self.directory = tempfile.mkdtemp(prefix="prov4ml-loggers-")
@@ -170,8 +170,8 @@ class Loggers(unittest.TestCase):
     def test_lightning_logger_starts_and_ends_its_own_run_as_the_trainer_drives_it(self):
         logger = prov4ml.ProvMLLogger(name="lightning_own", flush_logs_every_n_steps=7)
         self.assertIsNotNone(_api._session, "the constructor started the run (G2)")
-        self.assertEqual([logger.name, logger.log_dir, logger.save_dir, logger.group_separator], ["lightning_own", os.path.dirname(CHANNEL), None, "/"])
-        self.assertIsNone(logger.version, "the recording server's run directory has no number")
+        self.assertEqual([logger.name, logger.log_dir, logger.save_dir, logger.group_separator], ["lightning_own", _harness.run_dir("lightning_own"), None, "/"])
+        self.assertEqual(logger.version, _harness.run_version(0), "the number of the run directory (the recorder's has none)")
         self.assertEqual(prov4ml.ProvMLLogger(version="v2").version, "v2")
         self.assertIs(logger.experiment, prov4ml)
         # What Lightning's Trainer calls: hyperparameters, then metrics with "epoch" added, save, finalize.
@@ -240,7 +240,7 @@ class Loggers(unittest.TestCase):
                 logger.log((model, (torch.zeros(3, 2), torch.zeros(3, 1))), "flops", kind="flops_pb", step=0)
                 logger.log((model, dataset), "flops_epoch", kind="flops_pe", step=0)
             paths = logger.log(None, "provenance", kind="prov_documents")
-            self.assertEqual(paths, tuple(os.path.join(os.path.dirname(CHANNEL), "prov_experiment_GR0." + ext) for ext in ("json", "dot", "svg")))
+            self.assertEqual(paths, _harness.documents("itwinai_logger", save_dir=self.directory))
         self.assertIsNone(_api._session, "destroy_logger_context ended the run")
 
     def test_itwinai_logger_on_a_worker_that_does_not_log_starts_nothing(self):

@@ -1,6 +1,7 @@
-"""Runs of the client against a real channel server: packages/agent/test/python-client.test.ts starts
-a Node channel server, runs these tests with PROV4ML_CHANNEL pointing at it, and checks every
-message that arrived (by experiment name). Here the Python side checks what it can see itself."""
+"""Runs of the client against a real channel server, see _harness.py: packages/agent/test/python-client.test.ts
+runs them against real agents and checks the files each run wrote; python-wire.test.ts runs them against a
+recording channel server and checks the messages' shape on the wire. Here the Python side checks what it
+can see itself."""
 
 import math
 import os
@@ -11,17 +12,17 @@ import unittest
 import warnings
 
 import prov4ml
+import yprov4ml
 from prov4ml import Context, FoldOperation
 
+from . import _harness
 from ._optional import numpy, torch
 
 
-CHANNEL = os.environ.get("PROV4ML_CHANNEL")
-HARNESS = "needs the Node channel server of packages/agent/test/python-client.test.ts"
 NO_TORCH_PRELUDE = "import sys; sys.modules['torch'] = None\n"
 
 
-@unittest.skipUnless(CHANNEL, HARNESS)
+@unittest.skipUnless(_harness.ACTIVE, _harness.NEEDS)
 class Scenarios(unittest.TestCase):
     def test_metrics(self):
         prov4ml.start_run("www.example.org", "metrics", rank=0)
@@ -97,10 +98,15 @@ class Scenarios(unittest.TestCase):
                 self.assertIsNone(prov4ml.log_artifact(os.path.join(directory, "missing.bin"), Context.TRAINING))
                 refused = os.path.join(directory, "refuse.txt")
                 open(refused, "w").close()
-                self.assertIsNone(prov4ml.log_artifact(refused, Context.TRAINING))
+                if _harness.AGENT:
+                    # What a real agent refuses: a copy into a folder outside the rank's artifact directory.
+                    self.assertIsNone(yprov4ml.log_artifact("refused", refused, Context.TRAINING, log_copy_subdirectory=".."))
+                else:
+                    self.assertIsNone(prov4ml.log_artifact(refused, Context.TRAINING))
             messages = [str(w.message) for w in caught]
             self.assertTrue(any("missing.bin does not exist" in m for m in messages), messages)
-            self.assertTrue(any("refused by the test" in m for m in messages), messages)
+            refusal = "prov4ml agent refused the message" if _harness.AGENT else "refused by the test"
+            self.assertTrue(any(refusal in m for m in messages), messages)
         prov4ml.end_run()
 
     @unittest.skipIf(torch is None, "torch is not importable")
@@ -108,7 +114,7 @@ class Scenarios(unittest.TestCase):
         prov4ml.start_run("www.example.org", "torch")
         model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
         self.assertEqual(prov4ml.save_model_version(model, "net", Context.TRAINING, step=1), "artifacts/GR0/net.pth")
-        self.assertEqual(prov4ml.log_model(model, "net"), "artifacts/GR0/net.pth")
+        self.assertEqual(prov4ml.log_model(model, "net"), _harness.stored_again("artifacts/GR0/net.pth"))
         data = torch.utils.data.TensorDataset(torch.randn(10, 4), torch.randn(10, 1))
         loader = torch.utils.data.DataLoader(data, batch_size=4, shuffle=True)
         prov4ml.log_dataset(loader, "train_loader")
@@ -135,6 +141,7 @@ class Scenarios(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "ok")
 
+    @unittest.skipIf(_harness.AGENT, "a real agent of a one-rank job is rank 0; the recorder answers rank 1 (RANK_1_PREFIX)")
     def test_ranks_other_than_0_do_not_record_without_collect_all_processes(self):
         prov4ml.start_run("www.example.org", "rank1_quiet")
         with warnings.catch_warnings(record=True) as caught:

@@ -1,25 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  csvSeparatorProblem,
-  LoggingItemKind,
-  UserError,
-  type ArtifactRecord,
-  type ContextName,
-  type FoldOperationName,
-  type MetricSeriesBatch,
-  type ParamValue,
-} from '@prov4ml/prov-core';
+import { LoggingItemKind, UserError, type ArtifactRecord, type ContextName, type FoldOperationName, type ParamValue } from '@prov4ml/prov-core';
 import { startSharedClock, type SharedClock } from './clock.js';
-import { resolveRunOptions, type RunOptions } from '../config/options.js';
+import { resolveProcessOptions, resolveRunOptions } from '../config/options.js';
 import { normalizeContext } from './contexts.js';
-import { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv } from '../metrics/options.js';
+import { resolveMetricsOptions } from '../metrics/options.js';
 import { SeriesTable } from './series-table.js';
-import { openRunSink, type RecordedRunOptions, type RunSink } from './sinks.js';
+import { openRunSink, type RunSink } from './sinks.js';
+import { checkCount, checkName, countNumbers, explicitOptions, recordedOptions, toParamValue, type StartRunOptions } from './arguments.js';
 
 export { Context, LoggingItemKind } from '@prov4ml/prov-core';
 export { createContext } from './contexts.js';
+export type { StartRunOptions } from './arguments.js';
 
 /** The original's fold operations for {@link registerFinalMetric}; any `(a, b) => number` works too. */
 export const FoldOperation = Object.freeze({
@@ -30,19 +23,6 @@ export const FoldOperation = Object.freeze({
   MULTIPLY: (a: number, b: number) => a * b,
 });
 export type Fold = (accumulated: number, value: number) => number;
-
-export interface StartRunOptions {
-  provUserNamespace?: string;
-  experimentName?: string;
-  provenanceSaveDir?: string;
-  collectAllProcesses?: boolean;
-  saveAfterNLogs?: number;
-  rank?: number;
-  /** Separator of the run's metric CSV cells (one character; see csvSeparatorProblem); default ','. */
-  csvSeparator?: string;
-  /** No carbon metrics for this rank; logCarbonMetrics then throws, as the original did. */
-  disableCodecarbon?: boolean;
-}
 
 export interface EndRunOptions {
   createGraph?: boolean;
@@ -59,46 +39,19 @@ interface FinalMetric {
 
 /** State of the run this process has started: the hot path's buffers and where they go. */
 class ActiveRun {
-  readonly series: SeriesTable;
   readonly finals = new Map<string, FinalMetric>();
   flopsPerEpoch = 0;
   flopsPerBatch = 0;
-  private handoffPending = false;
 
   constructor(
     readonly sink: RunSink,
+    /** Watched by the sink's side (the agent's batch processor, or the channel's pacer), which decides when points leave. */
+    readonly series: SeriesTable,
     readonly clock: SharedClock,
     /** The original's collect_all_processes: false keeps only rank 0's user-logged records. */
     readonly collecting: boolean,
-    saveAfterNLogs: number,
     readonly carbonDisabled: boolean,
-  ) {
-    this.series = new SeriesTable({
-      handoffAfterPoints: saveAfterNLogs,
-      scheduleHandoff: () => this.scheduleHandoff(),
-      handoffNow: (batches) => this.seal(batches),
-      checkNewSeries: (name, context) => {
-        checkName(name, 'key');
-        return normalizeContext(context);
-      },
-    });
-  }
-
-  private scheduleHandoff(): void {
-    if (this.handoffPending) return;
-    this.handoffPending = true;
-    setImmediate(() => {
-      this.handoffPending = false;
-      this.seal(this.series.drain());
-    });
-  }
-
-  /** Hands points over and has them sealed (encoded) at once: the batches are views the series reuses. */
-  private seal(batches: MetricSeriesBatch[]): void {
-    this.sink.submit({ kind: 'metrics', series: batches });
-    // A broken channel surfaces at the next send; left unhandled here, the rejection would end the program.
-    this.sink.flush().catch(() => undefined);
-  }
+  ) {}
 }
 
 let current: ActiveRun | undefined;
@@ -121,21 +74,27 @@ export async function startRun(options: StartRunOptions = {}): Promise<void> {
   const recorded = recordedOptions(options);
   starting = (async () => {
     const clock = startSharedClock();
+    const series = new SeriesTable({
+      checkNewSeries: (name, context) => {
+        checkName(name, 'key');
+        return normalizeContext(context);
+      },
+    });
     try {
       const sink = await openRunSink(
         resolved,
         explicit,
         {
-          channel: process.env.PROV4ML_CHANNEL ?? null,
-          metrics: { ...DEFAULT_METRICS_OPTIONS, ...metricsOptionsFromEnv(process.env) },
+          channel: resolveProcessOptions({}, process.env).channel,
+          metrics: resolveMetricsOptions(resolved, process.env),
           env: process.env,
           log: (line) => process.stderr.write(`prov4ml: ${line}\n`),
         },
-        () => current?.series.drain() ?? [],
+        series,
         recorded,
       );
       const collecting = sink.collectAllProcesses || sink.rank === 0;
-      current = new ActiveRun(sink, clock, collecting, sink.saveAfterNLogs, recorded.disableCodecarbon === true);
+      current = new ActiveRun(sink, series, clock, collecting, recorded.disableCodecarbon === true);
       logExecutionStartTime();
     } catch (error) {
       await clock.stop();
@@ -325,56 +284,4 @@ async function withModelFile(model: unknown, modelName: string, use: (path: stri
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** Number of numeric weights in a model object (nested arrays, typed arrays, objects). */
-function countNumbers(value: unknown): number {
-  if (typeof value === 'number') return 1;
-  if (ArrayBuffer.isView(value)) return (value as Float64Array).length ?? 0;
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countNumbers(item), 0);
-  if (typeof value === 'object' && value !== null) return Object.values(value).reduce((sum: number, item) => sum + countNumbers(item), 0);
-  return 0;
-}
-
-function checkName(name: unknown, argument: string): string {
-  if (typeof name !== 'string' || name.length === 0) throw new TypeError(`${argument} must be a non-empty string, got ${JSON.stringify(name)}`);
-  return name;
-}
-
-function checkCount(value: unknown, argument: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`${argument} must be a non-negative number, got ${String(value)}`);
-  return value;
-}
-
-function toParamValue(value: unknown): ParamValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  if (typeof value === 'bigint') return Number(value);
-  return JSON.stringify(value) ?? String(value);
-}
-
-/** The startRun options that only the run config records (no flag or PROV4ML_* variable sets them). */
-function recordedOptions(options: StartRunOptions): RecordedRunOptions {
-  const recorded: RecordedRunOptions = {};
-  if (options.csvSeparator !== undefined) {
-    const problem = typeof options.csvSeparator === 'string' ? csvSeparatorProblem(options.csvSeparator) : 'is not a string';
-    if (problem !== null) throw new TypeError(`startRun: csvSeparator ${problem}`);
-    recorded.csvSeparator = options.csvSeparator;
-  }
-  if (options.disableCodecarbon !== undefined) {
-    if (typeof options.disableCodecarbon !== 'boolean') throw new TypeError(`startRun: disableCodecarbon must be a boolean, got ${String(options.disableCodecarbon)}`);
-    recorded.disableCodecarbon = options.disableCodecarbon;
-  }
-  return recorded;
-}
-
-function explicitOptions(options: StartRunOptions): Partial<RunOptions> {
-  const explicit: Partial<RunOptions> = {};
-  if (options.provUserNamespace !== undefined) explicit.provUserNamespace = options.provUserNamespace;
-  if (options.experimentName !== undefined) explicit.experimentName = options.experimentName;
-  if (options.provenanceSaveDir !== undefined) explicit.provenanceSaveDir = options.provenanceSaveDir;
-  if (options.collectAllProcesses !== undefined) explicit.collectAllProcesses = options.collectAllProcesses;
-  if (options.saveAfterNLogs !== undefined) explicit.saveAfterNLogs = options.saveAfterNLogs;
-  if (options.rank !== undefined) explicit.rank = options.rank;
-  return explicit;
 }

@@ -1,9 +1,9 @@
 import type { ContextName, MetricSeriesBatch } from '@prov4ml/prov-core';
-import { MAX_SERIES_POINTS_BEFORE_HANDOFF } from '../config/limits.js';
+import type { PendingPoints, PendingPointsWatcher } from '../pipeline/batch-processor.js';
 
 const INITIAL_CAPACITY = 128;
 
-/** The points of one (metric, context) not yet handed to the batcher, in growable typed arrays. */
+/** The points of one (metric, context) not yet taken by the table's watcher, in growable typed arrays. */
 class SeriesBuffer {
   steps: Float64Array = new Float64Array(INITIAL_CAPACITY);
   values: Float64Array = new Float64Array(INITIAL_CAPACITY);
@@ -51,15 +51,6 @@ function copyInto(target: Float64Array, source: Float64Array): Float64Array {
 }
 
 export interface SeriesTableOptions {
-  /** Points of one series after which a hand-off is scheduled (the original's save_after_n_logs). */
-  handoffAfterPoints: number;
-  /** Called at most once per hand-off cycle to ask for an asynchronous drain. */
-  scheduleHandoff: () => void;
-  /**
-   * Called synchronously when a series is full inside a loop that never yields. The batches are views
-   * (see {@link SeriesTable.drain}): encode or copy them before returning.
-   */
-  handoffNow: (batches: MetricSeriesBatch[]) => void;
   /**
    * Checks a (metric, context) the first time it is seen and returns the context's canonical name
    * (e.g. 'training' → 'TRAINING'); throws to refuse it. Later calls with the same strings skip it.
@@ -67,21 +58,33 @@ export interface SeriesTableOptions {
   checkNewSeries?: (name: string, context: string) => ContextName;
 }
 
+/** Until a watcher is set, no mark is ever reached (nothing logs before the run's sink has set one). */
+const UNWATCHED: PendingPointsWatcher = { dueAt: Number.POSITIVE_INFINITY, fullAt: Number.POSITIVE_INFINITY, due: () => undefined, full: () => undefined };
+
 /**
  * The logging hot path: one typed-array buffer per (metric, context), found through two map lookups
  * (with a one-entry cache for the common case of logging the same metric in a loop). No I/O, no
- * allocation per call; the batcher takes the points out with {@link drain}.
+ * allocation per call. It decides nothing: its watcher (the agent's batch processor, or the pacer of
+ * the local channel) sets the marks at which it is told, and takes the points out with {@link drain}.
  */
-export class SeriesTable {
+export class SeriesTable implements PendingPoints {
   private readonly byName = new Map<string, Map<ContextName, SeriesBuffer>>();
   private lastName = '';
   private lastContext = '';
   private last: SeriesBuffer | undefined;
-  private handoffScheduled = false;
-  private readonly handoffAfter: number;
+  private watcher = UNWATCHED;
+  /** The watcher's due mark until it is reached, then infinite until the next drain. */
+  private dueAt = UNWATCHED.dueAt;
+  /** Points until the watcher's full mark. */
+  private room = UNWATCHED.fullAt;
 
-  constructor(private readonly options: SeriesTableOptions) {
-    this.handoffAfter = Math.min(options.handoffAfterPoints, MAX_SERIES_POINTS_BEFORE_HANDOFF);
+  constructor(private readonly options: SeriesTableOptions = {}) {}
+
+  watch(watcher: PendingPointsWatcher): void {
+    this.watcher = watcher;
+    this.dueAt = watcher.dueAt;
+    this.room = watcher.fullAt - this.pendingPoints();
+    if (this.room <= 0) watcher.full();
   }
 
   append(name: string, context: ContextName, value: number, step: number, time: number, source: string, unit: string): void {
@@ -89,23 +92,18 @@ export class SeriesTable {
     if (series === undefined || name !== this.lastName || context !== this.lastContext) {
       series = this.lookup(name, context, source, unit);
     }
-    let i = series.length;
-    if (i === series.steps.length) {
-      if (i >= MAX_SERIES_POINTS_BEFORE_HANDOFF) {
-        this.options.handoffNow([series.drain()]);
-        i = 0;
-      } else {
-        series.grow();
-      }
-    }
+    const i = series.length;
+    if (i === series.steps.length) series.grow();
     series.steps[i] = step;
     series.values[i] = value;
     series.timestamps[i] = time;
     series.length = i + 1;
-    if (i + 1 >= this.handoffAfter && !this.handoffScheduled) {
-      this.handoffScheduled = true;
-      this.options.scheduleHandoff();
+    if (i + 1 >= this.dueAt) {
+      this.dueAt = Number.POSITIVE_INFINITY;
+      this.watcher.due();
     }
+    // Inside a loop that never yields this is where points leave: the watcher drains the table now.
+    if (--this.room === 0) this.watcher.full();
   }
 
   /**
@@ -113,7 +111,8 @@ export class SeriesTable {
    * series' arrays, valid until the next append: encode or copy them before the program logs again.
    */
   drain(): MetricSeriesBatch[] {
-    this.handoffScheduled = false;
+    this.dueAt = this.watcher.dueAt;
+    this.room = this.watcher.fullAt;
     const batches: MetricSeriesBatch[] = [];
     for (const contexts of this.byName.values()) {
       for (const series of contexts.values()) {
@@ -121,6 +120,12 @@ export class SeriesTable {
       }
     }
     return batches;
+  }
+
+  private pendingPoints(): number {
+    let points = 0;
+    for (const contexts of this.byName.values()) for (const series of contexts.values()) points += series.length;
+    return points;
   }
 
   private lookup(name: string, context: ContextName, source: string, unit: string): SeriesBuffer {

@@ -1,7 +1,9 @@
-import type { ContextName, MetricSeriesBatch, ProvRecordData, RunConfigRecord } from '@prov4ml/prov-core';
+import type { ContextName, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov-core';
 import type { ArtifactRequest } from '../rank/artifacts.js';
 import { bootstrapRank } from '../rank/bootstrap.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
+import { paceOverChannel } from '../channel/series-pacer.js';
+import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from '../channel/protocol.js';
 import type { RunOptions } from '../config/options.js';
 import type { MetricsOptions } from '../metrics/options.js';
@@ -17,12 +19,9 @@ export interface RunSink {
   readonly worldSize: number;
   /** The options in effect for the run (a wrapper's flags may have decided them). */
   readonly collectAllProcesses: boolean;
-  readonly saveAfterNLogs: number;
-  submit(record: ProvRecordData): void;
+  submit(record: EnvelopeRecord): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
-  /** Seals what is pending; resolves once it is spooled. */
-  flush(): Promise<void>;
   end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
 }
 
@@ -46,22 +45,22 @@ export async function openRunSink(
   options: RunOptions,
   explicit: Partial<RunOptions>,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions = {},
 ): Promise<RunSink> {
   return environment.channel === null
-    ? openInProcessSink(options, environment, collectPending, recorded)
-    : openChannelSink(explicit, environment.channel, recorded);
+    ? openInProcessSink(options, environment, pending, recorded)
+    : openChannelSink(explicit, environment.channel, pending, recorded);
 }
 
 async function openInProcessSink(
   options: RunOptions,
   environment: SinkEnvironment,
-  collectPending: () => MetricSeriesBatch[],
+  pending: PendingPoints,
   recorded: RecordedRunOptions,
 ): Promise<RunSink> {
   const config = { ...runConfigFrom(options), ...recorded };
-  const rank = bootstrapRank({ run: options, env: environment.env, metrics: environment.metrics, log: environment.log, fallbackConfig: config, collectPending });
+  const rank = bootstrapRank({ run: options, env: environment.env, metrics: environment.metrics, log: environment.log, fallbackConfig: config, pending });
   const { agent } = rank;
   rank.observe({ pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false });
   await agent.configure(config);
@@ -71,20 +70,18 @@ async function openInProcessSink(
     rank: rank.job.rank,
     worldSize: rank.job.worldSize,
     collectAllProcesses: options.collectAllProcesses,
-    saveAfterNLogs: options.saveAfterNLogs,
     submit: (record) => agent.submit(record),
     logArtifact: async (request) => {
       await agent.logArtifact(request);
     },
     sample: (kind, context, step) => agent.sample(kind, context, step),
-    flush: async () => agent.flush(),
     end: async ({ createGraph, createSvg }) => {
       await rank.end({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
     },
   };
 }
 
-async function openChannelSink(explicit: Partial<RunOptions>, path: string, recorded: RecordedRunOptions): Promise<RunSink> {
+async function openChannelSink(explicit: Partial<RunOptions>, path: string, pending: PendingPoints, recorded: RecordedRunOptions): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   // A refused start_run must not leave the connection open: it would keep the program from exiting.
   const started = await client
@@ -103,11 +100,11 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.close();
       throw error;
     });
+  const pacer = paceOverChannel(pending, client, started.saveAfterNLogs);
   return {
     rank: started.rank,
     worldSize: started.worldSize,
     collectAllProcesses: started.collectAllProcesses,
-    saveAfterNLogs: started.saveAfterNLogs,
     submit: (record) => {
       if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
     },
@@ -115,10 +112,8 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
       await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
     },
     sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
-    flush: async () => {
-      await client.request({ t: 'flush' });
-    },
     end: async ({ createGraph, createSvg }) => {
+      pacer.stop();
       await client.request({ t: 'end_run', createGraph, createSvg });
       await client.close();
     },
@@ -126,6 +121,6 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, reco
 }
 
 /** The program reports only what it knows; run start and end are the wrapper's own observations. */
-function isChannelRecord(record: ProvRecordData): record is ChannelRecord {
+function isChannelRecord(record: EnvelopeRecord): record is ChannelRecord {
   return (CHANNEL_RECORD_KINDS as readonly string[]).includes(record.kind);
 }

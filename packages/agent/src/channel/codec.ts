@@ -2,17 +2,25 @@
  * Channel messages between their JSON form on the socket and the form the agent's code uses. Decoding
  * never throws: whatever a client sends is either a message, or a reason to drop it.
  */
-import {
-  ARTIFACT_ROLES,
-  CONTEXT_NAME_PATTERN,
-  csvSeparatorProblem,
-  MAX_NAME_LENGTH,
-  MAX_PATH_LENGTH,
-  MAX_RECORDS_PER_ENVELOPE,
-  PROTOCOL_VERSION,
-  validateEnvelope,
-} from '@prov4ml/prov-core';
+import { ARTIFACT_ROLES, MAX_NAME_LENGTH, MAX_PATH_LENGTH, MAX_RECORDS_PER_ENVELOPE, PROTOCOL_VERSION, validateEnvelope } from '@prov4ml/prov-core';
 import { decodeColumn, decodeIndexColumn, encodeColumn, encodeIndexColumn } from './columns.js';
+import {
+  absolutePath,
+  boolean,
+  context,
+  csvSeparator,
+  fail,
+  finite,
+  integer,
+  Invalid,
+  isPlainObject,
+  nullable,
+  oneOf,
+  optional,
+  relativeDirectory,
+  requestId,
+  text,
+} from './field-checks.js';
 import {
   CHANNEL_RECORD_KINDS,
   type AgentReply,
@@ -216,68 +224,6 @@ function numberFromWire(value: unknown): unknown {
   return typeof value === 'string' && Object.hasOwn(NON_FINITE, value) ? NON_FINITE[value as NonFiniteName] : value;
 }
 
-// ---- field checks: each throws Invalid, caught by the decoder above ----
-
-class Invalid {
-  constructor(readonly detail: string) {}
-}
-
-function fail(detail: string): never {
-  throw new Invalid(detail);
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function nullable<T>(o: Record<string, unknown>, key: string, check: () => T): T | null {
-  return o[key] === null || o[key] === undefined ? null : check();
-}
-
-/**
- * A field newer clients send and older ones leave out: `{ key: value }` (null stays null) when
- * present, `{}` when absent, so an older client's message decodes exactly as it always did.
- */
-function optional<K extends string, T>(o: Record<string, unknown>, key: K, check: () => T): { [P in K]?: T | null } {
-  if (o[key] === undefined) return {};
-  return { [key]: o[key] === null ? null : check() } as { [P in K]?: T | null };
-}
-
-function text(o: Record<string, unknown>, key: string, maxLength: number, minLength = 0): string {
-  const value = o[key];
-  if (typeof value !== 'string') fail(`${key} is not a string`);
-  if (value.length < minLength || value.length > maxLength) fail(`${key} has ${value.length} characters, allowed ${minLength}..${maxLength}`);
-  return value;
-}
-
-function absolutePath(o: Record<string, unknown>, key: string): string {
-  const value = text(o, key, MAX_PATH_LENGTH, 1);
-  if (!value.startsWith('/') || value.includes('\0')) fail(`${key} is not an absolute path`);
-  return value;
-}
-
-/** A directory below the artifact directory: relative, '/'-separated names, none of them '.' or '..'. */
-function relativeDirectory(o: Record<string, unknown>, key: string): string {
-  const value = text(o, key, MAX_PATH_LENGTH, 1);
-  // eslint-disable-next-line no-control-regex
-  const bad = value.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(value) || value.split('/').some((part) => part === '' || part === '.' || part === '..');
-  if (bad) fail(`${key} ${JSON.stringify(value.slice(0, 80))} is not a relative directory of plain names`);
-  return value;
-}
-
-function csvSeparator(o: Record<string, unknown>): string {
-  const value = text(o, 'csvSeparator', 1, 1);
-  const problem = csvSeparatorProblem(value);
-  if (problem !== null) fail(`csvSeparator ${problem}`);
-  return value;
-}
-
-function integer(o: Record<string, unknown>, key: string, min: number): number {
-  const value = o[key];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) fail(`${key} is not an integer ≥ ${min}`);
-  return value;
-}
-
 /** end_run's `exit`: how the program is exiting (a signal name such as SIGTERM, or an exit code). */
 function programExit(raw: unknown): { exitCode: number | null; signal: string | null } {
   if (!isPlainObject(raw)) fail('exit is not an object');
@@ -285,32 +231,4 @@ function programExit(raw: unknown): { exitCode: number | null; signal: string | 
     exitCode: nullable(raw, 'exitCode', () => integer(raw, 'exitCode', Number.MIN_SAFE_INTEGER)),
     signal: nullable(raw, 'signal', () => text(raw, 'signal', MAX_SIGNAL_NAME_LENGTH, 1)),
   };
-}
-
-function requestId(o: Record<string, unknown>): number {
-  return integer(o, 'id', 0);
-}
-
-function finite(o: Record<string, unknown>, key: string): number {
-  const value = o[key];
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${key} is not a finite number`);
-  return value;
-}
-
-function boolean(o: Record<string, unknown>, key: string): boolean {
-  const value = o[key];
-  if (typeof value !== 'boolean') fail(`${key} is not a boolean`);
-  return value;
-}
-
-function oneOf<T extends string>(o: Record<string, unknown>, key: string, allowed: readonly T[]): T {
-  const value = o[key];
-  if (!(allowed as readonly unknown[]).includes(value)) fail(`${key} is not one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-function context(o: Record<string, unknown>): string {
-  const value = text(o, 'context', 64, 1);
-  if (!CONTEXT_NAME_PATTERN.test(value)) fail('context is not a valid context name');
-  return value;
 }

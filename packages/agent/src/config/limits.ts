@@ -3,16 +3,19 @@
  * and syscall rate; the values are documented here so that they are found in one place.
  */
 
-/** Points one series holds before the API hands them to the batcher, whatever saveAfterNLogs says. */
-export const MAX_SERIES_POINTS_BEFORE_HANDOFF = 65_536;
-
 /** Points sealed into one envelope at most (keeps a frame far below the aggregator's frame limit). */
 export const MAX_POINTS_PER_ENVELOPE = 262_144;
 
-/** Non-metric records sealed into one envelope at most. */
-export const MAX_RECORDS_PER_ENVELOPE = 1_024;
+/**
+ * Non-metric records the agent seals into one envelope at most: far below what the wire accepts in one
+ * (prov-core's MAX_RECORDS_PER_ENVELOPE), so a sealed envelope is never refused for its size.
+ */
+export const MAX_RECORDS_PER_SEAL = 1_024;
 
-/** Points the batcher holds before it seals synchronously, even inside a tight loop that never yields. */
+/**
+ * Points pending (in the batch processor, and apart in the API's series table) before they are sealed
+ * at once, even inside a tight loop that never yields.
+ */
 export const MAX_PENDING_POINTS = 65_536;
 
 /**
@@ -47,7 +50,7 @@ export const SEND_DEADLINE_MS = 2_000;
 /** Without any ack progress for this long, every unacknowledged frame is sent again. */
 export const RESEND_AFTER_MS = 3_000;
 
-/** How often the batcher seals what it has, even below saveAfterNLogs. */
+/** How often the batch processor seals what it has, even below saveAfterNLogs. */
 export const FLUSH_INTERVAL_MS = 1_000;
 
 /** An agent with nothing to say still sends an empty envelope this often, so the aggregator sees it alive. */

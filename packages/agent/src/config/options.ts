@@ -1,12 +1,30 @@
 /**
- * Run options from explicit arguments and `PROV4ML_*` variables: the only place in the agent that reads
- * them (the environment is a parameter; the caller passes `process.env`). Explicit arguments beat the
- * environment, and every bad value is a UserError naming the argument or variable at once, so that a
- * wrong sbatch script fails at `startRun`, not at the end of a long job.
+ * The option table: every `PROV4ML_*` variable the TypeScript side reads, with its option, meaning,
+ * grammar and default, and the only code that reads them (the environment is a parameter; the edge
+ * passes `process.env` once). Explicit arguments beat the environment, and every bad value is one
+ * UserError naming the argument or variable at once, so that a wrong sbatch script fails at `startRun`,
+ * not at the end of a long job. The grammar of each kind of value is in readers.ts.
  */
-import { curveRequired, UserError } from '@prov4ml/prov-core';
-import { checkZmqEndpoint, MAX_AGGREGATOR_PORT } from '../rank/endpoint.js';
+import { curveRequired, MAX_DATA_PORT, UserError } from '@prov4ml/prov-core';
+import { DEFAULT_METRICS_INTERVAL_S } from '../metrics/limits.js';
+import {
+  absolutePathReader,
+  badValue,
+  countryCodeReader,
+  flagReader,
+  integerReader,
+  nonNegativeReader,
+  textReader,
+  trimmedTextReader,
+  variableText,
+  zmqEndpointReader,
+  type Environment,
+  type ValueReader,
+} from './readers.js';
 
+export type { Environment } from './readers.js';
+
+/** The options of a rank's run: flags of `run` and `agent`, startRun arguments, PROV4ML_<OPTION>. */
 export interface RunOptions {
   provUserNamespace: string;
   /** null: the program's first startRun names it. */
@@ -35,156 +53,116 @@ export interface RunOptions {
   keyDir: string | null;
 }
 
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** How a value is read from a variable's text or checked as a JavaScript argument. */
-interface ValueReader<T> {
-  /** What a valid value looks like, for error messages and `--help`. */
-  expected: string;
-  /** The JavaScript type of an argument; another type is a programming error (TypeError). */
-  argumentType: 'string' | 'boolean' | 'number';
-  fromText(text: string): T | undefined;
-  /** The value when it is acceptable, else undefined; only called with `argumentType` values. */
-  fromArgument(value: T): T | undefined;
+/** What the samplers read from PROV4ML_* (their interval is a run option; visible GPUs are CUDA's and ROCm's own variables). */
+export interface SamplerVariables {
+  /** ISO 3166 alpha-3 country code, upper case, for the carbon intensity; null: world average. */
+  countryIso: string | null;
+  /** A region of `countryIso` the shipped tables know (US state, Canadian province, Nordic zone). */
+  region: string | null;
+  /** A forced carbon intensity in gCO2eq/kWh; beats country and region. */
+  carbonIntensityGPerKWh: number | null;
+  /** Directory holding `sys/class/powercap` ('/' on a real node; a fake tree in tests). */
+  raplRoot: string;
 }
 
-interface OptionSpec<K extends keyof RunOptions> {
+/** What one process of a job is told by whoever started it, apart from the run. */
+export interface ProcessOptions {
+  /** The local channel of this rank's agent, set by `prov4ml run` for its program; null: the program is its own agent. */
+  channel: string | null;
+  /** Where a stand-alone aggregator (`prov4ml aggregate`) binds. */
+  bind: string | null;
+}
+
+interface OptionSpec<V> {
   env: string;
   description: string;
-  reader: ValueReader<NonNullable<RunOptions[K]>>;
-  fallback: RunOptions[K];
+  reader: ValueReader<NonNullable<V>>;
+  fallback: V;
 }
 
-const text: ValueReader<string> = {
-  expected: 'a non-empty string without control characters',
-  argumentType: 'string',
-  fromText: (value) => (isPlainText(value) ? value : undefined),
-  fromArgument: (value) => (isPlainText(value) ? value : undefined),
-};
+type OptionGroupTable<T> = { readonly [K in keyof T]: OptionSpec<T[K]> };
 
-const FLAG_WORDS: Readonly<Record<string, boolean>> = { '1': true, true: true, yes: true, '0': false, false: false, no: false };
-
-const flag: ValueReader<boolean> = {
-  expected: 'one of 1, 0, true, false, yes, no',
-  argumentType: 'boolean',
-  fromText: (value) => FLAG_WORDS[value.trim().toLowerCase()],
-  fromArgument: (value) => value,
-};
-
-function integer(min: number, max = Number.MAX_SAFE_INTEGER): ValueReader<number> {
-  const inRange = (value: number) => Number.isSafeInteger(value) && value >= min && value <= max;
-  return {
-    expected: max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`,
-    argumentType: 'number',
-    fromText: (value) => (/^\s*\d+\s*$/.test(value) && inRange(Number(value)) ? Number(value) : undefined),
-    fromArgument: (value) => (inRange(value) ? value : undefined),
-  };
-}
-
-const seconds: ValueReader<number> = {
-  expected: 'a number of seconds ≥ 0',
-  argumentType: 'number',
-  fromText: (value) => (/^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : undefined),
-  fromArgument: (value) => (Number.isFinite(value) && value >= 0 ? value : undefined),
-};
-
-const endpoint: ValueReader<string> = {
-  expected: 'a ZeroMQ endpoint tcp://HOST:PORT or ipc://PATH',
-  argumentType: 'string',
-  fromText: (value) => checkZmqEndpoint(value.trim()) ?? undefined,
-  fromArgument: (value) => checkZmqEndpoint(value) ?? undefined,
-};
-
-/**
- * Every run option, its variable and its meaning. The CLI reuses this table for `--help` and for its
- * own environment fallback, so option names, variables and descriptions cannot drift apart.
- */
-const RUN_OPTION_SPECS: { readonly [K in keyof RunOptions]: OptionSpec<K> } = {
-  provUserNamespace: {
-    env: 'PROV4ML_PROV_USER_NAMESPACE',
-    description: "namespace of the user's PROV identifiers",
-    reader: text,
-    fallback: 'www.example.org',
-  },
+const RUN_OPTIONS: OptionGroupTable<RunOptions> = {
+  provUserNamespace: { env: 'PROV4ML_PROV_USER_NAMESPACE', description: "namespace of the user's PROV identifiers", reader: textReader, fallback: 'www.example.org' },
   experimentName: {
     env: 'PROV4ML_EXPERIMENT_NAME',
     description: 'experiment name; the run directory is <save dir>/<experiment>_<run id>',
-    reader: text,
+    reader: textReader,
     fallback: null,
   },
-  provenanceSaveDir: {
-    env: 'PROV4ML_PROVENANCE_SAVE_DIR',
-    description: 'directory that receives the run directories (shared by all nodes)',
-    reader: text,
-    fallback: null,
-  },
-  collectAllProcesses: {
-    env: 'PROV4ML_COLLECT_ALL_PROCESSES',
-    description: "keep every rank's user-logged records, not only rank 0's",
-    reader: flag,
-    fallback: false,
-  },
-  saveAfterNLogs: {
-    env: 'PROV4ML_SAVE_AFTER_N_LOGS',
-    description: 'send logged points after this many logs of one metric',
-    reader: integer(1),
-    fallback: 100,
-  },
-  rank: { env: 'PROV4ML_RANK', description: 'global rank, instead of the launcher’s', reader: integer(0), fallback: null },
-  worldSize: {
-    env: 'PROV4ML_WORLD_SIZE',
-    description: 'number of ranks, instead of the launcher’s',
-    reader: integer(1),
-    fallback: null,
-  },
+  provenanceSaveDir: { env: 'PROV4ML_PROVENANCE_SAVE_DIR', description: 'directory that receives the run directories (shared by all nodes)', reader: textReader, fallback: null },
+  collectAllProcesses: { env: 'PROV4ML_COLLECT_ALL_PROCESSES', description: "keep every rank's user-logged records, not only rank 0's", reader: flagReader, fallback: false },
+  saveAfterNLogs: { env: 'PROV4ML_SAVE_AFTER_N_LOGS', description: 'send logged points after this many logs of one metric', reader: integerReader(1), fallback: 100 },
+  rank: { env: 'PROV4ML_RANK', description: 'global rank, instead of the launcher’s', reader: integerReader(0), fallback: null },
+  worldSize: { env: 'PROV4ML_WORLD_SIZE', description: 'number of ranks, instead of the launcher’s', reader: integerReader(1), fallback: null },
   aggregator: {
     env: 'PROV4ML_AGGREGATOR',
     description: 'endpoint of an aggregator that already runs (then no rank hosts one)',
-    reader: endpoint,
+    reader: zmqEndpointReader('connect'),
     fallback: null,
   },
   port: {
     env: 'PROV4ML_PORT',
     description: 'port of the aggregator hosted by rank 0 (acks on port + 1; 0 = any free port)',
-    reader: integer(0, MAX_AGGREGATOR_PORT),
+    reader: integerReader(0, MAX_DATA_PORT),
     fallback: null,
   },
-  runId: { env: 'PROV4ML_RUN_ID', description: 'run id instead of the smallest free one', reader: integer(0), fallback: null },
-  jobId: {
-    env: 'PROV4ML_JOB_ID',
-    description: 'job id shared by all ranks, where the launcher gives none',
-    reader: text,
-    fallback: null,
-  },
+  runId: { env: 'PROV4ML_RUN_ID', description: 'run id instead of the smallest free one', reader: integerReader(0), fallback: null },
+  jobId: { env: 'PROV4ML_JOB_ID', description: 'job id shared by all ranks, where the launcher gives none', reader: textReader, fallback: null },
   metricsInterval: {
     env: 'PROV4ML_METRICS_INTERVAL',
     description: 'seconds between system, GPU and carbon samples (0 = off)',
-    reader: seconds,
-    fallback: 10,
+    reader: nonNegativeReader('seconds'),
+    fallback: DEFAULT_METRICS_INTERVAL_S,
   },
   rankTimeout: {
     env: 'PROV4ML_RANK_TIMEOUT',
     description: 'seconds after which the hosted aggregator stops waiting for a silent rank and finalises',
-    reader: seconds,
+    reader: nonNegativeReader('seconds'),
     fallback: 60,
   },
   insecure: {
     env: 'PROV4ML_INSECURE',
     description: 'plain ZeroMQ transport even off loopback: no CURVE encryption, anyone who reaches the port can send',
-    reader: flag,
+    reader: flagReader,
     fallback: false,
   },
   keyDir: {
     env: 'PROV4ML_KEY_DIR',
     description: "directory of the aggregator's CURVE key files, readable by every rank (default <run dir>/.prov4ml/curve; needed with a stand-alone aggregator off loopback)",
-    reader: text,
+    reader: textReader,
     fallback: null,
   },
 };
 
-/** One row per run option: its name, its `PROV4ML_*` variable, what it means and what it accepts. */
-export interface RunOptionVariable {
-  option: keyof RunOptions;
+const SAMPLER_VARIABLES: OptionGroupTable<SamplerVariables> = {
+  countryIso: { env: 'PROV4ML_COUNTRY', description: 'country of the carbon intensity (default: world average)', reader: countryCodeReader, fallback: null },
+  region: { env: 'PROV4ML_REGION', description: 'region of that country the carbon tables know (US state, Canadian province, Nordic zone)', reader: trimmedTextReader, fallback: null },
+  carbonIntensityGPerKWh: { env: 'PROV4ML_CARBON_INTENSITY', description: 'carbon intensity to use instead of the tables', reader: nonNegativeReader('gCO2eq/kWh'), fallback: null },
+  raplRoot: { env: 'PROV4ML_RAPL_ROOT', description: 'directory holding sys/class/powercap for the CPU energy counters', reader: absolutePathReader, fallback: '/' },
+};
+
+const PROCESS_OPTIONS: OptionGroupTable<ProcessOptions> = {
+  channel: { env: 'PROV4ML_CHANNEL', description: 'local channel of the rank’s agent; set by prov4ml run for its program', reader: textReader, fallback: null },
+  bind: {
+    env: 'PROV4ML_BIND',
+    description: 'ZeroMQ endpoint a stand-alone aggregator binds (port 0: any free port); acks use port + 1',
+    reader: zmqEndpointReader('bind'),
+    fallback: null,
+  },
+};
+
+/**
+ * The one table, by who reads the variables: the run (whose rows the CLI also turns into flags and
+ * `--help`, so option names, variables and descriptions cannot drift apart), the samplers, and the
+ * process (how `prov4ml run` reaches its program, where `prov4ml aggregate` binds).
+ */
+export const OPTION_TABLE = { run: RUN_OPTIONS, samplers: SAMPLER_VARIABLES, process: PROCESS_OPTIONS } as const;
+
+/** One row of the table: its option, its `PROV4ML_*` variable, what it means and what it accepts. */
+export interface OptionVariable {
+  group: keyof typeof OPTION_TABLE;
+  option: string;
   env: string;
   description: string;
   expected: string;
@@ -192,49 +170,59 @@ export interface RunOptionVariable {
   type: 'string' | 'boolean' | 'number';
 }
 
-const RUN_OPTION_NAMES = Object.keys(RUN_OPTION_SPECS) as (keyof RunOptions)[];
+/** A row of the run options. */
+export interface RunOptionVariable extends OptionVariable {
+  group: 'run';
+  option: keyof RunOptions;
+}
 
-export const RUN_OPTION_VARIABLES: readonly RunOptionVariable[] = RUN_OPTION_NAMES.map((option) => {
-  const spec = RUN_OPTION_SPECS[option];
-  return { option, env: spec.env, description: spec.description, expected: spec.reader.expected, type: spec.reader.argumentType };
-});
+/** Every row of {@link OPTION_TABLE}, group by group. */
+export const OPTION_VARIABLES: readonly OptionVariable[] = (Object.keys(OPTION_TABLE) as (keyof typeof OPTION_TABLE)[]).flatMap((group) =>
+  Object.entries<OptionSpec<unknown>>(OPTION_TABLE[group]).map(([option, spec]) => ({
+    group,
+    option,
+    env: spec.env,
+    description: spec.description,
+    expected: spec.reader.expected,
+    type: spec.reader.argumentType,
+  })),
+);
 
-/** A resolved value and where it came from, so that a contradiction between two options names both. */
+export const RUN_OPTION_VARIABLES: readonly RunOptionVariable[] = OPTION_VARIABLES.filter((row): row is RunOptionVariable => row.group === 'run');
+
+/** Values of one group and, per option, where each came from (the argument, the variable, or 'default'). */
 interface Resolved<T> {
-  value: T;
-  source: string;
+  values: T;
+  sources: { [K in keyof T]: string };
 }
 
-function resolveOption<K extends keyof RunOptions>(
-  option: K,
-  explicit: Partial<RunOptions>,
-  env: Environment,
-): Resolved<RunOptions[K]> {
-  const spec: OptionSpec<K> = RUN_OPTION_SPECS[option];
-  const given: unknown = explicit[option];
-  if (given !== undefined && given !== null) {
-    if (typeof given !== spec.reader.argumentType) {
-      throw new TypeError(`${option} must be a ${spec.reader.argumentType}, got ${typeof given}`);
+/** Explicit arguments (null or undefined = not given) beat the group's variables, which beat its defaults. */
+function resolveGroup<T>(table: OptionGroupTable<T>, explicit: Partial<T>, env: Environment): Resolved<T> {
+  const values = {} as T;
+  const sources = {} as Resolved<T>['sources'];
+  for (const option of Object.keys(table) as (keyof T & string)[]) {
+    const spec: OptionSpec<T[typeof option]> = table[option];
+    const given: unknown = explicit[option];
+    if (given !== undefined && given !== null) {
+      if (typeof given !== spec.reader.argumentType) throw new TypeError(`${option} must be a ${spec.reader.argumentType}, got ${typeof given}`);
+      const value = spec.reader.fromArgument(given as NonNullable<T[typeof option]>);
+      if (value === undefined) throw badValue(option, given, spec.reader.expected);
+      values[option] = value;
+      sources[option] = option;
+      continue;
     }
-    const value = spec.reader.fromArgument(given as NonNullable<RunOptions[K]>);
-    if (value === undefined) throw badValue(option, given, spec.reader.expected);
-    return { value, source: option };
+    const raw = variableText(env, spec.env);
+    if (raw !== undefined) {
+      const value = spec.reader.fromText(raw);
+      if (value === undefined) throw badValue(spec.env, raw, spec.reader.expected);
+      values[option] = value;
+      sources[option] = spec.env;
+    } else {
+      values[option] = spec.fallback;
+      sources[option] = 'default';
+    }
   }
-  const raw = env[spec.env];
-  if (raw !== undefined && raw !== '') {
-    const value = spec.reader.fromText(raw);
-    if (value === undefined) throw badValue(spec.env, raw, spec.reader.expected);
-    return { value, source: spec.env };
-  }
-  return { value: spec.fallback, source: 'default' };
-}
-
-function badValue(name: string, value: unknown, expected: string): UserError {
-  return new UserError(`${name}: ${describeValue(value)} is not ${expected}`);
-}
-
-function describeValue(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return { values, sources };
 }
 
 /**
@@ -243,17 +231,9 @@ function describeValue(value: unknown): string {
  * @throws UserError naming the argument or variable of a bad value, or of a rank ≥ world size.
  */
 export function resolveRunOptions(explicit: Partial<RunOptions>, env: Environment): RunOptions {
-  const options = {} as RunOptions;
-  const sources = {} as Record<keyof RunOptions, string>;
-  for (const option of RUN_OPTION_NAMES) {
-    const resolved = resolveOption(option, explicit, env);
-    assign(options, option, resolved.value);
-    sources[option] = resolved.source;
-  }
+  const { values: options, sources } = resolveGroup(RUN_OPTIONS, explicit, env);
   if (options.rank !== null && options.worldSize !== null && options.rank >= options.worldSize) {
-    throw new UserError(
-      `${sources.rank}: rank ${options.rank} is not below ${sources.worldSize} ${options.worldSize}`,
-    );
+    throw new UserError(`${sources.rank}: rank ${options.rank} is not below ${sources.worldSize} ${options.worldSize}`);
   }
   // A stand-alone aggregator cannot know the run directory in advance, so its key must be where PROV4ML_KEY_DIR says.
   if (options.aggregator !== null && options.keyDir === null && curveRequired({ endpoint: options.aggregator, keyDir: null, insecure: options.insecure })) {
@@ -264,67 +244,20 @@ export function resolveRunOptions(explicit: Partial<RunOptions>, env: Environmen
   return options;
 }
 
-function assign<K extends keyof RunOptions>(options: RunOptions, option: K, value: RunOptions[K]): void {
-  options[option] = value;
-}
-
-/**
- * Reads a launcher's integer variable (SLURM_PROCID, RANK…): unset or empty is undefined, anything but
- * a decimal integer ≥ min is a UserError naming the variable.
- */
-export function readIntegerVariable(env: Environment, name: string, min: number): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const reader = integer(min);
-  const value = reader.fromText(raw);
-  if (value === undefined) throw badValue(name, raw, reader.expected);
-  return value;
-}
-
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
-
-function isPlainText(value: string): boolean {
-  return value.length > 0 && !CONTROL_CHARACTERS.test(value);
-}
-
-/** Longest value recorded for one variable; longer ones are cut and marked, so one huge variable cannot bloat every run-start record. */
-export const MAX_RECORDED_VARIABLE_LENGTH = 8_192;
-
-/**
- * Variables recorded in provenance: those that say how the job was launched and with which software,
- * matched by prefix (names ending in `_`) or exactly. Anything else (a user's ad-hoc variables) is left
- * out, because it is where credentials tend to live.
- */
-export const RECORDED_VARIABLE_NAMES: readonly string[] = [
-  // launchers and job schedulers
-  'SLURM_', 'SLURMD_', 'OMPI_', 'PMI_', 'PMIX_', 'MPI_', 'MPIR_CVAR_', 'I_MPI_', 'HYDI_', 'PBS_', 'LSB_',
-  'TORCHELASTIC_', 'RANK', 'WORLD_SIZE', 'LOCAL_RANK', 'LOCAL_WORLD_SIZE', 'GROUP_RANK', 'GROUP_WORLD_SIZE',
-  'ROLE_RANK', 'ROLE_WORLD_SIZE', 'ROLE_NAME', 'MASTER_ADDR', 'MASTER_PORT',
-  // accelerators and threading
-  'CUDA_', 'NCCL_', 'ROCR_VISIBLE_DEVICES', 'HIP_VISIBLE_DEVICES', 'GPU_DEVICE_ORDINAL', 'ZE_AFFINITY_MASK',
-  'OMP_', 'MKL_', 'OPENBLAS_NUM_THREADS', 'UCX_',
-  // software environment
-  'PROV4ML_', 'PATH', 'LD_LIBRARY_PATH', 'PYTHONPATH', 'PYTHONHASHSEED', 'PYTHONUNBUFFERED', 'PYTHONHOME',
-  'VIRTUAL_ENV', 'CONDA_', 'PYENV_VERSION', 'NODE_ENV', 'NODE_OPTIONS',
-  // who and where
-  'HOSTNAME', 'USER', 'LOGNAME', 'HOME', 'PWD', 'SHELL', 'LANG', 'LC_ALL', 'TZ',
-];
-
-/** Names that may hold a credential are never recorded, even when their prefix is listed above. */
-export const SECRET_NAME_PATTERN = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|JWT|AUTH/i;
-
-/** The environment recorded in a rank's provenance, sorted by name (see RECORDED_VARIABLE_NAMES). */
-export function selectEnvironment(env: Environment): Record<string, string> {
-  const selected: Record<string, string> = {};
-  for (const name of Object.keys(env).sort()) {
-    const value = env[name];
-    if (value === undefined || SECRET_NAME_PATTERN.test(name) || !isRecordedName(name)) continue;
-    selected[name] =
-      value.length > MAX_RECORDED_VARIABLE_LENGTH ? `${value.slice(0, MAX_RECORDED_VARIABLE_LENGTH)}…[truncated]` : value;
+/** The sampler variables the environment sets (only those, so they can be spread over defaults). */
+export function resolveSamplerVariables(env: Environment): Partial<SamplerVariables> {
+  const { values, sources } = resolveGroup(SAMPLER_VARIABLES, {}, env);
+  const set: Partial<SamplerVariables> = {};
+  for (const option of Object.keys(values) as (keyof SamplerVariables)[]) {
+    if (sources[option] !== 'default') Object.assign(set, { [option]: values[option] });
   }
-  return selected;
+  return set;
 }
 
-function isRecordedName(name: string): boolean {
-  return RECORDED_VARIABLE_NAMES.some((entry) => (entry.endsWith('_') ? name.startsWith(entry) : name === entry));
+/** What the samplers assume where no variable says. */
+export const SAMPLER_DEFAULTS: Readonly<SamplerVariables> = resolveGroup(SAMPLER_VARIABLES, {}, {}).values;
+
+/** The process options: explicit arguments (a command's flags) beat PROV4ML_CHANNEL and PROV4ML_BIND. */
+export function resolveProcessOptions(explicit: Partial<ProcessOptions>, env: Environment): ProcessOptions {
+  return resolveGroup(PROCESS_OPTIONS, explicit, env).values;
 }

@@ -1,7 +1,7 @@
 // Samplers for system, GPU and carbon metrics (DESIGN §7). Each piece is usable alone; MetricsCollector
 // puts them together for one rank.
 export { Unit, JOULES_PER_KILOWATT_HOUR, type MetricSample } from './sample.js';
-export { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv, type MetricsOptions } from './options.js';
+export { DEFAULT_METRICS_OPTIONS, metricsOptionsFromEnv, resolveMetricsOptions, type MetricsOptions } from './options.js';
 export * as metricsLimits from './limits.js';
 export {
   MetricsCollector,

@@ -1,4 +1,4 @@
-import type { ContextName, MetricSeriesBatch, ProvRecordData } from '@prov4ml/prov-core';
+import type { ContextName, MetricSeriesBatch, EnvelopeRecord } from '@prov4ml/prov-core';
 import type { SampleKind } from '../channel/protocol.js';
 import { MetricsCollector, startPeriodicSampling, type MetricsCollectorOptions, type MetricsSnapshot } from './collector.js';
 import type { MetricSample } from './sample.js';
@@ -28,7 +28,7 @@ export function samplesToBatches(samples: readonly MetricSample[], context: Cont
 export interface SampledRank {
   /** start_run(disable_codecarbon=True): no carbon metrics. */
   readonly carbonDisabled: boolean;
-  submit(record: ProvRecordData): void;
+  submit(record: EnvelopeRecord): void;
   /** The samplers once started; null: they cannot start, and waiting requests end. */
   attachSampler(sampler: Sampler | null): void;
   /** Resolves once every sample requested so far is recorded. */

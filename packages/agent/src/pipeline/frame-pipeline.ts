@@ -1,4 +1,4 @@
-import { encodeEnvelope, PROTOCOL_VERSION, type ProvRecordData } from '@prov4ml/prov-core';
+import { encodeEnvelope, PROTOCOL_VERSION, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { MAX_UNSPOOLED_BYTES_IN_MEMORY } from '../config/limits.js';
 import { Sender, type SenderTarget } from './sender.js';
 import { Spool } from './spool.js';
@@ -89,7 +89,7 @@ export class FramePipeline {
    * Seals `records` into the next numbered envelope and spools it. Never throws for the disk: a frame
    * the spool refuses goes on from memory (bounded; see the class).
    */
-  seal(records: ProvRecordData[]): void {
+  seal(records: EnvelopeRecord[]): void {
     const seq = this.seq + 1;
     const { source } = this.options;
     const payload = encodeEnvelope({

@@ -5,12 +5,12 @@ import {
   type ArtifactRecord,
   type ContextName,
   type MetricSeriesBatch,
-  type ProvRecordData,
+  type EnvelopeRecord,
 } from '@prov4ml/prov-core';
 import type { Aggregator, RankDocumentPaths } from '@prov4ml/aggregator';
 import { resolveAggregatorLink } from './aggregator-link.js';
 import { artifactRecord, type ArtifactRequest } from './artifacts.js';
-import { Batcher } from '../pipeline/batch-processor.js';
+import { BatchProcessor, type PendingPoints } from '../pipeline/batch-processor.js';
 import type { TransportOptions } from './curve-keys.js';
 import type { JobInfo } from './detect.js';
 import type { AggregatorPlacement } from './endpoint.js';
@@ -34,8 +34,8 @@ export interface AgentOptions {
   /** Used at shutdown when the program never called startRun. */
   fallbackConfig: ProgramRunConfig;
   log: (line: string) => void;
-  /** Pulls points still buffered on an in-process logging hot path. */
-  collectPending?: () => MetricSeriesBatch[];
+  /** The points of an in-process logging hot path, which the batch processor watches and takes. */
+  pending?: PendingPoints;
   /** Milliseconds to wait for acks at shutdown before keeping the spool and giving up. */
   shutdownAckTimeoutMs?: number;
   /** A hosted aggregator stops waiting for a silent rank after this long. */
@@ -52,8 +52,8 @@ export interface AgentOptions {
  */
 export class Agent {
   readonly senderId = randomBytes(8).toString('hex');
-  private readonly batcher: Batcher;
-  private readonly early: ProvRecordData[] = [];
+  private readonly batcher: BatchProcessor;
+  private readonly early: EnvelopeRecord[] = [];
   private readonly samples: SampleRequests;
   private claimed: ConfiguredRun | undefined;
   private configuring: Promise<ConfiguredRun> | undefined;
@@ -66,9 +66,9 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     this.samples = new SampleRequests((series) => this.submit({ kind: 'metrics', series }), options.log);
     // The batch processor decides when records become an envelope; the pipeline seals it.
-    this.batcher = new Batcher({
+    this.batcher = new BatchProcessor({
       seal: (records) => this.pipeline!.seal(records),
-      ...(options.collectPending ? { collectPending: options.collectPending } : {}),
+      ...(options.pending ? { pending: options.pending } : {}),
     });
   }
 
@@ -82,7 +82,7 @@ export class Agent {
   }
 
   /** Takes a record; metric columns may be views the logging thread reuses once a flush has sealed them. */
-  submit(record: ProvRecordData): void {
+  submit(record: EnvelopeRecord): void {
     this.count(record);
     if (this.claimed) this.batcher.add(record);
     else this.early.push(record.kind === 'metrics' ? { kind: 'metrics', series: record.series.map(ownedColumns) } : record);
@@ -209,10 +209,10 @@ export class Agent {
     });
     this.pipeline = pipeline;
     this.claimed = claimed;
-    // The batcher seals the run config ahead of any point: a fold knows the CSV separator before it needs it.
+    this.batcher.start({ saveAfterNLogs: config.saveAfterNLogs });
+    // The batcher seals the run config ahead of any point: a replay knows the CSV separator before it needs it.
     this.submit(config);
     for (const record of this.early.splice(0)) this.batcher.add(record);
-    this.batcher.start();
     const { placement, transport, rankTimeoutMs } = this.options;
     resolveAggregatorLink({ job, placement, transport, rankTimeoutMs, log, runDir: claimed.runDir, cancelled: () => this.closed }).then(
       (link) => {
@@ -226,7 +226,7 @@ export class Agent {
     return claimed;
   }
 
-  private count(record: ProvRecordData): void {
+  private count(record: EnvelopeRecord): void {
     const n = record.kind === 'metrics' ? record.series.reduce((sum, s) => sum + s.values.length, 0) : 1;
     this.counts[record.kind] = (this.counts[record.kind] ?? 0) + n;
   }

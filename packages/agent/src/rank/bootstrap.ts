@@ -5,13 +5,13 @@
  * notice.
  */
 import { hostname } from 'node:os';
-import type { MetricSeriesBatch } from '@prov4ml/prov-core';
 import { Agent } from './agent.js';
 import { shutdownNotice, type RunEndDetails, type ShutdownReport } from './shutdown-report.js';
 import type { RunOptions } from '../config/options.js';
 import { detectJob, type JobInfo } from './detect.js';
 import { resolveAggregatorEndpoint } from './endpoint.js';
 import type { MetricsOptions } from '../metrics/options.js';
+import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
 import { runStartRecord, type ObservedProcess } from './observe.js';
 import type { ProgramRunConfig } from './run-config.js';
@@ -24,8 +24,8 @@ export interface RankOptions {
   log: (line: string) => void;
   /** The run configuration recorded when the program never calls startRun. */
   fallbackConfig: ProgramRunConfig;
-  /** Pulls points still buffered on an in-process logging hot path. */
-  collectPending?: () => MetricSeriesBatch[];
+  /** The points of an in-process logging hot path, which the batch processor watches and takes. */
+  pending?: PendingPoints;
 }
 
 /** A rank's agent with what surrounds it from start to end. */
@@ -59,7 +59,7 @@ export function bootstrapRank(options: RankOptions): Rank {
     fallbackConfig: options.fallbackConfig,
     rankTimeoutMs: run.rankTimeout * 1000,
     log,
-    ...(options.collectPending ? { collectPending: options.collectPending } : {}),
+    ...(options.pending ? { pending: options.pending } : {}),
   });
   let samplers: Promise<RankMetrics | null> = Promise.resolve(null);
   let ending: Promise<ShutdownReport> | undefined;

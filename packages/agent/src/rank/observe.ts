@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { hostname, userInfo } from 'node:os';
 import type { RunStartRecord } from '@prov4ml/prov-core';
-import { selectEnvironment } from '../config/options.js';
+import { selectEnvironment } from '../config/recorded-environment.js';
 import type { JobInfo } from './detect.js';
 import { PROV4ML_VERSION } from '../version.js';
 

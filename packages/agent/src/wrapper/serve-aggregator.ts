@@ -7,7 +7,7 @@ import { ephemeralPortRisk } from '../rank/endpoint.js';
 
 export interface ServeAggregatorOptions {
   /** ZeroMQ endpoint to bind (--bind, PROV4ML_BIND); acks on port + 1 or PATH.ack. */
-  bind: string | undefined;
+  bind: string | null;
   /** The options shared with the ranks (world size, job id, key dir, insecure, rank timeout), read as every rank reads them. */
   run: RunOptions;
   /** Run directory to write; undefined: the one the ranks name. */
@@ -26,7 +26,7 @@ export interface ServeAggregatorOptions {
  */
 export async function serveAggregator(options: ServeAggregatorOptions): Promise<void> {
   const { bind, run, log } = options;
-  if (bind === undefined) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
+  if (bind === null) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
   // Made before binding and never in the run directory, which the ranks name only once they send.
   const keyDir = curveKeyDir(bind, run, null);
   const curve = keyDir === null ? undefined : await loadOrCreateServerKeys(keyDir);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { delimiter, join } from 'node:path';
+import { delimiter } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_METRICS_OPTIONS, MetricsCollector, metricsOptionsFromEnv, startPeriodicSampling, type MetricSample } from '../../src/metrics/index.js';

@@ -5,13 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isUserError } from '@prov4ml/prov-core';
+import { resolveRunOptions } from '../../src/config/options.js';
 import {
   DEFAULT_KERNEL_UNITS,
   ProcessTreeSampler,
   SystemSampler,
   diskUsagePercent,
+  DEFAULT_METRICS_OPTIONS,
   metricsOptionsFromEnv,
   parsePidStat,
+  resolveMetricsOptions,
   readKernelUnits,
   type MetricSample,
 } from '../../src/metrics/index.js';
@@ -160,24 +163,32 @@ describe('metricsOptionsFromEnv', () => {
         countryIso: 'FRA',
         region: 'Quebec',
         carbonIntensityGPerKWh: 56.5,
-        intervalSeconds: 0,
         raplRoot: '/tmp/fake-sysfs',
         cudaVisibleDevices: ['0', 'GPU-abc'],
         rocrVisibleDevices: [],
       },
+      'the interval is a run option: resolveMetricsOptions takes it from there',
     );
     assert.deepEqual(metricsOptionsFromEnv({ PROV4ML_COUNTRY: '' }), {}, 'an empty PROV4ML_* variable is unset');
+    assert.deepEqual(
+      resolveMetricsOptions(resolveRunOptions({}, { PROV4ML_METRICS_INTERVAL: '0' }), { PROV4ML_COUNTRY: 'fra' }),
+      { ...DEFAULT_METRICS_OPTIONS, intervalSeconds: 0, countryIso: 'FRA' },
+    );
+    assert.equal(DEFAULT_METRICS_OPTIONS.raplRoot, '/');
   });
 
-  test('a bad value is a UserError naming its variable', () => {
+  test('a bad value is a UserError naming its variable, in the option table\'s one grammar', () => {
     const cases: [Record<string, string>, RegExp][] = [
-      [{ PROV4ML_COUNTRY: 'France' }, /^PROV4ML_COUNTRY must be an ISO 3166 alpha-3 code/],
-      [{ PROV4ML_CARBON_INTENSITY: '-3' }, /^PROV4ML_CARBON_INTENSITY must be a number ≥ 0/],
-      [{ PROV4ML_METRICS_INTERVAL: '10s' }, /^PROV4ML_METRICS_INTERVAL must be a number ≥ 0 \(seconds\), got '10s'/],
-      [{ PROV4ML_RAPL_ROOT: 'relative/dir' }, /^PROV4ML_RAPL_ROOT must be an absolute path/],
+      [{ PROV4ML_COUNTRY: 'France' }, /^PROV4ML_COUNTRY: "France" is not an ISO 3166 alpha-3 code such as FRA or USA$/],
+      [{ PROV4ML_CARBON_INTENSITY: '-3' }, /^PROV4ML_CARBON_INTENSITY: "-3" is not a number of gCO2eq\/kWh ≥ 0$/],
+      [{ PROV4ML_RAPL_ROOT: 'relative/dir' }, /^PROV4ML_RAPL_ROOT: "relative\/dir" is not an absolute path$/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => metricsOptionsFromEnv(env), (error: unknown) => isUserError(error) && message.test(error.message));
     }
+    assert.throws(
+      () => resolveRunOptions({}, { PROV4ML_METRICS_INTERVAL: '10s' }),
+      (error: unknown) => isUserError(error) && /^PROV4ML_METRICS_INTERVAL: "10s" is not a number of seconds ≥ 0$/.test(error.message),
+    );
   });
 });

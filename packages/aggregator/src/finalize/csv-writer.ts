@@ -46,7 +46,7 @@ export class MetricCsvWriter {
   create(relativePath: string, separator: string): void {
     const path = join(this.#runDir, relativePath);
     try {
-      // The live fold creates files before finalisation would have made their directory.
+      // The live replay creates files before finalisation would have made their directory.
       if (!this.#directories.has(dirname(path))) {
         mkdirSync(dirname(path), { recursive: true });
         this.#directories.add(dirname(path));

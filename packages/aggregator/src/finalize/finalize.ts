@@ -1,6 +1,6 @@
 /**
- * Finalisation: folds what is left of each rank's frames (received log, and for `merge` the spools)
- * into the rank's summary while streaming the points into the metric CSVs (job-fold.ts), then writes
+ * Finalisation: replays what is left of each rank's frames (received log, and for `merge` the spools)
+ * into the rank's summary while streaming the points into the metric CSVs (job-replay.ts), then writes
  * every rank's PROV-JSON (and DOT/SVG when the program asked) and the job's collection. Live
  * finalisation and `merge` both run this, so their files are the same.
  */
@@ -24,13 +24,13 @@ import {
 } from '@prov4ml/prov-core';
 import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
-import { JobFold } from './job-fold.js';
+import { JobReplay } from './job-replay.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
-import type { RankFacts } from './rank-accumulator.js';
+import type { AccumulatedRank } from './rank-accumulator.js';
 
 export interface RankSources {
   /**
-   * Frame files to read in order (the received log first, then spools), each from where a fold of it
+   * Frame files to read in order (the received log first, then spools), each from where a replay of it
    * stopped (the live aggregator's) to its end; later copies of a seq are skipped.
    */
   files: string[];
@@ -47,8 +47,8 @@ export interface FinalizeInput {
   unified?: boolean;
   /** Formatters started beforehand (the live aggregator warms them up); else a pool of its own. */
   formatPool?: CsvFormatPool;
-  /** What the live aggregator has folded already (then `formatPool` is the fold's own); else a fold of its own. */
-  fold?: JobFold;
+  /** What the live aggregator has replayed already (then `formatPool` is the replay's own); else a replay of its own. */
+  replay?: JobReplay;
   log?: (line: string) => void;
   /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
   progress?: ProgressReporter;
@@ -78,20 +78,20 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, 'metrics'));
-  const fold = input.fold ?? new JobFold(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
+  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
-  let facts: RankFacts[];
+  let ranks: AccumulatedRank[];
   try {
     for (let rank = 0; rank < worldSize; rank++) {
-      await foldRank(fold, rank, input.sources.get(rank) ?? { files: [], sender: null }, log);
+      await replayRank(replay, rank, input.sources.get(rank) ?? { files: [], sender: null }, log);
       progress.advance(`read rank ${rank}`);
     }
   } finally {
-    facts = await fold.finish(worldSize);
+    ranks = await replay.finish(worldSize);
   }
-  const job = jobIdentity(input, facts);
-  const summaries: RankSummary[] = facts.map((rankFacts) => ({ job, ...rankFacts }));
+  const job = jobIdentity(input, ranks);
+  const summaries: RankSummary[] = ranks.map((rank) => ({ job, ...rank }));
   const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
   const members: CollectionMember[] = [];
   for (const summary of summaries) {
@@ -124,24 +124,24 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   };
 }
 
-/** Folds what `sources` hold of one rank, each file from where an earlier fold of it stopped. */
-export async function foldRank(fold: JobFold, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
-  if (sources.sender !== null) fold.expectSender(rank, sources.sender);
+/** Replays what `sources` hold of one rank, each file from where an earlier replay of it stopped. */
+export async function replayRank(replay: JobReplay, rank: number, sources: RankSources, log: (line: string) => void): Promise<void> {
+  if (sources.sender !== null) replay.expectSender(rank, sources.sender);
   for (const file of sources.files) {
     // A rank whose every append failed (a full disk) has no received log: its points are in its spool.
     if (!existsSync(file)) {
       log(`${file} does not exist; rank ${rank} has only what other files hold`);
       continue;
     }
-    const end = await fold.foldFile(rank, file);
+    const end = await replay.replayFile(rank, file);
     if (end.problem !== null) log(`${file}: ${end.problem} data after byte ${end.validBytes} ignored`);
   }
 }
 
 /** The experiment names the documents: rank 0's startRun, else the lowest rank's, else the run directory's name. */
-export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, facts: readonly RankFacts[]): JobIdentity {
+export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, ranks: readonly AccumulatedRank[]): JobIdentity {
   const runName = basename(input.runDir);
-  const config = facts.find((f) => f.runConfig !== null)?.runConfig ?? null;
+  const config = ranks.find((rank) => rank.runConfig !== null)?.runConfig ?? null;
   return {
     jobKey: input.jobKey,
     worldSize: input.worldSize,

@@ -1,5 +1,5 @@
 /**
- * Folds one rank's records, in sequence order, into what its document says: first run start, last
+ * Accumulates one rank's records, in sequence order, into what its document says: first run start, last
  * parameter values, series summaries, artifacts, datasets, final metrics, run end.
  */
 import {
@@ -19,8 +19,11 @@ import {
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../limits.js';
 import type { FileNameRegistry } from './file-names.js';
 
-/** Everything of a rank's summary except the job, which is only known once every rank is read. */
-export type RankFacts = Omit<RankSummary, 'job'>;
+/**
+ * What a rank's accumulator gathered: everything of its summary except the job, which is only known
+ * once every rank is read. (Not the report's RankFacts, which is read back from a document.)
+ */
+export type AccumulatedRank = Omit<RankSummary, 'job'>;
 
 /** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
 export interface PointSink {
@@ -44,7 +47,7 @@ export class RankAccumulator {
   readonly #finalMetrics = new Map<string, FinalMetricRecord>();
   readonly #contexts = new Map<string, ContextRecord>();
   readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
-  readonly #facts: Pick<RankFacts, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
+  readonly #facts: Pick<AccumulatedRank, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
   #lastSeq = 0;
   #entries = 0;
   #omitted = 0;
@@ -114,7 +117,7 @@ export class RankAccumulator {
     }
   }
 
-  facts(): RankFacts {
+  accumulated(): AccumulatedRank {
     const series = [...this.#series.values()].map(({ ordinaryCount, ...summary }) =>
       ordinaryCount > 0 ? summary : { ...summary, min: null, max: null },
     );

@@ -1,8 +1,10 @@
+// Over 300 lines: one class whose receive loop, group-commit writes, acks, background replay and
+// finalisation share its state (the tracker, the pending frames, the run directory); split, they would pass it all around.
 /**
  * The live aggregator: one receive loop on the PULL socket. Each frame is decoded and validated,
  * checked against the job and its rank's sequence, and appended to the rank's received log; a burst
  * of frames becomes one write per rank, then one cumulative ack per sender. The received logs are
- * folded into CSVs and summaries as they grow; when every rank has ended (or fell silent), the job is
+ * replayed into CSVs and summaries as they grow; when every rank has ended (or fell silent), the job is
  * finalised from what is left of them.
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -23,7 +25,7 @@ import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/
 import { MetricCsvWriter } from '../finalize/csv-writer.js';
 import { CsvFormatPool } from '../finalize/format-pool.js';
 import { readFrameFile } from './frame-file.js';
-import { JobFold } from '../finalize/job-fold.js';
+import { JobReplay } from '../finalize/job-replay.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
@@ -101,10 +103,12 @@ class LiveAggregator implements Aggregator {
   #stopping: Promise<void> | null = null;
   /** Started with the job's first frame, so finalising does not wait for threads to start. */
   #formatPool: CsvFormatPool | null = null;
-  /** The job's frames folded so far. */
-  #fold: JobFold | null = null;
-  /** The fold of what the received logs gained, while it runs. */
-  #foldingBehind: Promise<void> | null = null;
+  /** The job's frames replayed so far. */
+  #replay: JobReplay | null = null;
+  /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
+  readonly #adoptedBytes = new Map<string, number>();
+  /** The replay of what the received logs gained, while it runs. */
+  #replayingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
   #rejectFinalized!: (error: unknown) => void;
 
@@ -163,6 +167,7 @@ class LiveAggregator implements Aggregator {
         cutReceivedLog(runDir, rank, end.validBytes);
       }
       this.#receivedLog.adopt(rank, end.validBytes);
+      this.#adoptedBytes.set(receivedLogPath(runDir, rank), end.validBytes);
     }
     if (replayed > 0) {
       this.#log(`replayed ${replayed} frames from ${join(runDir, RECEIVED_LOG_DIR)}`);
@@ -264,7 +269,7 @@ class LiveAggregator implements Aggregator {
       this.#ackDue = new Set();
       if (batch.size > 0) await this.#append(batch);
       for (const rank of ranks) this.#ack(rank);
-      this.#foldBehind();
+      this.#replayBehind();
       this.#checkCompletion();
     }
   }
@@ -296,33 +301,37 @@ class LiveAggregator implements Aggregator {
   }
 
   /**
-   * Folds what the received logs gained since the last fold, in the background: the CSVs and summaries
-   * grow during the run, and finalising has only the tail left. The fold reads the logs, never the
-   * receive loop's frames, so a fold that lags behind (formatting is slower than ingest) holds nothing
+   * Replays what the received logs gained since the last replay, in the background: the CSVs and
+   * summaries grow during the run, and finalising has only the tail left. The replay reads the logs,
+   * never the receive loop's frames, so a replay that lags behind (formatting is slower than ingest) holds nothing
    * in memory and never slows ingest down.
    */
-  #foldBehind(): void {
-    if (this.#foldingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
+  #replayBehind(): void {
+    if (this.#replayingBehind !== null || this.#finalizing !== null || this.#stopping !== null) return;
     const jobKey = this.#tracker.jobKey;
     if (jobKey === null || this.#runDir === null) return;
-    this.#fold ??= new JobFold(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined));
-    this.#foldingBehind = this.#foldLogs(this.#fold)
-      .catch((error) => this.#log(`folding the received logs: ${(error as Error).message}`))
-      .finally(() => (this.#foldingBehind = null));
+    // Every frame this aggregator appended passed its decode and validation on arrival: the replay reads
+    // them back without doing it again (merge, reading the same files, validates them all).
+    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined), {
+      validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
+    });
+    this.#replayingBehind = this.#replayLogs(this.#replay)
+      .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
+      .finally(() => (this.#replayingBehind = null));
   }
 
-  async #foldLogs(fold: JobFold): Promise<void> {
+  async #replayLogs(replay: JobReplay): Promise<void> {
     const runDir = this.#runDir!;
     for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
       progressed = false;
       for (const [rank, sender] of this.#tracker.senders()) {
         const path = receivedLogPath(runDir, rank);
-        const from = fold.foldedUpTo(path);
+        const from = replay.replayedUpTo(path);
         const to = this.#receivedLog!.durableBytes(rank);
         if (to <= from) continue;
-        fold.expectSender(rank, sender);
-        await fold.foldFile(rank, path, to);
-        progressed ||= fold.foldedUpTo(path) > from;
+        replay.expectSender(rank, sender);
+        await replay.replayFile(rank, path, to);
+        progressed ||= replay.replayedUpTo(path) > from;
       }
     }
   }
@@ -338,8 +347,8 @@ class LiveAggregator implements Aggregator {
     // frames still being written belong to ranks that are not waited for.
     const runDir = this.#runDir!;
     const worldSize = this.#tracker.worldSize!;
-    // The background fold stops at its next file; finalising folds the rest of each log from there.
-    await this.#foldingBehind;
+    // The background replay stops at its next file; finalising replays the rest of each log from there.
+    await this.#replayingBehind;
     const sources = new Map<number, RankSources>();
     for (const [rank, sender] of this.#tracker.senders()) {
       sources.set(rank, { files: [receivedLogPath(runDir, rank)], sender });
@@ -352,7 +361,7 @@ class LiveAggregator implements Aggregator {
         sources,
         unified: this.#options.unified,
         formatPool: this.#formatPool ?? undefined,
-        ...(this.#fold === null ? {} : { fold: this.#fold }),
+        ...(this.#replay === null ? {} : { replay: this.#replay }),
         log: this.#log,
       });
       const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
@@ -373,7 +382,7 @@ class LiveAggregator implements Aggregator {
     await this.#receiving;
     await this.#flush();
     await this.#finalizing;
-    await this.#foldingBehind;
+    await this.#replayingBehind;
     await this.#ackSends;
     this.#acks.close();
     this.#receivedLog?.close();

@@ -8,6 +8,7 @@
  */
 import type { DropCause, Envelope } from '@prov4ml/prov-core';
 import { MAX_HELD_BYTES, MAX_SEQ_AHEAD } from '../limits.js';
+import { uncountedCause } from './counted-frames.js';
 
 export interface TrackerOptions {
   jobKey?: string;
@@ -71,12 +72,14 @@ export class JobTracker {
     if (identity !== null) return identity;
     this.#startedAt ??= now;
     const track = this.#track(envelope, now);
-    if (track.sender !== envelope.sender) {
-      return { accepted: false, cause: 'sender_changed', detail: `rank ${envelope.rank} is sender ${track.sender}, not ${envelope.sender}` };
+    // The identity check above has settled the job; what is left of the rule is the sender and the seq.
+    const cause = uncountedCause(envelope, this.#jobKey!, track.sender, track.releasedUpTo);
+    if (cause === 'sender_changed') {
+      return { accepted: false, cause, detail: `rank ${envelope.rank} is sender ${track.sender}, not ${envelope.sender}` };
     }
     track.lastHeardAt = now;
     const { seq } = envelope;
-    if (seq <= track.releasedUpTo || track.held.has(seq)) return { accepted: false, cause: 'duplicate', detail: `rank ${envelope.rank} seq ${seq}` };
+    if (cause !== null || track.held.has(seq)) return { accepted: false, cause: 'duplicate', detail: `rank ${envelope.rank} seq ${seq}` };
     const early = seq !== track.releasedUpTo + 1;
     if (seq > track.releasedUpTo + MAX_SEQ_AHEAD || (early && this.#heldBytes + payload.length > MAX_HELD_BYTES)) {
       return { accepted: false, cause: 'seq_too_far_ahead', detail: `rank ${envelope.rank} seq ${seq} while expecting ${track.releasedUpTo + 1}` };
@@ -107,7 +110,7 @@ export class JobTracker {
     if (this.#checkIdentity(envelope) !== null) return false;
     this.#startedAt ??= now;
     const track = this.#track(envelope, now);
-    if (track.sender !== envelope.sender || envelope.seq !== track.releasedUpTo + 1) return false;
+    if (uncountedCause(envelope, this.#jobKey!, track.sender, track.releasedUpTo) !== null || envelope.seq !== track.releasedUpTo + 1) return false;
     track.releasedUpTo = envelope.seq;
     if (envelope.records.some((record) => record.kind === 'run_end')) track.endSeq = envelope.seq;
     this.markDurable(envelope.rank, envelope.seq);

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { resolveRunOptions, RUN_OPTION_VARIABLES, serveAggregator, type RunOptions } from '@prov4ml/agent';
+import { resolveProcessOptions, resolveRunOptions, RUN_OPTION_VARIABLES, serveAggregator, type RunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -33,6 +33,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('insecure', { type: 'boolean', describe: describeRunOption('insecure') })
       .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
   handler: async (args) => {
+    const { bind } = resolveProcessOptions({ bind: args.bind }, process.env);
     // The options shared with the ranks, read and checked as every rank reads them.
     const run = resolveRunOptions(
       {
@@ -45,7 +46,7 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       process.env,
     );
     await serveAggregator({
-      bind: args.bind ?? process.env.PROV4ML_BIND,
+      bind,
       run,
       runDir: args['run-dir'],
       unified: args.unified,

@@ -5,10 +5,11 @@
  * Everything from the document is escaped: quoted DOT strings for labels and URLs, XML text for the
  * HTML-like attribute tables, so Graphviz accepts any id or value (quotes, <>&, newlines, unicode).
  */
-import { FORMAL_ARGUMENTS, Literal, doubleLexical, isElementKind } from './model.js';
+import { Literal, doubleLexical } from './literal.js';
+import { FORMAL_ARGUMENTS, isElementKind } from './model.js';
 import type { AttributeValue, ElementKind, ProvBundle, ProvDocument, ProvRecord, ProvRecordKind } from './model.js';
 import { NameResolver } from './name-resolver.js';
-import { parseProvJson } from './provjson-write.js';
+import { parseProvJson } from './provjson-read.js';
 
 export interface DotOptions {
   /** Attribute values longer than this many characters are cut and end in "..." (default 100). */

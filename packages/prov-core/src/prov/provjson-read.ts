@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines: one reader, record part by record part (prefixes, records, attributes, literals), each with the original's quirks beside the rule it bends.
+ *
  * Turns parsed PROV-JSON into a {@link ProvDocument}, reporting every problem to a sink. The reader
  * throws on the first error; the validator collects them all. Both therefore agree on what is wrong.
  *
@@ -6,12 +8,18 @@
  * non-IRIs (warned), the `xsd_1` prefix, bare JSON numbers as values, typed literals whose "$" is a
  * JSON number, and python's bare NaN / Infinity tokens.
  */
-import { FORMAL_ARGUMENTS, LANGUAGE_TAG, Literal, PREDECLARED_NAMESPACES, XSD_NS, ProvBundle, ProvDocument, isElementKind, isProvRecordKind } from './model.js';
+import { LANGUAGE_TAG, Literal } from './literal.js';
+import { FORMAL_ARGUMENTS, PREDECLARED_NAMESPACES, XSD_NS, ProvBundle, ProvDocument, isElementKind, isProvRecordKind } from './model.js';
 import type { AttributeValue, Attributes, FormalArgument, ProvRecordKind } from './model.js';
 import { MAX_ATTRIBUTE_VALUE_CHARS } from './limits.js';
 import { NameResolver } from './name-resolver.js';
 import { isXsdDateTime, xsdLexicalProblem } from './xsd.js';
 import { oneLine } from '../text.js';
+import { UserError } from '../errors.js';
+import { parseJsonText } from './json-text.js';
+
+/** Longest error message the reader produces (the source path plus a quoted fragment of the input). */
+const MAX_MESSAGE_CHARS = 1000;
 
 /** Receives problems found while decoding; `recordId` is null for problems outside a record. */
 export interface IssueSink {
@@ -21,48 +29,18 @@ export interface IssueSink {
   warning(recordId: string | null, message: string): void;
 }
 
-/** JSON.parse, plus the bare NaN / Infinity / -Infinity tokens python's json module writes by default. */
-export function parseJsonText(text: string): unknown {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/** Reads PROV-JSON, including the original yProvML's quirks; throws UserError naming `source`. */
+export function parseProvJson(text: string, source = 'PROV-JSON'): ProvDocument {
+  const fail = (recordId: string | null, message: string): never => {
+    throw new UserError(oneLine(`${source}: ${recordId === null ? '' : `${recordId}: `}${message}`, MAX_MESSAGE_CHARS));
+  };
+  let json: unknown;
   try {
-    return JSON.parse(body);
+    json = parseJsonText(text);
   } catch (error) {
-    const repaired = quoteNonFiniteTokens(body);
-    if (repaired === null) throw error;
-    try {
-      return JSON.parse(repaired);
-    } catch {
-      throw error;
-    }
+    return fail(null, `not valid JSON: ${(error as Error).message}`);
   }
-}
-
-const NON_FINITE_TOKENS: readonly (readonly [string, string])[] = [['-Infinity', '"-INF"'], ['Infinity', '"INF"'], ['NaN', '"NaN"']];
-
-/** Rewrites bare non-finite tokens outside strings as xsd:double lexical strings; null if there were none. */
-function quoteNonFiniteTokens(text: string): string | null {
-  let out = '';
-  let copiedUpTo = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) {
-      inString = true;
-      continue;
-    }
-    const token = NON_FINITE_TOKENS.find(([bare]) => text.startsWith(bare, i));
-    if (token !== undefined) {
-      out += text.slice(copiedUpTo, i) + token[1];
-      i += token[0].length - 1;
-      copiedUpTo = i + 1;
-    }
-  }
-  return copiedUpTo === 0 ? null : out + text.slice(copiedUpTo);
+  return decodeProvJson(json, { errorCount: 0, error: fail, warning: () => undefined });
 }
 
 /** Decodes a parsed PROV-JSON value; records with errors are reported and left out. */

@@ -1,19 +1,14 @@
 /**
- * PROV-JSON (W3C member submission, https://www.w3.org/submissions/prov-json/) writer and reader.
+ * PROV-JSON (W3C member submission, https://www.w3.org/submissions/prov-json/) writer (provjson-read.ts reads).
  *
  * The writer is compact and deterministic: prefixes first, then one member per record kind in order
  * of first appearance, several records under one id as an array, anonymous relations as "_:idN",
  * bundles under "bundle". Its output read back and written again is byte-identical.
  */
-import { Literal, FORMAL_ARGUMENTS, ProvBundle, ProvDocument, doubleLexical } from './model.js';
+import { Literal, doubleLexical } from './literal.js';
+import { FORMAL_ARGUMENTS, ProvBundle, ProvDocument } from './model.js';
 import type { AttributeValue, FormalArgument, ProvRecord, ProvRecordKind } from './model.js';
 import { NameResolver } from './name-resolver.js';
-import { decodeProvJson, parseJsonText } from './provjson-read.js';
-import { UserError } from '../errors.js';
-import { oneLine } from '../text.js';
-
-/** Longest error message the reader produces (the source path plus a quoted fragment of the input). */
-const MAX_MESSAGE_CHARS = 1000;
 
 /** Serialises a document as compact PROV-JSON. Throws TypeError if a name uses an undeclared prefix. */
 export function toProvJson(doc: ProvDocument): string {
@@ -36,20 +31,6 @@ export function toProvJson(doc: ProvDocument): string {
   }
   out.add('}');
   return out.text();
-}
-
-/** Reads PROV-JSON, including the original yProvML's quirks; throws UserError naming `source`. */
-export function parseProvJson(text: string, source = 'PROV-JSON'): ProvDocument {
-  const fail = (recordId: string | null, message: string): never => {
-    throw new UserError(oneLine(`${source}: ${recordId === null ? '' : `${recordId}: `}${message}`, MAX_MESSAGE_CHARS));
-  };
-  let json: unknown;
-  try {
-    json = parseJsonText(text);
-  } catch (error) {
-    return fail(null, `not valid JSON: ${(error as Error).message}`);
-  }
-  return decodeProvJson(json, { errorCount: 0, error: fail, warning: () => undefined });
 }
 
 /** Writes the members of one container (document or bundle); false when it had none. */

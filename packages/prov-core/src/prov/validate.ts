@@ -4,7 +4,8 @@
  */
 import { FORMAL_ARGUMENTS, isElementKind } from './model.js';
 import type { ProvBundle, ProvDocument, ProvRecordKind } from './model.js';
-import { decodeProvJson, parseJsonText } from './provjson-read.js';
+import { parseJsonText } from './json-text.js';
+import { decodeProvJson } from './provjson-read.js';
 import type { IssueSink } from './provjson-read.js';
 import { oneLine } from '../text.js';
 

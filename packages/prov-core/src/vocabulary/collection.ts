@@ -4,7 +4,8 @@
  * The "unified" form adds every rank's records as a bundle of the same document; the experiment form
  * does that for every run of an experiment.
  */
-import { ProvDocument, int, long, qname, type Attributes, type ProvBundle } from '../prov/model.js';
+import { int, long, qname } from '../prov/literal.js';
+import { ProvDocument, type Attributes, type ProvBundle } from '../prov/model.js';
 import type { JobIdentity, RankSummary } from './rank-summary.js';
 import { DEFAULT_USER_NAMESPACE, PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './rank-document.js';
 import { UserError } from '../errors.js';

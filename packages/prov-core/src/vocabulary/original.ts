@@ -2,7 +2,7 @@
  * Readers for what the original yProvML left behind besides PROV-JSON: Python list reprs inlined as
  * attribute strings (G1/G2) and metric side files (G1 `.txt`, G2 TAB `.csv`, G3 `.csv`/`.txt`).
  */
-import { Literal } from '../prov/model.js';
+import { Literal } from '../prov/literal.js';
 import type { Attributes } from '../prov/model.js';
 import { UserError } from '../errors.js';
 import { oneLine } from '../text.js';

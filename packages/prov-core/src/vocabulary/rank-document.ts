@@ -1,4 +1,6 @@
 /**
+ * Over 300 lines: RankWriter writes one rank's document record kind by record kind in the original's layout; read in one place, the document's shape can be checked against yProvML's.
+ *
  * The prov4ml vocabulary: one rank's summary as a PROV document. It keeps the original's terms
  * (`prov-ml:` types LearningExecution, TrainingExecution, Metric, Parameter, ModelVersion, Dataset…)
  * and fixes what the original got wrong (reference §7.3): the prefix is a real IRI, values are typed
@@ -6,14 +8,9 @@
  * have start and end times, `source` is the real source, ranks are integers, and every context has
  * its own activity. Metrics carry a summary and the path of the CSV that holds their points.
  */
+import { Literal, dateTime, double, int, long, qname } from '../prov/literal.js';
 import {
-  Literal,
   ProvDocument,
-  dateTime,
-  double,
-  int,
-  long,
-  qname,
   type Attributes,
   type AttributeValue,
   type ProvBundle,

@@ -5,9 +5,10 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { compactBatchColumn } from './column-codec.js';
-import { PROTOCOL_VERSION, type Ack, type Envelope, type ProvRecordData } from './records.js';
+import { PROTOCOL_VERSION, type Ack, type Envelope, type EnvelopeRecord } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
-import { validateEnvelope, type ShapeCause } from './envelope-validation.js';
+import { validateEnvelope } from './envelope-validation.js';
+import type { ShapeCause } from './field-checks.js';
 import {
   FRAME_ALIGNMENT,
   FRAME_HEADER_BYTES,
@@ -57,7 +58,7 @@ export function encodeEnvelope(envelope: Envelope): Buffer {
   return packr.pack({ ...envelope, records: envelope.records.map(compactRecord) });
 }
 
-function compactRecord(record: ProvRecordData): unknown {
+function compactRecord(record: EnvelopeRecord): unknown {
   if (record.kind !== 'metrics') return record;
   return {
     kind: 'metrics',
@@ -74,10 +75,15 @@ function compactRecord(record: ProvRecordData): unknown {
   };
 }
 
-/** Decodes and validates one envelope; hostile bytes give `{ ok: false, cause }`, never an exception. */
-export function decodeEnvelope(bytes: Uint8Array): DecodeResult {
+/**
+ * Decodes and validates one envelope; hostile bytes give `{ ok: false, cause }`, never an exception.
+ * `received`: bytes this process decoded and validated when they arrived (an aggregator reading back
+ * its own received log) skip the pre-scan and the per-point checks, and give the same envelope.
+ */
+export function decodeEnvelope(bytes: Uint8Array, options: { received?: boolean } = {}): DecodeResult {
   if (bytes.length > MAX_FRAME_BYTES) return { ok: false, cause: 'oversized', detail: `${bytes.length} bytes > ${MAX_FRAME_BYTES}` };
-  const problem = scanMsgpack(bytes, ENVELOPE_SCAN);
+  const received = options.received === true;
+  const problem = received ? null : scanMsgpack(bytes, ENVELOPE_SCAN);
   if (problem !== null) return { ok: false, ...problem };
   let raw: unknown;
   try {
@@ -85,7 +91,7 @@ export function decodeEnvelope(bytes: Uint8Array): DecodeResult {
   } catch (error) {
     return { ok: false, cause: 'malformed', detail: error instanceof Error ? error.message : String(error) };
   }
-  return validateEnvelope(raw);
+  return validateEnvelope(raw, { pointsChecked: received });
 }
 
 export function encodeAck(ack: Ack): Buffer {

@@ -214,7 +214,11 @@ export interface CarbonAttributionRecord {
   intensitySource: string;
 }
 
-export type ProvRecordData =
+/**
+ * A record as a rank logs it and an envelope carries it (run start, a parameter, a metric series…): not
+ * a PROV record (prov/model.ts `ProvRecord`), which the aggregator makes from these.
+ */
+export type EnvelopeRecord =
   | RunStartRecord
   | RunConfigRecord
   | ParamRecord
@@ -227,7 +231,7 @@ export type ProvRecordData =
   | ContextRecord
   | SourceCodeRecord;
 
-export type RecordKind = ProvRecordData['kind'];
+export type EnvelopeRecordKind = EnvelopeRecord['kind'];
 
 /**
  * One message on the wire (msgpackr-encoded). Delivery is at-least-once; the aggregator drops
@@ -247,7 +251,7 @@ export interface Envelope {
   sent: number;
   /** Absolute path of the job's run directory as the agent sees it (see docs/ARCHITECTURE.md). */
   runDir: string;
-  records: ProvRecordData[];
+  records: EnvelopeRecord[];
 }
 
 /** Sent back by the aggregator: every seq ≤ `upTo` of `sender` is on disk. */
