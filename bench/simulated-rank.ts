@@ -44,14 +44,12 @@ export class SimulatedRank {
   constructor(endpoint: string, senderId: string, payloads: readonly Buffer[]) {
     this.#payloads = payloads;
     this.#sender = new Sender({
-      endpoint,
-      ackEndpoint: ackEndpointFor(endpoint),
       senderId,
-      // Loopback, as the bench's aggregators bind: plain transport, as the agent uses there.
-      curveServerKey: null,
-      reread: (seq) => payloads[seq - 1]!,
+      source: { readFrame: (seq) => payloads[seq - 1]! },
       log: (line) => void process.stderr.write(`bench sender ${senderId}: ${line}\n`),
     });
+    // Loopback, as the bench's aggregators bind: plain transport, as the agent uses there.
+    this.#sender.connect({ endpoint, ackEndpoint: ackEndpointFor(endpoint), curveServerKey: null });
   }
 
   /** Enqueues frames `from`..`to` (1-based, inclusive) and waits until the aggregator acked them. */

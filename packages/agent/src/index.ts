@@ -26,10 +26,12 @@ export {
 } from './api/functions.js';
 
 // The pieces the CLI and tests assemble.
-export { Agent, type AgentOptions, type RunEndDetails, type ShutdownReport } from './rank/agent.js';
+export { Agent, type AgentOptions } from './rank/agent.js';
+export type { RunEndDetails, ShutdownReport } from './rank/shutdown-report.js';
 export { claimRunDir, checkExperimentName, type ClaimedRunDir, type RunDirRequest } from './rank/run-dir.js';
 export { runWrapped, runWithoutProvenance, serveAgent, PYTHON_CLIENT_DIR, type WrapOptions, type ServeOptions } from './wrapper/wrapper.js';
-export { launchLocalRanks, type LocalLaunchOptions } from './wrapper/local-launcher.js';
+export { runLocalRanks, type LocalRunOptions } from './wrapper/local-launcher.js';
+export { serveAggregator, type ServeAggregatorOptions } from './wrapper/serve-aggregator.js';
 export { startSharedClock, type SharedClock } from './api/clock.js';
 export { SeriesTable } from './api/series-table.js';
 export type { Sampler, SampleKind } from './metrics/sampling.js';

@@ -1,16 +1,14 @@
-import { hostname } from 'node:os';
 import type { ContextName, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov-core';
-import { Agent, runConfigFrom, type ArtifactRequest, type ShutdownReport } from '../rank/agent.js';
+import type { ArtifactRequest } from '../rank/artifacts.js';
+import { bootstrapRank } from '../rank/bootstrap.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
 import { paceOverChannel } from '../channel/series-pacer.js';
 import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { CHANNEL_RECORD_KINDS, type ChannelRecord } from '../channel/protocol.js';
 import type { RunOptions } from '../config/options.js';
-import { detectJob } from '../rank/detect.js';
-import { resolveAggregatorEndpoint } from '../rank/endpoint.js';
-import { runStartRecord } from '../rank/observe.js';
 import type { MetricsOptions } from '../metrics/options.js';
-import { startRankMetrics, type SampleKind } from '../metrics/sampling.js';
+import type { SampleKind } from '../metrics/sampling.js';
+import { runConfigFrom } from '../rank/run-config.js';
 
 /**
  * Where the API's records go: to this process's own agent, or over the local channel to the agent of
@@ -61,26 +59,16 @@ async function openInProcessSink(
   pending: PendingPoints,
   recorded: RecordedRunOptions,
 ): Promise<RunSink> {
-  const job = detectJob(environment.env, { rank: options.rank, worldSize: options.worldSize, jobId: options.jobId }, hostname());
-  const placement = resolveAggregatorEndpoint(job, { aggregator: options.aggregator, port: options.port, hostname: hostname() });
-  const agent = new Agent({
-    job,
-    placement,
-    transport: { insecure: options.insecure, keyDir: options.keyDir },
-    defaultSaveDir: options.provenanceSaveDir ?? 'prov',
-    runId: options.runId,
-    fallbackConfig: { ...runConfigFrom(options), ...recorded },
-    rankTimeoutMs: options.rankTimeout * 1000,
-    log: environment.log,
-    pending,
-  });
-  agent.submit(runStartRecord(job, { pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false }));
-  await agent.configure({ ...runConfigFrom(options), ...recorded });
+  const config = { ...runConfigFrom(options), ...recorded };
+  const rank = bootstrapRank({ run: options, env: environment.env, metrics: environment.metrics, log: environment.log, fallbackConfig: config, pending });
+  const { agent } = rank;
+  rank.observe({ pid: process.pid, argv: process.argv, cwd: process.cwd(), env: environment.env, wrapped: false });
+  await agent.configure(config);
   // In-process there is no wrapper to sample periodically: samples are taken on demand only.
-  const metrics = await startRankMetrics(agent, { ...environment.metrics, localRank: job.localRank, hostname: hostname(), rootPid: process.pid }, 0, environment.log);
+  await rank.startSamplers(process.pid, 0);
   return {
-    rank: job.rank,
-    worldSize: job.worldSize,
+    rank: rank.job.rank,
+    worldSize: rank.job.worldSize,
     collectAllProcesses: options.collectAllProcesses,
     submit: (record) => agent.submit(record),
     logArtifact: async (request) => {
@@ -88,10 +76,7 @@ async function openInProcessSink(
     },
     sample: (kind, context, step) => agent.sample(kind, context, step),
     end: async ({ createGraph, createSvg }) => {
-      await metrics.stop();
-      const report = await agent.shutdown({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
-      const notice = shutdownNotice(report);
-      if (notice !== null) environment.log(notice);
+      await rank.end({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
     },
   };
 }
@@ -138,27 +123,4 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
 /** The program reports only what it knows; run start and end are the wrapper's own observations. */
 function isChannelRecord(record: EnvelopeRecord): record is ChannelRecord {
   return (CHANNEL_RECORD_KINDS as readonly string[]).includes(record.kind);
-}
-
-/**
- * What a user must know when a rank ends without its records safely in the job's files: where they
- * are kept and how to rebuild the files, or what could not be kept. Null when all is well.
- */
-export function shutdownNotice(report: ShutdownReport): string | null {
-  const merge = `prov4ml merge ${report.runDir ?? '<run dir>'}`;
-  // Without a run directory there is no spool; the agent has already said why.
-  if (report.spoolPath === undefined) return null;
-  if (!report.delivered && report.spoolFailure !== undefined) {
-    return (
-      `the aggregator did not confirm every record, and the spool ${report.spoolPath} stopped taking them (${report.spoolFailure}): ` +
-      `what it holds is kept; records it could not take that the aggregator did not confirm are lost. To rebuild the files from what is kept: ${merge}`
-    );
-  }
-  if (!report.delivered) {
-    return `the aggregator did not confirm every record; nothing is lost: the records are in ${report.spoolPath}. After the job, run: ${merge}`;
-  }
-  if (report.hosted && !report.finalized) {
-    return `the job's files were not written in ${report.runDir} (see above); every record is kept in its spools. Once the cause is fixed, run: ${merge}`;
-  }
-  return null;
 }

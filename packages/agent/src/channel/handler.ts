@@ -1,4 +1,5 @@
-import { DEFAULT_EXPERIMENT_NAME, type Agent } from '../rank/agent.js';
+import type { Agent } from '../rank/agent.js';
+import { DEFAULT_EXPERIMENT_NAME } from '../rank/run-config.js';
 import type { ChannelHandler } from './server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './protocol.js';
 import type { RunOptions } from '../config/options.js';

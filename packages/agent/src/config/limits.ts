@@ -27,10 +27,19 @@ export const MAX_PENDING_POINTS = 65_536;
 export const SPOOL_RING_BYTES = 8 * 1024 * 1024;
 
 /**
- * Bytes of persisted frames kept in memory until they are sent; beyond it, and for every resend, a
- * frame is re-read from the spool (from the page cache, as a rule).
+ * The sender's queue: bytes of spooled frames kept in memory until they are sent, also while the
+ * aggregator's endpoint is not yet known (up to ENDPOINT_DISCOVERY_TIMEOUT_MS). Beyond it a queued frame
+ * is only its sequence number, and it — like every resend — is re-read from the spool (from the page
+ * cache, as a rule).
  */
 export const MAX_UNSENT_BYTES_IN_MEMORY = 8 * 1024 * 1024;
+
+/**
+ * Bytes of frames the spool could not take (the disk refused it: ENOSPC) kept in memory until the
+ * aggregator confirms them: they exist nowhere else. Records sealed past it are dropped before they are
+ * numbered (the aggregator sees no gap), said once in the log and counted in the shutdown report.
+ */
+export const MAX_UNSPOOLED_BYTES_IN_MEMORY = 64 * 1024 * 1024;
 
 /** Frames the sender hands to ZeroMQ at once before waiting for the socket to drain. */
 export const SEND_WINDOW_FRAMES = 64;

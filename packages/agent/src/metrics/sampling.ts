@@ -1,5 +1,4 @@
-import type { ContextName, MetricSeriesBatch } from '@prov4ml/prov-core';
-import type { Agent } from '../rank/agent.js';
+import type { ContextName, MetricSeriesBatch, EnvelopeRecord } from '@prov4ml/prov-core';
 import type { SampleKind } from '../channel/protocol.js';
 import { MetricsCollector, startPeriodicSampling, type MetricsCollectorOptions, type MetricsSnapshot } from './collector.js';
 import type { MetricSample } from './sample.js';
@@ -25,6 +24,17 @@ export function samplesToBatches(samples: readonly MetricSample[], context: Cont
   }));
 }
 
+/** What the samplers need of a rank's agent (the Agent is one; nothing here knows it). */
+export interface SampledRank {
+  /** start_run(disable_codecarbon=True): no carbon metrics. */
+  readonly carbonDisabled: boolean;
+  submit(record: EnvelopeRecord): void;
+  /** The samplers once started; null: they cannot start, and waiting requests end. */
+  attachSampler(sampler: Sampler | null): void;
+  /** Resolves once every sample requested so far is recorded. */
+  samplesTaken(): Promise<void>;
+}
+
 export interface RankMetrics {
   /** Takes a last sample (so a run shorter than the interval still has one) and stops. */
   stop(): Promise<void>;
@@ -36,7 +46,7 @@ export interface RankMetrics {
  * A run started with disable_codecarbon gets no carbon metrics, periodic or on demand.
  * When the samplers cannot start, the agent is told so (its waiting requests end) and the error is thrown.
  */
-export async function startRankMetrics(agent: Agent, options: MetricsCollectorOptions, intervalS: number, log: (line: string) => void): Promise<RankMetrics> {
+export async function startRankMetrics(agent: SampledRank, options: MetricsCollectorOptions, intervalS: number, log: (line: string) => void): Promise<RankMetrics> {
   let collector: MetricsCollector;
   try {
     collector = await MetricsCollector.start(options);

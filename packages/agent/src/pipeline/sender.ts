@@ -2,53 +2,82 @@ import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
 import { MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
 
-export interface SenderOptions {
+/** Where the sender re-reads a frame whose bytes it did not keep: the spool. */
+export interface FrameSource {
+  readFrame(seq: number): Uint8Array;
+}
+
+/** The aggregator a sender connects to. */
+export interface SenderTarget {
   /** The aggregator's PULL endpoint. */
   endpoint: string;
   /** Its ack PUB endpoint. */
   ackEndpoint: string;
-  senderId: string;
   /** The aggregator's CURVE public key: both sockets connect as CURVE clients; null: plain transport. */
   curveServerKey: string | null;
-  /** Re-reads a frame's payload whose bytes were not kept in memory (from the spool). */
-  reread: (seq: number) => Uint8Array;
+}
+
+export interface SenderOptions {
+  senderId: string;
+  /** Re-reads a frame's payload whose bytes were not kept in memory. */
+  source: FrameSource;
   log: (line: string) => void;
+  /** RESEND_AFTER_MS unless a test says. */
+  resendAfterMs?: number;
 }
 
 interface Outbound {
   seq: number;
-  /** Kept until sent while the unsent bytes stay under MAX_UNSENT_BYTES_IN_MEMORY; re-read from the spool otherwise. */
+  /** Kept until sent while the unsent bytes stay under MAX_UNSENT_BYTES_IN_MEMORY; re-read from the source otherwise. */
   payload: Uint8Array | undefined;
   size: number;
+  /** No copy in the source (the spool refused it): the bytes stay until an ack covers the frame. */
+  pinned: boolean;
 }
 
 /**
  * Sends sealed frames to the aggregator, in sequence order, and tracks each one until an ack covers it
- * (its bytes stay in memory only until sent).
+ * (its bytes stay in memory only until sent, unless it is pinned).
+ * It exists before its target is known: frames queue (bounded in bytes by MAX_UNSENT_BYTES_IN_MEMORY,
+ * the rest are numbers re-read from the source) until `connect`.
  * One send loop per socket; every send has a deadline; without ack progress for RESEND_AFTER_MS the
  * unacknowledged frames are sent again (the aggregator drops duplicates), which also covers a restart.
  */
 export class Sender {
-  private readonly push: Push;
-  private readonly acks: Subscriber;
+  private push: Push | undefined;
+  private acks: Subscriber | undefined;
+  private target: SenderTarget | undefined;
   private readonly outbound: Outbound[] = [];
   private bytesInMemory = 0;
+  private pinned = 0;
   private nextIndex = 0;
   private acked = 0;
   private lastAckProgressAt = Date.now();
   private wake: (() => void) | undefined;
   private closing = false;
   private readonly ackWaiters = new Set<() => void>();
-  private readonly loops: Promise<void>[];
+  private loops: Promise<void>[] = [];
+  private readonly resendAfterMs: number;
 
   constructor(private readonly options: SenderOptions) {
-    const security = options.curveServerKey === null ? {} : curveClient(options.curveServerKey);
-    this.push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES, ...security });
-    this.push.connect(options.endpoint);
-    this.acks = new Subscriber({ linger: 0, ...security });
-    this.acks.connect(options.ackEndpoint);
-    this.acks.subscribe(options.senderId);
-    this.loops = [this.sendLoop(), this.ackLoop(), this.reportRefusedHandshake()];
+    this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
+  }
+
+  /** Opens the sockets to `target` and starts sending what is queued. Once. */
+  connect(target: SenderTarget): void {
+    if (this.target !== undefined) throw new Error(`sender ${this.options.senderId} is already connected to ${this.target.endpoint}`);
+    if (this.closing) return;
+    this.target = target;
+    const security = target.curveServerKey === null ? {} : curveClient(target.curveServerKey);
+    const push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES, ...security });
+    push.connect(target.endpoint);
+    const acks = new Subscriber({ linger: 0, ...security });
+    acks.connect(target.ackEndpoint);
+    acks.subscribe(this.options.senderId);
+    this.push = push;
+    this.acks = acks;
+    this.lastAckProgressAt = Date.now();
+    this.loops = [this.sendLoop(push), this.ackLoop(acks), this.reportRefusedHandshake(push, target)];
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
@@ -56,10 +85,24 @@ export class Sender {
     return this.acked;
   }
 
-  enqueue(seq: number, payload: Uint8Array): void {
-    const keep = this.bytesInMemory + payload.length <= MAX_UNSENT_BYTES_IN_MEMORY;
-    if (keep) this.bytesInMemory += payload.length;
-    this.outbound.push({ seq, payload: keep ? payload : undefined, size: payload.length });
+  /** Bytes of pinned frames (no copy in the source) not yet acknowledged. */
+  get pinnedBytes(): number {
+    return this.pinned;
+  }
+
+  /**
+   * Queues frame `seq` (the next number after the last one queued). `spooled` false: the source has no
+   * copy, so its bytes stay in memory until acknowledged.
+   */
+  enqueue(seq: number, payload: Uint8Array, spooled = true): void {
+    if (spooled) {
+      const keep = this.bytesInMemory + payload.length <= MAX_UNSENT_BYTES_IN_MEMORY;
+      if (keep) this.bytesInMemory += payload.length;
+      this.outbound.push({ seq, payload: keep ? payload : undefined, size: payload.length, pinned: false });
+    } else {
+      this.pinned += payload.length;
+      this.outbound.push({ seq, payload, size: payload.length, pinned: true });
+    }
     this.wake?.();
   }
 
@@ -85,14 +128,15 @@ export class Sender {
     if (this.closing) return;
     this.closing = true;
     this.wake?.();
-    this.push.close();
-    this.acks.close();
+    // linger 0 (set at creation): what ZeroMQ still holds is in the spool, and merge rebuilds from it.
+    this.push?.close();
+    this.acks?.close();
     await Promise.allSettled(this.loops);
   }
 
-  private async sendLoop(): Promise<void> {
+  private async sendLoop(push: Push): Promise<void> {
     while (!this.closing) {
-      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > RESEND_AFTER_MS) {
+      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendAfterMs) {
         this.nextIndex = 0;
         this.lastAckProgressAt = Date.now();
       }
@@ -102,7 +146,7 @@ export class Sender {
         continue;
       }
       try {
-        await this.push.send(frame.payload ?? this.options.reread(frame.seq));
+        await push.send(frame.payload ?? this.options.source.readFrame(frame.seq));
         this.nextIndex++;
         // ZeroMQ holds it now; a resend (a lost ack, an aggregator restart) re-reads it from the spool,
         // so memory holds only what waits to be sent, however slow the acks are.
@@ -116,9 +160,9 @@ export class Sender {
     }
   }
 
-  private async ackLoop(): Promise<void> {
+  private async ackLoop(acks: Subscriber): Promise<void> {
     try {
-      for await (const [, body] of this.acks) {
+      for await (const [, body] of acks) {
         const ack = decodeAck(body!);
         if (ack === null || ack.sender !== this.options.senderId || ack.upTo <= this.acked) continue;
         this.release(ack.upTo);
@@ -129,14 +173,14 @@ export class Sender {
   }
 
   /** A handshake that fails is retried forever without a word from ZeroMQ: say once why nothing arrives. */
-  private async reportRefusedHandshake(): Promise<void> {
+  private async reportRefusedHandshake(push: Push, target: SenderTarget): Promise<void> {
     try {
-      for await (const event of this.push.events) {
+      for await (const event of push.events) {
         if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth') continue;
-        const security = this.options.curveServerKey === null ? 'plain transport' : 'CURVE';
+        const security = target.curveServerKey === null ? 'plain transport' : 'CURVE';
         const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
         this.options.log(
-          `the security handshake with ${this.options.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
+          `the security handshake with ${target.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
         );
         return;
       }
@@ -145,8 +189,9 @@ export class Sender {
     }
   }
 
+  /** After a send: only a pinned frame keeps its bytes (nothing else could resend it). */
   private forgetPayload(frame: Outbound): void {
-    if (frame.payload === undefined) return;
+    if (frame.payload === undefined || frame.pinned) return;
     frame.payload = undefined;
     this.bytesInMemory -= frame.size;
   }
@@ -156,7 +201,9 @@ export class Sender {
     this.lastAckProgressAt = Date.now();
     let drop = 0;
     while (drop < this.outbound.length && this.outbound[drop]!.seq <= upTo) {
-      this.forgetPayload(this.outbound[drop]!);
+      const frame = this.outbound[drop]!;
+      if (frame.pinned) this.pinned -= frame.size;
+      else this.forgetPayload(frame);
       drop++;
     }
     this.outbound.splice(0, drop);
@@ -167,7 +214,7 @@ export class Sender {
 
   private idle(): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, RESEND_AFTER_MS / 3);
+      const timer = setTimeout(done, this.resendAfterMs / 3);
       const self = this;
       function done(): void {
         clearTimeout(timer);

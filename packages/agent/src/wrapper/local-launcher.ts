@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { LOCAL_JOB_ID_PREFIX } from '../rank/detect.js';
+import { UserError } from '@prov4ml/prov-core';
+import { detectJob, LOCAL_JOB_ID_PREFIX } from '../rank/detect.js';
 import { exitStatus } from './exit-status.js';
 
 export interface LocalLaunchOptions {
@@ -53,4 +54,39 @@ export async function launchLocalRanks(options: LocalLaunchOptions): Promise<num
   );
   for (const signal of signals) process.off(signal, forward);
   return codes.find((code) => code !== 0) ?? 0;
+}
+
+export interface LocalRunOptions extends Omit<LocalLaunchOptions, 'rankCommand'> {
+  /** This process's argv (node, the prov4ml script, 'run', its flags, '--', the program). */
+  argv: string[];
+  /** The program and its arguments. */
+  command: string[];
+}
+
+/**
+ * `prov4ml run -n N -- CMD`: N local ranks, each a `prov4ml run` with the same flags but -n, outside any
+ * launcher. Resolves to the exit code to propagate.
+ * @throws UserError when N is not a positive integer or a launcher already starts the ranks.
+ */
+export function runLocalRanks(options: LocalRunOptions): Promise<number> {
+  const { ranks, argv, command, ...launch } = options;
+  if (!Number.isInteger(ranks) || ranks < 1) throw new UserError(`run: -n must be a positive integer, got ${ranks}`);
+  const job = detectJob(options.env, {});
+  if (job.launcher !== 'single') {
+    throw new UserError(`run: -n starts local ranks, but this process already runs under ${job.launcher}; drop -n and let the launcher start the ranks`);
+  }
+  return launchLocalRanks({ ...launch, ranks, rankCommand: [process.execPath, argv[1]!, 'run', ...forwardedFlags(argv), '--', ...command] });
+}
+
+/** The wrapper flags given to `run -n N`, passed on to every rank except -n itself. */
+function forwardedFlags(argv: string[]): string[] {
+  const separator = argv.indexOf('--');
+  const flags = argv.slice(argv.indexOf('run') + 1, separator < 0 ? undefined : separator);
+  const kept: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (flag === '-n' || flag === '--nprocs') i++;
+    else if (!/^(-n|--nprocs)=/.test(flag) && !/^-n\d+$/.test(flag)) kept.push(flag);
+  }
+  return kept;
 }

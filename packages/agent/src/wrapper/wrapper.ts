@@ -1,23 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isUserError, UserError } from '@prov4ml/prov-core';
-import { Agent, runConfigFrom, type ShutdownReport } from '../rank/agent.js';
+import { bootstrapRank, type Rank } from '../rank/bootstrap.js';
+import { shutdownNotice, type ShutdownReport } from '../rank/shutdown-report.js';
 import { agentChannelHandler, type ProgramEnd } from '../channel/handler.js';
 import type { EndRunOutcome } from '../channel/protocol.js';
 import { startChannelServer } from '../channel/server.js';
 import type { RunOptions } from '../config/options.js';
-import { detectJob, type JobInfo } from '../rank/detect.js';
 import { exitStatus } from './exit-status.js';
-import { resolveAggregatorEndpoint } from '../rank/endpoint.js';
 import { START_RUN_GRACE_MS } from '../config/limits.js';
 import type { MetricsOptions } from '../metrics/options.js';
-import { runStartRecord } from '../rank/observe.js';
-import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
-import { shutdownNotice } from '../api/sinks.js';
+import { runConfigFrom } from '../rank/run-config.js';
 
 /** The Python client shipped with this package; the wrapper puts it on the child's PYTHONPATH. */
 export const PYTHON_CLIENT_DIR = fileURLToPath(new URL('../../python', import.meta.url));
@@ -60,10 +57,9 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   const child = spawnChild(options, { PROV4ML_CHANNEL: rank.channelPath });
   // Listen for the end at once: a short program can exit while the samplers are still starting.
   const ended = supervise(child, options);
-  rank.agent.submit(runStartRecord(rank.agent.job, { pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true }));
-  const metrics = await rank.startMetrics(child.pid ?? null);
+  rank.observe({ pid: child.pid ?? -1, argv: options.command, cwd: process.cwd(), env: options.env, wrapped: true });
+  await rank.startSamplers(child.pid ?? null, options.metrics.intervalSeconds);
   const { code, signal } = await ended;
-  await metrics?.stop();
   await rank.close({ exitCode: code, signal, clean: signal === null });
   return exitStatus(code, signal);
 }
@@ -100,14 +96,12 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
     ended(end);
     return outcome;
   });
-  const program = processFacts(options.parentPid);
-  rank.agent.submit(runStartRecord(rank.agent.job, { pid: options.parentPid, ...program, env: options.env, wrapped: false }));
+  rank.observe({ pid: options.parentPid, ...processFacts(options.parentPid), env: options.env, wrapped: false });
   // Started while the program already logs: its sample requests wait for the samplers, none is dropped.
-  const metrics = await rank.startMetrics(options.parentPid);
+  await rank.startSamplers(options.parentPid, options.metrics.intervalSeconds);
   const parent = watchExit(options.parentPid);
   const end = await Promise.race([programEnded, parent.gone.then(() => null)]);
   parent.stop();
-  await metrics?.stop();
   const exit = end?.exit ?? null;
   await rank.close({ exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, clean: end !== null && exit === null }, (report) => {
     const notice = shutdownNotice(report);
@@ -115,23 +109,21 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
   });
 }
 
-interface OpenRank {
-  agent: Agent;
+interface OpenRank extends Rank {
   channelPath: string;
-  /** Starts the samplers; null when they cannot start (logged; sample requests then say so). */
-  startMetrics(rootPid: number | null): Promise<RankMetrics | null>;
   /** Ends the rank; `settled` sees the report before the channel closes (to answer end_run on it). */
   close(end: { exitCode: number | null; signal: string | null; clean: boolean }, settled?: (report: ShutdownReport) => void): Promise<void>;
 }
 
-/** The parts every rank's agent process has: the agent and the channel its program talks to. */
+/** The parts every rank's agent process has: the rank (see bootstrapRank) and the channel its program talks to. */
 async function openRank(
   options: Omit<WrapOptions, 'command'>,
   channelPath: string,
   onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
 ): Promise<OpenRank> {
-  const job = detectJob(options.env, { rank: options.run.rank, worldSize: options.run.worldSize, jobId: options.run.jobId }, hostname());
-  const agent = createAgent(job, options);
+  // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.
+  const rank = bootstrapRank({ ...options, fallbackConfig: runConfigFrom(options.run) });
+  const { agent } = rank;
   let programEnd = { createGraph: false, createSvg: false };
   const server = await startChannelServer({
     path: channelPath,
@@ -152,20 +144,12 @@ async function openRank(
   }, START_RUN_GRACE_MS);
   fallback.unref();
   return {
-    agent,
+    ...rank,
     channelPath,
-    startMetrics: (rootPid) =>
-      startRankMetrics(agent, { ...options.metrics, localRank: job.localRank, hostname: hostname(), rootPid }, options.metrics.intervalSeconds, options.log).catch(
-        (error: unknown) => {
-          options.log(`the samplers could not start: ${(error as Error).message}; no system or carbon metrics are recorded`);
-          return null;
-        },
-      ),
     async close(end, settled) {
       clearTimeout(fallback);
-      let report: ShutdownReport;
       try {
-        report = await agent.shutdown({ ...end, ...programEnd });
+        const report = await rank.end({ ...end, ...programEnd });
         if (settled) {
           settled(report);
           // The reply goes out on the next turns of the event loop; closing the server now would cut it.
@@ -176,8 +160,6 @@ async function openRank(
         await server.close();
         rmSync(channelPath, { force: true });
       }
-      const notice = shutdownNotice(report);
-      if (notice !== null) options.log(notice);
     },
   };
 }
@@ -205,21 +187,6 @@ function watchExit(pid: number): { gone: Promise<void>; stop(): void } {
     }, PARENT_POLL_INTERVAL_MS);
   });
   return { gone, stop: () => clearInterval(timer) };
-}
-
-function createAgent(job: JobInfo, options: Omit<WrapOptions, 'command'>): Agent {
-  const placement = resolveAggregatorEndpoint(job, { aggregator: options.run.aggregator, port: options.run.port, hostname: hostname() });
-  return new Agent({
-    job,
-    placement,
-    transport: { insecure: options.run.insecure, keyDir: options.run.keyDir },
-    defaultSaveDir: options.run.provenanceSaveDir ?? 'prov',
-    runId: options.run.runId,
-    // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.
-    fallbackConfig: runConfigFrom(options.run),
-    rankTimeoutMs: options.run.rankTimeout * 1000,
-    log: options.log,
-  });
 }
 
 function spawnChild(options: Pick<WrapOptions, 'command' | 'env'>, extraEnv: Record<string, string>): ChildProcess {

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
 import type { CommandModule } from 'yargs';
-import { UserError } from '@prov4ml/prov-core';
-import { startAggregator } from '@prov4ml/aggregator';
-import { curveKeyDir, ephemeralPortRisk, loadOrCreateServerKeys, resolveProcessOptions, resolveRunOptions, RUN_OPTION_VARIABLES, type RunOptions } from '@prov4ml/agent';
+import { resolveProcessOptions, resolveRunOptions, RUN_OPTION_VARIABLES, serveAggregator, type RunOptions } from '@prov4ml/agent';
 
 interface AggregateArgs {
   bind?: string;
@@ -37,7 +34,6 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       .option('unified', { type: 'boolean', default: false, describe: 'also write one document with a bundle per rank' }),
   handler: async (args) => {
     const { bind } = resolveProcessOptions({ bind: args.bind }, process.env);
-    if (bind === null) throw new UserError('aggregate: --bind (or PROV4ML_BIND) is required, e.g. tcp://0.0.0.0:41000');
     // The options shared with the ranks, read and checked as every rank reads them.
     const run = resolveRunOptions(
       {
@@ -49,48 +45,13 @@ export const aggregateCommand: CommandModule<object, AggregateArgs> = {
       },
       process.env,
     );
-    // Made before binding and never in the run directory, which the ranks name only once they send.
-    const keyDir = curveKeyDir(bind, run, null);
-    const curve = keyDir === null ? undefined : await loadOrCreateServerKeys(keyDir);
-    const log = (line: string): void => void process.stderr.write(`prov4ml aggregate: ${line}\n`);
-    if (keyDir !== null) log(`CURVE on: the ranks read the server key from ${keyDir}`);
-    const range = ephemeralPortRange();
-    const portRisk = range === null ? null : ephemeralPortRisk(bind, range);
-    if (portRisk !== null) log(`warning: ${portRisk}`);
-    const aggregator = await startAggregator({
+    await serveAggregator({
       bind,
-      worldSize: run.worldSize ?? undefined,
-      jobKey: run.jobId ?? undefined,
+      run,
       runDir: args['run-dir'],
-      rankTimeoutMs: run.rankTimeout * 1000,
       unified: args.unified,
-      curve,
-      insecure: run.insecure,
-      log,
+      log: (line) => void process.stderr.write(`prov4ml aggregate: ${line}\n`),
+      announce: (endpoint) => void process.stdout.write(`${endpoint}\n`),
     });
-    process.stdout.write(`${aggregator.endpoint}\n`);
-    const stop = (): void => void aggregator.shutdown();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      const result = await aggregator.finalized;
-      log(`wrote ${result.files.length} files in ${result.runDir}`);
-    } catch (error) {
-      throw new UserError(`aggregate: the job was not finalised (${(error as Error).message}); run prov4ml merge on its run directory`);
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      await aggregator.shutdown();
-    }
   },
 };
-
-/** Linux's ephemeral port range, or null where the host does not say. */
-function ephemeralPortRange(): [number, number] | null {
-  try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    return low !== undefined && high !== undefined && Number.isInteger(low) && Number.isInteger(high) ? [low, high] : null;
-  } catch {
-    return null;
-  }
-}

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { isUserError, UserError } from '@prov4ml/prov-core';
-import { detectJob, launchLocalRanks, resolveRunOptions, runWithoutProvenance, runWrapped, type RunOptions } from '@prov4ml/agent';
+import { resolveRunOptions, runLocalRanks, runWithoutProvenance, runWrapped, type RunOptions } from '@prov4ml/agent';
 import { explicitRunOptions, metricsOptions, withRunOptionFlags, type RunFlags } from '../run-flags.js';
 
 interface RunArgs extends RunFlags {
@@ -29,34 +29,9 @@ export const runCommand: CommandModule<object, RunArgs> = {
       process.exitCode = await runWithoutProvenance({ command, env: process.env, log }, error.message);
       return;
     }
-    if (args.nprocs !== undefined) {
-      if (!Number.isInteger(args.nprocs) || args.nprocs < 1) throw new UserError(`run: -n must be a positive integer, got ${args.nprocs}`);
-      const job = detectJob(process.env, {});
-      if (job.launcher !== 'single') {
-        throw new UserError(`run: -n starts local ranks, but this process already runs under ${job.launcher}; drop -n and let the launcher start the ranks`);
-      }
-      process.exitCode = await launchLocalRanks({
-        ranks: args.nprocs,
-        rankCommand: [process.execPath, process.argv[1]!, 'run', ...forwardedFlags(process.argv), '--', ...command],
-        env: process.env,
-        jobId: run.jobId,
-        log,
-      });
-      return;
-    }
-    process.exitCode = await runWrapped({ command, run, env: process.env, metrics: metricsOptions(run), log });
+    process.exitCode =
+      args.nprocs === undefined
+        ? await runWrapped({ command, run, env: process.env, metrics: metricsOptions(run), log })
+        : await runLocalRanks({ ranks: args.nprocs, argv: process.argv, command, env: process.env, jobId: run.jobId, log });
   },
 };
-
-/** The wrapper flags given to `run -n N`, passed on to every rank except -n itself. */
-function forwardedFlags(argv: string[]): string[] {
-  const separator = argv.indexOf('--');
-  const flags = argv.slice(argv.indexOf('run') + 1, separator < 0 ? undefined : separator);
-  const kept: string[] = [];
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i]!;
-    if (flag === '-n' || flag === '--nprocs') i++;
-    else if (!/^(-n|--nprocs)=/.test(flag) && !/^-n\d+$/.test(flag)) kept.push(flag);
-  }
-  return kept;
-}
