@@ -165,11 +165,6 @@ export class Agent {
     return this.samples.taken();
   }
 
-  /** Seals everything pending into the spool now (the send itself stays asynchronous). */
-  flush(): void {
-    if (this.claimed) this.batcher.flush();
-  }
-
   /**
    * Takes every sample requested so far (while the program that asked still runs: its process figures
    * need it), seals everything pending and resolves once it is in the spool file (at once before the
