@@ -13,6 +13,7 @@ import {
   buildUnifiedDocument,
   COLLECTION_FILE,
   dotToSvg,
+  METRICS_DIR,
   rankDocumentStem,
   toDot,
   toProvJson,
@@ -77,7 +78,7 @@ const DEFAULT_NAMESPACE_NAME = 'www.example.org';
 export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult> {
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
-  ensureDir(join(runDir, 'metrics'));
+  ensureDir(join(runDir, METRICS_DIR));
   const replay = input.replay ?? new JobReplay(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
