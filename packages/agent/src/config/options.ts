@@ -51,6 +51,8 @@ export interface RunOptions {
   insecure: boolean;
   /** Directory of the job's CURVE key files; null: `<run dir>/.prov4ml/curve` (README "Security / threat model"). */
   keyDir: string | null;
+  /** Relay each node's ranks through one connection from local rank 0's wrapper; null: when the job spans several nodes. */
+  relay: boolean | null;
 }
 
 /** What the samplers read from PROV4ML_* (their interval is a run option; visible GPUs are CUDA's and ROCm's own variables). */
@@ -131,6 +133,12 @@ const RUN_OPTIONS: OptionGroupTable<RunOptions> = {
     env: 'PROV4ML_KEY_DIR',
     description: "directory of the aggregator's CURVE key files, readable by every rank (default <run dir>/.prov4ml/curve; needed with a stand-alone aggregator off loopback)",
     reader: textReader,
+    fallback: null,
+  },
+  relay: {
+    env: 'PROV4ML_RELAY',
+    description: "relay each node's ranks to the aggregator through one connection from the node's first rank (default: on when the job spans several nodes; prov4ml run only)",
+    reader: flagReader,
     fallback: null,
   },
 };
