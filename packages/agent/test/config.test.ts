@@ -27,6 +27,7 @@ const DEFAULTS: RunOptions = {
   rankTimeout: 60,
   insecure: false,
   keyDir: null,
+  relay: null,
 };
 
 
@@ -98,6 +99,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     rankTimeout: 5,
     insecure: false,
     keyDir: '/shared/keys',
+    relay: null,
   });
 });
 
@@ -118,6 +120,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     rankTimeout: 1,
     insecure: true,
     keyDir: 'keys',
+    relay: false,
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

@@ -39,6 +39,8 @@ export class Relay {
     const security = upstream.curveServerKey === null ? {} : { curveServerKey: upstream.curveServerKey, curvePublicKey: own.publicKey, curveSecretKey: own.secretKey };
     this.push = new Push({ sendTimeout: RELAY_SEND_DEADLINE_MS, linger: 0, ...security });
     this.upAcks = new XSubscriber({ linger: 0, ...security });
+    // Watched before the bind: a rank that connects at once must be counted.
+    this.loops.push(this.countPeers());
   }
 
   /**
@@ -56,7 +58,7 @@ export class Relay {
     }
     relay.push.connect(options.upstream.endpoint);
     relay.upAcks.connect(options.upstream.ackEndpoint);
-    relay.loops = [relay.forwardFrames(), relay.pipe(relay.downAcks, relay.upAcks), relay.pipe(relay.upAcks, relay.downAcks), relay.countPeers()];
+    relay.loops.push(relay.forwardFrames(), relay.pipe(relay.downAcks, relay.upAcks), relay.pipe(relay.upAcks, relay.downAcks));
     return relay;
   }
 
@@ -132,7 +134,7 @@ export class Relay {
           this.accepted++;
           this.connected++;
         } else if (event.type === 'disconnect') {
-          this.connected--;
+          this.connected = Math.max(0, this.connected - 1);
           this.lastConnectedAt = Date.now();
         }
       }
