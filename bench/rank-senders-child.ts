@@ -30,9 +30,9 @@ async function sendAsAgents(): Promise<void> {
   const endsAt = await Promise.all(
     ranks.map(async (rank) => {
       // The last envelope holds the run end: its hand-over is the rank's end, as endRun's would be.
-      await rank.send(1, rank.frames - 1, ACK_TIMEOUT_MS);
+      await rank.send(1, rank.frames - 1, spec.ackTimeoutMs ?? ACK_TIMEOUT_MS);
       const endAt = Date.now();
-      await rank.send(rank.frames, rank.frames, ACK_TIMEOUT_MS);
+      await rank.send(rank.frames, rank.frames, spec.ackTimeoutMs ?? ACK_TIMEOUT_MS);
       return endAt;
     }),
   );

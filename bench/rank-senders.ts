@@ -27,6 +27,8 @@ export interface SenderProcessSpec {
   relay?: SenderTarget;
   /** The network namespace the process runs in (`ip netns exec`); this host's otherwise. */
   netns?: string;
+  /** How long a rank waits for its acks before the bench fails (default: the child's ACK_TIMEOUT_MS). */
+  ackTimeoutMs?: number;
 }
 
 export interface SenderProcessDone {
@@ -49,9 +51,9 @@ export function rankGroups(worldSize: number, processes: number): number[][] {
   );
 }
 
-export async function launchSenders(specs: readonly SenderProcessSpec[]): Promise<ReadySenders> {
+export async function launchSenders(specs: readonly SenderProcessSpec[], processTimeoutMs = SENDER_PROCESS_TIMEOUT_MS): Promise<ReadySenders> {
   const children = specs.map((spec) =>
-    fork(CHILD, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], timeout: SENDER_PROCESS_TIMEOUT_MS, ...inNamespace(spec.netns) }),
+    fork(CHILD, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], timeout: processTimeoutMs, ...inNamespace(spec.netns) }),
   );
   const exits = children.map(cleanExit);
   // Every step also watches the exits, so a process that dies fails the bench instead of hanging it.
