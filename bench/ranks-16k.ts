@@ -21,17 +21,17 @@ import { csvPoints } from './ranks-1024.js';
 import { launchSenders, rankGroups } from './rank-senders.js';
 import { seconds } from './stats.js';
 
-const NODES = Number(process.env.B16_NODES ?? 16);
-const RANKS_PER_NODE = Number(process.env.B16_RPN ?? 1024);
+const NODES = 16;
+const RANKS_PER_NODE = 1_024;
 const RANKS = NODES * RANKS_PER_NODE;
 /** Two series of 50 per rank, in one frame (then the run end): the figures are about ranks, not points. */
 const POINTS_PER_SERIES = 50;
 /** Descriptors an aggregator has besides its connections (ZeroMQ, Node, received logs); SCALING.md's margin. */
 const BASE_DESCRIPTORS = 256;
 /** The aggregator and the node processes are killed (and the bench fails) after this long. */
-const TIMEOUT_MS = 300_000;
+const TIMEOUT_MS = 900_000;
 /** A rank fails the bench when its frames are not acked within this (16k ranks on 2 shared cores are slow to start). */
-const ACK_TIMEOUT_MS = 240_000;
+const ACK_TIMEOUT_MS = 840_000;
 /** How often the aggregator's open descriptors are counted. */
 const FD_SAMPLE_MS = 200;
 

@@ -1,6 +1,6 @@
 import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
-import { MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
+import { MAX_RESEND_AFTER_MS, MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
 import { RELAY_SILENT_MS, RELAY_UNREACHABLE_MS } from '../relay/limits.js';
 
 /** Where the sender re-reads a frame whose bytes it did not keep: the spool. */
@@ -69,9 +69,12 @@ export class Sender {
   private readonly ackWaiters = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private readonly resendAfterMs: number;
+  /** The wait before the next resend: doubled after each resend without ack progress, up to MAX_RESEND_AFTER_MS. */
+  private resendWaitMs: number;
 
   constructor(private readonly options: SenderOptions) {
     this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
+    this.resendWaitMs = this.resendAfterMs;
   }
 
   /** Opens the sockets to `target` and starts sending what is queued. Once. */
@@ -175,9 +178,11 @@ export class Sender {
     while (!this.closing) {
       if (this.relayGone()) this.fallBack();
       const push = this.push!;
-      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendAfterMs) {
+      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendWaitMs) {
         this.nextIndex = 0;
         this.lastAckProgressAt = Date.now();
+        // An aggregator too busy to ack in time (thousands of ranks) must not be flooded with copies.
+        this.resendWaitMs = Math.min(2 * this.resendWaitMs, Math.max(this.resendAfterMs, MAX_RESEND_AFTER_MS));
       }
       const frame = this.outbound[this.nextIndex];
       if (frame === undefined) {
@@ -224,8 +229,13 @@ export class Sender {
         if (event.type === 'connect' || event.type === 'disconnect') {
           this.peerUp = event.type === 'connect';
           if (!this.peerUp) this.peerDownSince = Date.now();
+          else this.resendWaitMs = this.resendAfterMs;
         }
-        if (reported || (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth')) continue;
+        // Over plain transport an 'other' handshake error is a timeout or a broken pipe under load, which
+        // ZeroMQ retries: only CURVE can refuse for a key.
+        const refused =
+          event.type === 'handshake:error:protocol' || event.type === 'handshake:error:auth' || (event.type === 'handshake:error:other' && target.curveServerKey !== null);
+        if (reported || !refused) continue;
         reported = true;
         const security = target.curveServerKey === null ? 'plain transport' : 'CURVE';
         const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
@@ -248,6 +258,7 @@ export class Sender {
   private release(upTo: number): void {
     this.acked = upTo;
     this.lastAckProgressAt = this.ackedAt = Date.now();
+    this.resendWaitMs = this.resendAfterMs;
     let drop = 0;
     while (drop < this.outbound.length && this.outbound[drop]!.seq <= upTo) {
       const frame = this.outbound[drop]!;

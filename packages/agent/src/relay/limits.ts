@@ -14,13 +14,6 @@ export const RELAY_UNREACHABLE_MS = 6_000;
  */
 export const RELAY_SILENT_MS = 30_000;
 
-/**
- * Acks and subscriptions queued per connection in the relay before ZeroMQ drops them (its default is
- * 1,000): the relay's one upstream connection carries every rank's subscription and ack of the node,
- * and a dropped subscription would leave its rank without acks. Acks are ~60 bytes.
- */
-export const RELAY_ACK_HIGH_WATER_MARK = 65_536;
-
 /** Ranks of one node that may be connecting to the relay at once (the listen backlog; ZeroMQ's default is 100). */
 export const RELAY_BACKLOG = 4_096;
 

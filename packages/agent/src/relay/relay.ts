@@ -8,7 +8,7 @@
 import { curveKeyPair, Pull, Push, XPublisher, XSubscriber, type Socket } from 'zeromq';
 import { ackEndpointFor } from '@prov4ml/prov-core';
 import type { SenderTarget } from '../pipeline/sender.js';
-import { RELAY_ACK_HIGH_WATER_MARK, RELAY_BACKLOG, RELAY_BATCH_FRAMES, RELAY_DRAIN_TIMEOUT_MS, RELAY_SEND_DEADLINE_MS, RELAY_UNREACHABLE_MS } from './limits.js';
+import { RELAY_BACKLOG, RELAY_BATCH_FRAMES, RELAY_DRAIN_TIMEOUT_MS, RELAY_SEND_DEADLINE_MS, RELAY_UNREACHABLE_MS } from './limits.js';
 
 export interface RelayOptions {
   /** The relay's own endpoint, ipc://PATH (acks at PATH.ack). */
@@ -38,7 +38,7 @@ export class Relay {
     const own = curveKeyPair();
     const security = upstream.curveServerKey === null ? {} : { curveServerKey: upstream.curveServerKey, curvePublicKey: own.publicKey, curveSecretKey: own.secretKey };
     this.push = new Push({ sendTimeout: RELAY_SEND_DEADLINE_MS, linger: 0, ...security });
-    this.upAcks = new XSubscriber({ linger: 0, sendHighWaterMark: RELAY_ACK_HIGH_WATER_MARK, receiveHighWaterMark: RELAY_ACK_HIGH_WATER_MARK, ...security });
+    this.upAcks = new XSubscriber({ linger: 0, ...security });
     // Watched before the bind: a rank that connects at once must be counted.
     this.loops.push(this.countPeers());
   }
