@@ -50,6 +50,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
       ['insecure', 'PROV4ML_INSECURE'],
       ['keyDir', 'PROV4ML_KEY_DIR'],
+      ['relay', 'PROV4ML_RELAY'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
