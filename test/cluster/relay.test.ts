@@ -110,7 +110,9 @@ describe('Slurm: per-node relays', needs('slurm', slurmInstalled), () => {
     const pidDir = mkdtempSync(join(tmpdir(), 'prov4ml-relay-pids-'));
     const pidFile = join(pidDir, 'wrapper-node1-local0.pid');
     let killedAt = 0;
-    const job = await relayJob('relay_killed', [], { WRAPPER_PID_DIR: pidDir, PROV4ML_RANK_TIMEOUT: '5', RELAY_SECONDS: '8' }, async () => {
+    // The rank timeout (after which the aggregator gives up on the killed rank and finalises) is longer
+    // than the other rank's wait before it falls back (RELAY_UNREACHABLE_MS), as the default 60 s is.
+    const job = await relayJob('relay_killed', [], { WRAPPER_PID_DIR: pidDir, PROV4ML_RANK_TIMEOUT: '15', RELAY_SECONDS: '8' }, async () => {
       while (!existsSync(pidFile)) await new Promise((resolve) => setTimeout(resolve, SAMPLE_MS));
       // Mid-run: the ranks have sent through the relay for a while.
       await new Promise((resolve) => setTimeout(resolve, 2_000));
