@@ -6,3 +6,4 @@ export { writeDirectoryCollection, type DirectoryCollectionOptions, type Directo
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './finalize/progress.js';
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './finalize/rank-documents.js';
 export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './directory/unify.js';
+export { readFrameFile, type FrameFileEnd, type FrameFileRange } from './receive/frame-file.js';
