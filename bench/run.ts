@@ -16,6 +16,7 @@ import { measurePythonClient } from './python-client.js';
 import { measurePythonStandalone } from './python-standalone.js';
 import { measureRanks1024 } from './ranks-1024.js';
 import { measureWrapperOverhead } from './wrapper-overhead.js';
+import { measureWatch } from './watch.js';
 
 /** One bound on a figure: `factor × limit` (a figure's name, or an absolute number). */
 interface Target {
@@ -62,6 +63,8 @@ const PARTS: readonly BenchPart[] = [
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
   // Issue 5: one full metrics sample within 5 ms of the agent's CPU.
   { name: 'metrics', measure: measureSampling, targets: { sample_cpu_ms: [{ limit: 5 }] } },
+  // Issue 15: one watch refresh of a growing 64 × 100k-point run within 200 ms of CPU; reading those files once is shown beside it.
+  { name: 'watch', measure: measureWatch, targets: { watch_refresh_cpu_ms: [{ limit: 200 }] } },
 ];
 
 /** The value after `flag`, if the flag is given. */
