@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { commandWorks, needs } from './support/components.js';
 import { CLI, REPO_ROOT, runCommand } from './support/run-dir.js';
+import { receivedLogPath } from '@prov4ml/prov-core';
 import { writeRankLog, type SyntheticRankSpec } from './support/watch-logs.js';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/watch-steps.mjs');
@@ -111,6 +112,41 @@ test('watch --once on a finished run with fixed timestamps and values: the whole
     `job finalised: ${runDir}/prov_collection.json`,
     '',
   ].join('\n'));
+});
+
+test('watch in tmux on a running job: a silent rank and one never heard from are flagged; a resize redraws to the new width; q quits and restores the terminal', needs('tmux', commandWorks('tmux', ['-V'])), async () => {
+  const runDir = join(mkdtempSync(join(tmpdir(), 'prov4ml-watch-live-')), 'exp_0');
+  mkdirSync(runDir);
+  const running = SYNTHETIC.slice(0, 3).map((spec) => ({ ...spec, exitCode: null }));
+  for (const spec of running) writeRankLog(runDir, spec, SYNTHETIC.length, 10);
+  // Rank 1 was last heard 60 s ago; ranks 0 and 2 are dated ahead, so they stay running however slow this
+  // machine is; rank 3 never sent a frame.
+  const now = Date.now() / 1000;
+  utimesSync(receivedLogPath(runDir, 1), now - 60, now - 60);
+  for (const rank of [0, 2]) utimesSync(receivedLogPath(runDir, rank), now + 600, now + 600);
+  const session = `prov4ml-watch-q-${process.pid}`;
+  const command = `${process.execPath} ${CLI} watch ${runDir} --interval 200; echo "watch exited $?"; stty -a | grep -q ' icanon' && echo "terminal cooked"; sleep 600`;
+  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
+  try {
+    const wide = await captureUntil(session, (screen) => screen.includes('silent: rank 1 on node-a'), 'the silent flag');
+    assert.match(wide, /^not heard from yet: rank 3$/m);
+    assert.match(wide, /^silent: rank 1 on node-a, no frame for 6\d s \(heartbeat 5 s\)$/m);
+    assert.match(wide, /^ {3}1 node-a +silent 6\ds /m);
+    assert.match(wide, /^ {3}0 node-a +running .*▁/m, 'sparklines at 100 columns');
+    assert.match(wide, /^total {2}2 running, 1 silent, 0 ended {2}606 points {2}40 points\/s {2}energy 4\.5 kJ {2}CO2 0\.75 g$/m);
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    const narrow = await captureUntil(session, (screen) => !screen.includes('▁') && screen.includes('silent: rank 1'), 'the 80-column redraw');
+    console.log(`80×24 after the resize:\n${narrow}`);
+    const lines = narrow.split('\n');
+    assert.ok(lines.every((line) => [...line].length <= 80), 'every line fits 80 columns');
+    assert.match(narrow, /^rank node +state +pts\/s step\/s +loss +acc +energy +CO2$/m);
+    tmux('send-keys', '-t', session, 'q');
+    const after = await captureUntil(session, (screen) => screen.includes('terminal cooked'), 'the restored terminal');
+    assert.match(after, /watch exited 0/);
+    assert.doesNotMatch(after, /rank node/, 'the alternate screen is gone');
+  } finally {
+    spawnSync('tmux', ['kill-session', '-t', session]);
+  }
 });
 
 test('watch bad input: one line naming the path or option, non-zero exit, no stack', async () => {

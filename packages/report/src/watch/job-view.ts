@@ -7,6 +7,9 @@ import type { RunEndRecord } from '@prov4ml/prov-core';
 import type { JobWatch } from './job-watch.js';
 import { CO2_METRIC, ENERGY_METRIC, type RankWatch } from './rank-watch.js';
 import { DEFAULT_METRIC_COUNT } from './limits.js';
+
+/** Ranks named in the "not heard from" flag; the rest are counted. */
+const UNHEARD_RANKS_NAMED = 8;
 import { compact, shortAge } from './format.js';
 
 export interface ViewOptions {
@@ -56,7 +59,7 @@ export interface JobView {
   readonly ranks: readonly RankView[];
   /** One line per flag, most urgent first. */
   readonly alerts: readonly string[];
-  readonly totals: { readonly running: number; readonly ended: number; readonly points: number; readonly pointsPerS: number; readonly energyJ: number | null; readonly co2G: number | null };
+  readonly totals: { readonly running: number; readonly silent: number; readonly ended: number; readonly points: number; readonly pointsPerS: number; readonly energyJ: number | null; readonly co2G: number | null };
   readonly badFrames: number;
 }
 
@@ -94,6 +97,9 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
       straggler,
     };
   });
+  const worldSize = Math.max(ranks.length, ...ranks.map((rank) => rank.worldSize));
+  const unheard = Array.from({ length: worldSize }, (_, rank) => rank).filter((rank) => !job.ranks.has(rank));
+  if (unheard.length > 0) alerts.unshift(`${job.finalised ? 'no frame ever arrived from' : 'not heard from yet:'} ${rankList(unheard)}`);
   const starts = ranks.flatMap((rank) => (rank.startMs === null ? [] : [rank.startMs]));
   const lasts = ranks.flatMap((rank) => [rank.lastPointMs, rank.end?.time ?? null].filter((ms): ms is number => ms !== null));
   const start = starts.length > 0 ? Math.min(...starts) : null;
@@ -103,7 +109,7 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
     runName,
     experiment: ranks.find((rank) => rank.experiment !== null)?.experiment ?? null,
     job: ranks[0]?.job ?? null,
-    worldSize: Math.max(ranks.length, ...ranks.map((rank) => rank.worldSize)),
+    worldSize,
     hostCount: new Set(ranks.map((rank) => rank.host).filter((host) => host !== null)).size,
     elapsedMs: start === null || endMs === null ? 0 : endMs - start,
     finalised: job.finalised,
@@ -111,7 +117,8 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
     ranks: views,
     alerts: [...alerts.filter((line) => !line.startsWith('straggler')), ...alerts.filter((line) => line.startsWith('straggler'))],
     totals: {
-      running: views.filter((view) => view.state === 'running' || view.state === 'silent').length,
+      running: views.filter((view) => view.state === 'running').length,
+      silent: views.filter((view) => view.state === 'silent').length,
       ended: views.filter((view) => view.state === 'ended' || view.state === 'failed').length,
       points: ranks.reduce((total, rank) => total + rank.points, 0),
       pointsPerS: views.reduce((total, view) => total + (view.state === 'running' ? (view.pointsPerS ?? 0) : 0), 0),
@@ -158,6 +165,12 @@ function endText(end: RunEndRecord | null): string {
   if (end.signal !== null) return `killed by ${end.signal}`;
   if (end.exitCode !== null && end.exitCode !== 0) return `exited ${end.exitCode}`;
   return 'did not end cleanly';
+}
+
+/** 'rank 3' or 'ranks 3, 5, 9, … (12 in all)'. */
+function rankList(ranks: readonly number[]): string {
+  const shown = ranks.slice(0, UNHEARD_RANKS_NAMED).join(', ');
+  return ranks.length === 1 ? `rank ${shown}` : `ranks ${shown}${ranks.length > UNHEARD_RANKS_NAMED ? `, … (${ranks.length} in all)` : ''}`;
 }
 
 function medianOf(values: readonly number[]): number | null {

@@ -54,7 +54,7 @@ export function renderFrame(view: JobView, size: FrameSize, footer: string | nul
     fit(quantity(rank.energyJ, 'J'), RESOURCE, 'right'), fit(quantity(rank.co2G, 'g'), RESOURCE, 'right'),
   ].join(' ');
   const totals = [
-    `total  ${view.totals.running} running, ${view.totals.ended} ended`,
+    `total  ${view.totals.running} running, ${view.totals.silent > 0 ? `${view.totals.silent} silent, ` : ''}${view.totals.ended} ended`,
     `${compact(view.totals.points)} points`,
     `${compact(view.totals.pointsPerS)} points/s`,
     `energy ${quantity(view.totals.energyJ, 'J')}`,
