@@ -48,7 +48,7 @@ export function renderFrame(view: JobView, size: FrameSize, footer: string | nul
     fit('energy', RESOURCE, 'right'), fit('CO2', RESOURCE, 'right'),
   ].join(' ');
   const row = (rank: RankView) => [
-    fit(String(rank.rank), RANK, 'right'), fit(rank.host, NODE), fit(rank.straggler && rank.state === 'running' ? 'straggler' : rank.stateText, STATE),
+    fit(String(rank.rank), RANK, 'right'), fit(shortHost(rank.host), NODE), fit(rank.straggler && rank.state === 'running' ? 'straggler' : rank.stateText, STATE),
     fit(compact(rank.pointsPerS), RATE, 'right'), fit(compact(rank.stepsPerS), RATE, 'right'),
     ...rank.metrics.slice(0, shown).map((cell) => (spark > 0 ? `${fit(sparkline(cell.spark, spark), spark)} ` : '') + fit(metricValue(cell.last), VALUE, 'right')),
     fit(quantity(rank.energyJ, 'J'), RESOURCE, 'right'), fit(quantity(rank.co2G, 'g'), RESOURCE, 'right'),
@@ -74,6 +74,11 @@ export function renderFrame(view: JobView, size: FrameSize, footer: string | nul
   const lines = [title, header, ...pickRows(view.ranks, rowRoom).map((rank) => (typeof rank === 'string' ? rank : row(rank))), ...alerts, totals, ...notes];
   if (footer !== null) lines.push(footer);
   return lines.map((line) => clip(line, width));
+}
+
+/** A fully qualified host name that does not fit loses its domain first (the flags name it whole). */
+function shortHost(host: string): string {
+  return host.length <= NODE ? host : host.split('.')[0]!;
 }
 
 /** All ranks when they fit; else the flagged ones first, then the lowest ranks, and a line counting the rest. */
