@@ -149,6 +149,28 @@ test('watch in tmux on a running job: a silent rank and one never heard from are
   }
 });
 
+test('watch --once on a save directory lists its runs, running first', async () => {
+  const finished = syntheticRun();
+  const saveDir = join(finished, '..');
+  const merged = await runCommand(process.execPath, [CLI, 'merge', finished, '--quiet']);
+  assert.equal(merged.code, 0, merged.stderr);
+  const running = join(saveDir, 'exp_1');
+  for (const spec of SYNTHETIC.slice(0, 3)) writeRankLog(running, { ...spec, exitCode: null }, SYNTHETIC.length, 10);
+  // Dated: the finished run's logs an hour ago, the running one's ahead (it stays running however slow this machine is).
+  const now = Date.now() / 1000;
+  for (const rank of [0, 1, 2, 3]) utimesSync(receivedLogPath(finished, rank), now - 3600, now - 3600);
+  for (const rank of [0, 1, 2]) utimesSync(receivedLogPath(running, rank), now + 600, now + 600);
+  const result = await runCommand(process.execPath, [CLI, 'watch', saveDir, '--once']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, [
+    `prov4ml watch  ${saveDir}: 2 runs (running first, then newest)`,
+    '    #  run    state      ranks  last frame',
+    '    1  exp_1  running        3  0s ago',
+    '    2  exp_0  finalised      4  60m ago',
+    '',
+  ].join('\n'));
+});
+
 test('watch bad input: one line naming the path or option, non-zero exit, no stack', async () => {
   const empty = mkdtempSync(join(tmpdir(), 'prov4ml-watch-bad-'));
   const file = join(empty, 'notes.txt');
