@@ -49,7 +49,6 @@ export interface RankView {
 
 export interface JobView {
   readonly runName: string;
-  readonly experiment: string | null;
   readonly job: string | null;
   readonly worldSize: number;
   readonly hostCount: number;
@@ -69,7 +68,9 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
   const rates = new Map(ranks.map((rank) => [rank.rank, rank.rates()]));
   const stepRates = [...rates.values()].map((rate) => rate.stepsPerS).filter((rate): rate is number => rate !== null);
   const median = medianOf(stepRates);
+  // Flags that need someone first (silent, failed, never heard from), then the stragglers.
   const alerts: string[] = [];
+  const stragglers: string[] = [];
   const views = ranks.map((rank): RankView => {
     const rate = rates.get(rank.rank)!;
     const host = rank.host ?? '?';
@@ -79,7 +80,7 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
     const straggler = median !== null && median > 0 && rate.stepsPerS !== null && rate.stepsPerS < median * (1 - options.stragglerThreshold);
     if (straggler) {
       const below = Math.round((1 - rate.stepsPerS! / median!) * 100);
-      alerts.push(`straggler: rank ${rank.rank} on ${host}, ${compact(rate.stepsPerS)} steps/s, ${below} % below the median ${compact(median)} (threshold ${Math.round(options.stragglerThreshold * 100)} %)`);
+      stragglers.push(`straggler: rank ${rank.rank} on ${host}, ${compact(rate.stepsPerS)} steps/s, ${below} % below the median ${compact(median)} (threshold ${Math.round(options.stragglerThreshold * 100)} %)`);
     }
     return {
       rank: rank.rank,
@@ -107,7 +108,6 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
   const sum = (values: (number | null)[]) => (values.some((value) => value !== null) ? values.reduce<number>((total, value) => total + (value ?? 0), 0) : null);
   return {
     runName,
-    experiment: ranks.find((rank) => rank.experiment !== null)?.experiment ?? null,
     job: ranks[0]?.job ?? null,
     worldSize,
     hostCount: new Set(ranks.map((rank) => rank.host).filter((host) => host !== null)).size,
@@ -115,7 +115,7 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
     finalised: job.finalised,
     metrics,
     ranks: views,
-    alerts: [...alerts.filter((line) => !line.startsWith('straggler')), ...alerts.filter((line) => line.startsWith('straggler'))],
+    alerts: [...alerts, ...stragglers],
     totals: {
       running: views.filter((view) => view.state === 'running').length,
       silent: views.filter((view) => view.state === 'silent').length,

@@ -42,7 +42,6 @@ export class RankWatch {
   host: string | null = null;
   startMs: number | null = null;
   end: RunEndRecord | null = null;
-  experiment: string | null = null;
   job: string | null = null;
   worldSize = 0;
   /** Every metric point received, user metrics and samples. */
@@ -67,8 +66,7 @@ export class RankWatch {
       if (record.kind === 'run_start') {
         this.host = record.hostname;
         this.startMs = Math.min(this.startMs ?? record.time, record.time);
-      } else if (record.kind === 'run_config') this.experiment ??= record.experimentName;
-      else if (record.kind === 'run_end') this.end = record;
+      } else if (record.kind === 'run_end') this.end = record;
       else if (record.kind === 'metrics') for (const batch of record.series) newestMs = Math.max(newestMs, this.#addBatch(batch));
     }
     if (newestMs === Number.NEGATIVE_INFINITY) return;
