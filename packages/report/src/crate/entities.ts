@@ -79,11 +79,13 @@ export function crateGraph({ run, files, nowMs }: CrateInput): Entity[] {
     ...status(job.ok, job.status),
     object: unique(rankActions.flatMap((ref) => (graph.get(ref)?.['object'] ?? []) as Ref[])),
     result: [COLLECTION_FILE, ...run.ranks.map((rank) => rank.document)].filter((path) => paths.has(path)).map(fileRef),
-    additionalProperty: totals.map((total) => graph.add(totalProperty(total, 'job', total.total))),
+    ...(totals.length === 0 ? {} : { additionalProperty: totals.map((total) => graph.add(totalProperty(total, 'job', total.total))) }),
   });
   const formats = { prov: false };
   for (const file of files) graph.add(fileEntity(file, run, formats));
   if (formats.prov) graph.add({ '@id': PROV_JSON, '@type': 'WebSite', name: 'PROV-JSON (W3C Member Submission)' });
+  // RO-Crate asks the root for a license; prov4ml cannot know under which terms a run may be shared.
+  const license = graph.add({ '@id': '#license', '@type': 'CreativeWork', name: 'No license stated', description: 'prov4ml does not know under which terms these files may be shared; their owner decides (set a license before publishing the crate).' });
   graph.add({ '@id': PROCESS_RUN_CRATE, '@type': 'CreativeWork', name: 'Process Run Crate', version: '0.5' });
   graph.add({ '@id': RO_CRATE_1_1, '@type': 'CreativeWork', name: 'RO-Crate', version: '1.1' });
   const root: Entity = {
@@ -92,6 +94,7 @@ export function crateGraph({ run, files, nowMs }: CrateInput): Entity[] {
     name: `${job.experiment ?? 'run'}${job.runId === null ? '' : ` run ${job.runId}`}`,
     description: `Provenance of job ${job.jobId ?? '(not recorded)'} (${job.worldSize} rank(s)), recorded by prov4ml: one W3C PROV-JSON document per rank, the job's collection, the metric files and artifacts.`,
     datePublished: new Date(nowMs).toISOString(),
+    license,
     conformsTo: { '@id': PROCESS_RUN_CRATE },
     hasPart: files.map((file) => fileRef(file.path)),
     mentions: [jobAction, ...rankActions],
