@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { needs } from '../support/components.js';
-import { canMountTmpfs, tmpfs } from '../support/tmpfs.js';
+import { canMountTmpfs, mount, tmpfs } from '../support/tmpfs.js';
 import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, runCommand } from '../support/run-dir.js';
 import { LOG_POINTS_PROGRAM } from './support.js';
 

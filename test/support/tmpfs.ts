@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-function mount(args: string[]): void {
+/** `mount ARGS…`; throws with mount's stderr. */
+export function mount(args: string[]): void {
   const result = spawnSync('mount', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`mount ${args.join(' ')}: ${result.stderr}`);
 }
