@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statfsSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -185,6 +185,13 @@ describe('prov4ml crate', () => {
     const folder = basename(runDir);
     assert.deepEqual(Object.keys(members).sort(), [...runFiles(runDir), 'ro-crate-metadata.json'].map((path) => `${folder}/${path}`).sort());
     assert.equal(members[`${folder}/ro-crate-metadata.json`], sha256(join(runDir, 'ro-crate-metadata.json')));
+    // merge rebuilds what the run end asked for, the packages included.
+    rmSync(join(runDir, 'ro-crate-metadata.json'));
+    rmSync(`${runDir}.zip`);
+    const merged = await runCommand(process.execPath, [CLI, 'merge', runDir]);
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.equal(readCrate(runDir)['@graph'].filter((entity) => entity['@type'] === 'CreateAction').length, 3);
+    assert.ok(Object.keys(await zipMembers(`${runDir}.zip`)).includes(`${folder}/ro-crate-metadata.json`));
   });
 
   test('python end_run(crate_ro_crate=True) with start_run(use_compressor=ZIP), standalone', async () => {
