@@ -201,6 +201,8 @@ describe('prov4ml crate', () => {
       `prov4ml.start_run(prov_user_namespace="https://example.org/lab", experiment_name="py", provenance_save_dir=${JSON.stringify(dir)}, use_compressor=prov4ml.CompressorType.ZIP)`,
       'prov4ml.log_param("lr", 0.1)',
       'for i in range(10): prov4ml.log_metric("loss", 1.0 / (i + 1), prov4ml.Context.TRAINING, step=i)',
+      'prov4ml.log_carbon_metrics(prov4ml.Context.TRAINING, step=0)',
+      'prov4ml.log_carbon_metrics(prov4ml.Context.TRAINING, step=1)',
       'prov4ml.end_run(crate_ro_crate=True)',
     ].join('\n');
     const env: NodeJS.ProcessEnv = { ...process.env, PROV4ML_CLI: CLI, PYTHONPATH: join(REPO_ROOT, 'packages/agent/python'), PYTHONDONTWRITEBYTECODE: '1' };
@@ -214,6 +216,16 @@ describe('prov4ml crate', () => {
     assert.equal(lr?.['value'], '0.1');
     assert.ok(references(byId.get('#rank-0')!['result']).includes('metrics/loss_TRAINING_GR0.csv'));
     assert.ok(Object.keys(await zipMembers(`${runDir}.zip`)).includes(`${basename(runDir)}/metrics/loss_TRAINING_GR0.csv`));
+    // The energy and CO2 totals: the job's, equal to the one rank's cumulative series' last value (the largest over its contexts).
+    const totals = references(byId.get('#job')!['additionalProperty']).map((id) => byId.get(id)!);
+    const energy = totals.find((total) => total['propertyID'] === 'https://prov4ml.org/ns#energy_consumed');
+    const emissions = totals.find((total) => total['propertyID'] === 'https://prov4ml.org/ns#emissions');
+    assert.deepEqual([energy?.['unitText'], emissions?.['unitText']], ['J', 'gCO2eq']);
+    const lastValue = (metric: string): number => {
+      const files = readdirSync(join(runDir, 'metrics')).filter((name) => new RegExp(`^${metric}_[A-Z]+_GR0\\.csv$`).test(name));
+      return Math.max(...files.map((name) => Number(readFileSync(join(runDir, 'metrics', name), 'utf8').trim().split('\n').at(-1)!.split(',')[1])));
+    };
+    assert.deepEqual([energy?.['value'], emissions?.['value']], [lastValue('energy_consumed'), lastValue('emissions')]);
   });
 });
 
