@@ -30,13 +30,13 @@ interface Crate {
   '@graph': Entity[];
 }
 
-async function finishedRun(env: Record<string, string> = {}, program: string[] = [process.execPath, PROGRAM]): Promise<string> {
+async function finishedRun(env: Record<string, string> = {}, program: string[] = [process.execPath, PROGRAM], exitCode = 0): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'prov4ml-crate-'));
   const result = await runCommand(process.execPath, [CLI, 'run', '-n', '2', '--metrics-interval', '0', '--', ...program], {
     env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: dir, POINTS: '500', ...env },
     timeoutMs: 180_000,
   });
-  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.code, exitCode, result.stderr);
   return runDirIn(dir);
 }
 
@@ -174,6 +174,16 @@ describe('prov4ml crate', () => {
     assert.deepEqual(Object.keys(members).sort(), [...before, 'ro-crate-metadata.json'].sort());
     for (const [name, digest] of Object.entries(members)) assert.equal(digest, sha256(join(runDir, name)), name);
     assert.deepEqual(runFiles(runDir), before, 'the crate changed no file of the run');
+  });
+
+  test('a rank that failed: its action and the job failed, with its exit code and why', async () => {
+    const runDir = await finishedRun({ FAIL_RANK: '1' }, [process.execPath, PROGRAM], 1);
+    assert.equal((await crateCommand(runDir)).code, 0);
+    const byId = new Map(readCrate(runDir)['@graph'].map((entity) => [entity['@id'], entity]));
+    const failed = { '@id': 'http://schema.org/FailedActionStatus' };
+    assert.deepEqual([byId.get('#rank-1')!['actionStatus'], byId.get('#rank-1')!['exitCode'], byId.get('#rank-1')!['error']], [failed, 1, 'exited 1']);
+    assert.deepEqual([byId.get('#rank-0')!['actionStatus'], byId.get('#rank-0')!['exitCode']], [{ '@id': 'http://schema.org/CompletedActionStatus' }, 0]);
+    assert.deepEqual([byId.get('#job')!['actionStatus'], byId.get('#job')!['error']], [failed, 'rank 1: exited 1']);
   });
 
   test('endRun({ crateRoCrate, useCompressor: "zip" }) under prov4ml run: the crate and <run dir>.zip once the job is finalised', async () => {
