@@ -50,7 +50,9 @@ async function walk(root: string, relative: string, out: RunFile[]): Promise<voi
       await walk(root, path, out);
     } else if (entry.isFile()) {
       if (entry.name.endsWith('.partial')) continue;
-      const info = await stat(join(root, path));
+      const info = await stat(join(root, path)).catch((error: NodeJS.ErrnoException) => {
+        throw new UserError(`${join(root, path)}: cannot read: ${error.code ?? error.message}`);
+      });
       out.push({ path, sizeBytes: info.size, mtimeMs: info.mtimeMs });
     }
   }
