@@ -4,4 +4,5 @@ export { watchJob, type WatchOptions, type WatchResult } from './watch/watch.js'
 export { JobWatch } from './watch/job-watch.js';
 export { jobView, type JobView, type ViewOptions } from './watch/job-view.js';
 export { renderFrame, type FrameSize } from './watch/render.js';
+export { writeRunCrate, zipRunDirectory, runPackager, type CrateOptions, type CrateResult, type RunZipResult } from './crate/crate.js';
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report.js';
