@@ -8,4 +8,4 @@ export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPath
 export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './directory/unify.js';
 export { compareRanks, stepIntervals, median, nearestRank, DEFAULT_STRAGGLER_THRESHOLD, UNKNOWN_NODE, type RankTimingInput, type CompareRanksOptions } from './diagnostics/ranks-compared.js';
 export { StepClock, MAX_STEP_CLOCK_STEPS, type StepTimes } from './diagnostics/step-clock.js';
-export { ENERGY_METRIC, EMISSIONS_METRIC } from './diagnostics/rank-inputs.js';
+export { ENERGY_METRIC, EMISSIONS_METRIC, largestLastValue } from './diagnostics/rank-inputs.js';

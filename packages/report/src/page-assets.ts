@@ -76,6 +76,8 @@ details.graph .note{padding:0 12px 10px}
 .graph-view{overflow:auto;max-height:85vh;border-top:1px solid var(--line);background:#fff}
 .graph-view svg{display:block;margin:0 auto;max-width:100%;height:auto}
 ul.notes{margin:0;padding-left:20px;color:var(--muted)}
+ul.findings{margin:0 0 10px;padding-left:20px}
+tr.straggler td{background:#fff7e6}
 `;
 
 /**

@@ -7,6 +7,8 @@ import { escapeHtml, formatDuration, formatNumber, formatTime } from './html.js'
 import type { RankFacts, RankGraph } from './run-contents.js';
 import { rankList, renderPlot, type PlotInput } from './plot.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js';
+import { ranksComparedSection } from './ranks-compared-section.js';
+import type { RanksCompared } from '@prov4ml/prov-core';
 import { rankStatus, type JobSummary, type ResourceTotal } from './summary.js';
 
 export interface PageInput {
@@ -14,6 +16,8 @@ export interface PageInput {
   readonly generatedMs: number;
   readonly job: JobSummary;
   readonly ranks: readonly RankFacts[];
+  /** Cross-rank diagnostics; null for the original's documents. */
+  readonly ranksCompared: RanksCompared | null;
   readonly totals: readonly ResourceTotal[];
   readonly plots: readonly PlotInput[];
   readonly graphs: readonly RankGraph[];
@@ -37,6 +41,7 @@ export function renderPage(page: PageInput): string {
     '<main>',
     summarySection(page.job, page.totals),
     ranksSection(page.ranks),
+    ranksComparedSection(page.ranksCompared),
     parametersSection(page.ranks),
     finalMetricsSection(page.ranks),
     metricsSection(page.plots),

@@ -1,5 +1,5 @@
 /** A rank's diagnostics input from what finalisation gathered: its summary and its timing. */
-import type { RankSummary, SeriesSummary } from '@prov4ml/prov-core';
+import type { RankSummary } from '@prov4ml/prov-core';
 import type { RankTiming } from '../finalize/rank-accumulator.js';
 import type { RankTimingInput } from './ranks-compared.js';
 
@@ -24,7 +24,7 @@ export function rankTimingInput(summary: Omit<RankSummary, 'job'>, timing: RankT
 }
 
 /** The largest finite last value of the series named `name`, over its contexts; null when none. */
-function largestLastValue(series: readonly SeriesSummary[], name: string): number | null {
+export function largestLastValue(series: readonly { readonly name: string; readonly lastValue: number | null }[], name: string): number | null {
   let largest: number | null = null;
   for (const s of series) {
     if (s.name !== name || s.lastValue === null || !Number.isFinite(s.lastValue)) continue;

@@ -5,15 +5,14 @@
  * read, and each figure carries how it was computed.
  */
 import type { NodeCompared, RankCompared, RanksCompared, RanksComparedHow } from '@prov4ml/prov-core';
-import type { StepTimes } from './step-clock.js';
 
 /** What one rank recorded that the diagnostics are computed from. */
 export interface RankTimingInput {
   rank: number;
   /** The run start's hostname; null when the rank never said. */
   node: string | null;
-  /** The rank's step clock (see StepClock); null when it logged no user metric. */
-  stepTimes: Pick<StepTimes, 'steps' | 'timesMs'> | null;
+  /** The rank's step clock (StepClock's StepTimes: steps ascending, each at its first time); null when it logged no user metric. */
+  stepTimes: { readonly steps: ArrayLike<number>; readonly timesMs: ArrayLike<number> } | null;
   /** Last value of its cumulative `energy_consumed` (J) and `emissions` (gCO2eq), largest over contexts. */
   energyJ: number | null;
   emissionsG: number | null;
