@@ -14,14 +14,15 @@ const GPU_USAGE_METRIC = 'gpu_usage';
 export interface RanksComparedReading {
   /** null when no rank is one of ours (the original's documents record no timestamps per rank run). */
   readonly compared: RanksCompared | null;
-  readonly notes: string[];
+  /** Series that could not be read: what the note says, and the reader's error message alone. */
+  readonly notes: { readonly note: string; readonly error: string }[];
 }
 
 /** Reads what the diagnostics need from `ranks` (ours only) and their `series`, and compares them. */
 export async function readRanksCompared(ranks: readonly RankFacts[], series: readonly SeriesSource[], options: CompareRanksOptions = {}): Promise<RanksComparedReading> {
   const ours = ranks.filter((rank) => rank.generation === 'prov4ml');
   if (ours.length === 0) return { compared: null, notes: [] };
-  const notes: string[] = [];
+  const notes: RanksComparedReading['notes'] = [];
   const inputs: RankTimingInput[] = [];
   for (const facts of ours) {
     const mine = series.filter((source) => source.rank === facts.rank);
@@ -40,7 +41,7 @@ export async function readRanksCompared(ranks: readonly RankFacts[], series: rea
   return { compared: compareRanks(inputs, options), notes };
 }
 
-async function stepTimes(series: readonly SeriesSource[], notes: string[]): Promise<RankTimingInput['stepTimes']> {
+async function stepTimes(series: readonly SeriesSource[], notes: RanksComparedReading['notes']): Promise<RankTimingInput['stepTimes']> {
   const clock = new StepClock();
   let any = false;
   for (const source of series) {
@@ -51,7 +52,7 @@ async function stepTimes(series: readonly SeriesSource[], notes: string[]): Prom
   return any ? clock.times() : null;
 }
 
-async function meanOf(series: readonly SeriesSource[], notes: string[]): Promise<number | null> {
+async function meanOf(series: readonly SeriesSource[], notes: RanksComparedReading['notes']): Promise<number | null> {
   let sum = 0;
   let count = 0;
   for (const source of series) {
@@ -67,11 +68,11 @@ async function meanOf(series: readonly SeriesSource[], notes: string[]): Promise
 }
 
 /** A file that cannot be read costs its figure, not the report. */
-async function readOrNote(source: SeriesSource, notes: string[], read: () => Promise<void> | undefined): Promise<void> {
+async function readOrNote(source: SeriesSource, notes: RanksComparedReading['notes'], read: () => Promise<void> | undefined): Promise<void> {
   try {
     await read();
   } catch (error) {
     if (!isUserError(error)) throw error;
-    notes.push(`Ranks compared: ${source.name} (${source.context}) rank ${source.rank} left out: ${error.message}`);
+    notes.push({ note: `${source.name} (${source.context}) rank ${source.rank}: left out of Ranks compared: ${error.message}`, error: error.message });
   }
 }

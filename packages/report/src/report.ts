@@ -36,7 +36,9 @@ export async function buildReport(input: string, options: ReportOptions = {}): P
   const run = await readRun(input, progress);
   const { plots, lastValues, notes: plotNotes } = await buildPlots(run.series, progress);
   const diagnostics = await readRanksCompared(run.ranks, run.series);
-  const notes = [...run.notes, ...plotNotes, ...diagnostics.notes];
+  // A file the plots could not read either is one note, not two.
+  const diagnosticNotes = diagnostics.notes.filter(({ error }) => !plotNotes.some((note) => note.endsWith(error))).map(({ note }) => note);
+  const notes = [...run.notes, ...plotNotes, ...diagnosticNotes];
   const html = renderPage({
     input,
     generatedMs: options.generatedMs ?? Date.now(),
