@@ -2,3 +2,5 @@
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report.js';
 export { readRanksCompared, type RanksComparedReading } from './ranks-compared.js';
 export { ranksComparedLines, ranksComparedSection } from './ranks-compared-section.js';
+export { writeComparison, type CompareRequest, type ComparisonResult } from './compare/compare-runs.js';
+export type { RankChoice } from './compare/compare-page.js';

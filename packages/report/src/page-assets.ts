@@ -119,7 +119,7 @@ export const PAGE_SCRIPT = `
       const rows = [];
       for (const line of data.lines) {
         const i = nearest(line, step);
-        if (i >= 0) rows.push({ rank: line.rank, step: line.steps[i], value: line.values[i] });
+        if (i >= 0) rows.push({ rank: line.rank, label: line.label || 'rank ' + line.rank, step: line.steps[i], value: line.values[i] });
       }
       if (rows.length === 0) { hide(); return; }
       crosshair.setAttribute('x1', String(point.x));
@@ -135,12 +135,12 @@ export const PAGE_SCRIPT = `
         swatch.style.background = colors.get(String(row.rank)) || '#888';
         const value = document.createElement('span');
         value.textContent = String(row.value);
-        item.append(swatch, 'rank ' + row.rank + (row.step === rows[0].step ? '' : ' @' + row.step), value);
+        item.append(swatch, row.label + (row.step === rows[0].step ? '' : ' @' + row.step), value);
         tooltip.append(item);
       }
       if (rows.length > MAX_TOOLTIP_ROWS) {
         const more = document.createElement('div');
-        more.textContent = '… ' + (rows.length - MAX_TOOLTIP_ROWS) + ' more ranks';
+        more.textContent = '… ' + (rows.length - MAX_TOOLTIP_ROWS) + ' more lines';
         tooltip.append(more);
       }
       tooltip.hidden = false;

@@ -7,8 +7,13 @@ import type { RankGraph, RankReading, RunContents } from './run-contents.js';
 import { readG1Rank, readG3Rank } from './original-rank.js';
 import { readProv4mlRank } from './prov4ml-rank.js';
 
+export interface ReadRunOptions {
+  /** Render each rank's provenance graph (the costly part of reading); true by default. */
+  readonly graphs?: boolean;
+}
+
 /** Reads `input` (a run directory or one PROV-JSON file), one document at a time. */
-export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS): Promise<RunContents> {
+export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS, options: ReadRunOptions = {}): Promise<RunContents> {
   const documents = await findRunDocuments(input);
   progress.addTotal(documents.files.length);
   const graphs = new GraphBudget();
@@ -18,7 +23,7 @@ export async function readRun(input: string, progress: ProgressReporter = NO_PRO
     const doc = await readProvDocument(file);
     const reading = readRank(doc, file, documents.directory);
     readings.push(reading);
-    rankGraphs.push(await graphs.render(reading.facts.rank, doc));
+    if (options.graphs !== false) rankGraphs.push(await graphs.render(reading.facts.rank, doc));
     progress.advance(file.name);
   }
   return {
