@@ -48,7 +48,7 @@ export async function writeComparison(request: CompareRequest): Promise<Comparis
     const runs: { dir: string; contents: RunContents }[] = [];
     for (const dir of runDirs) runs.push({ dir, contents: await readRun(dir, progress, { graphs: false }) });
     if (rank !== 'mean' && !runs.some(({ contents }) => contents.ranks.some((facts) => facts.rank === rank))) {
-      throw new UserError(`--rank ${rank}: no run has that rank (ranks: ${runs.map(({ dir, contents }) => `${basename(dir)} ${contents.ranks.length}`).join(', ')})`);
+      throw new UserError(`--rank ${rank}: no run has that rank (${runs.map(({ dir, contents }) => `${basename(dir)} has ${contents.ranks.length} rank(s)`).join(', ')})`);
     }
     const notes: string[] = [];
     const compared = runs.map(({ dir, contents }) => comparedRun(dir, contents, rank));
