@@ -2,7 +2,7 @@
 /// <reference lib="dom" />
 /**
  * `prov4ml report <save dir> --experiment E`: three real 2-rank runs of one experiment with different
- * epochs, compared on one page, looked at in headless Chromium (no console errors, no requests, one
+ * learning rates, compared on one page, looked at in headless Chromium (no console errors, no requests, one
  * line per run in each plot, only the parameter that differs listed); a screenshot is written to
  * test-output/ and its path printed. Bad input is one line and a non-zero exit, and writes nothing.
  */
@@ -18,9 +18,9 @@ import { CLI, REPO_ROOT, runCommand } from './support/run-dir.js';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
-const EXPERIMENT = 'train_example';
-const EPOCHS = [2, 3, 4];
-const RUNS = EPOCHS.map((_, id) => `${EXPERIMENT}_${id}`);
+const EXPERIMENT = 'lr_sweep';
+const RATES = ['0.03', '0.1', '0.3'];
+const RUNS = RATES.map((_, id) => `${EXPERIMENT}_${id}`);
 
 let saveDir: string;
 const temporary: string[] = [];
@@ -28,9 +28,9 @@ const temporary: string[] = [];
 before(async () => {
   saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-compare-'));
   temporary.push(saveDir);
-  for (const epochs of EPOCHS) {
-    const run = await runCommand(process.execPath, [CLI, 'run', '-n', '2', '--', process.execPath, join(REPO_ROOT, 'examples/train.mjs')], {
-      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, TRAIN_EPOCHS: String(epochs), TRAIN_SAMPLES: '500' },
+  for (const rate of RATES) {
+    const run = await runCommand(process.execPath, [CLI, 'run', '-n', '2', '--', process.execPath, join(REPO_ROOT, 'test/fixtures/compare-train.mjs')], {
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, LEARNING_RATE: rate, EXPERIMENT },
       timeoutMs: 180_000,
     });
     assert.equal(run.code, 0, run.stderr);
@@ -97,7 +97,7 @@ describe('the comparison page in headless chromium', needs('chromium', existsSyn
     assert.deepEqual(plots.find(({ plot }) => plot === 'loss TRAINING')?.legend, RUNS);
 
     const parameterRows = await page.$$eval('#parameters table tr', (rows) => rows.map((row) => Array.from(row.children).map((cell) => cell.textContent)));
-    assert.deepEqual(parameterRows, [['parameter', ...RUNS], ['epochs', '2', '3', '4']]);
+    assert.deepEqual(parameterRows, [['parameter', ...RUNS], ['learning_rate', ...RATES]]);
     const runRows = await page.$$eval('#runs table tr', (rows) => rows.slice(1).map((row) => [row.children[0]?.textContent, row.children[1]?.textContent, row.children[6]?.textContent]));
     assert.deepEqual(runRows, RUNS.map((run) => [run, '2', 'all 2 rank(s) ended cleanly']));
     assert.equal(await page.locator('#final-metrics tr').count(), 2);
@@ -110,7 +110,7 @@ describe('the comparison page in headless chromium', needs('chromium', existsSyn
     await page.mouse.move(box.x + box.width * 0.2, box.y + box.height * 0.5);
     const tooltip = loss.locator('.tooltip');
     await tooltip.waitFor({ state: 'visible' });
-    assert.equal((await tooltip.innerText()).match(/train_example_\d/g)?.length, 3);
+    assert.equal((await tooltip.innerText()).match(/lr_sweep_\d/g)?.length, 3);
     await page.mouse.move(0, 0);
 
     const screenshot = join(OUTPUT_DIR, 'report-compare.png');
