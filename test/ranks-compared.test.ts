@@ -137,6 +137,7 @@ test('the straggler threshold is a parameter; one rank or none timed gives no ra
   assert.deepEqual(compareRanks(ranks).stragglers, []);
   assert.deepEqual(compareRanks(ranks, { stragglerThreshold: 0.1 }).stragglers.map((s) => s.rank), [2]);
   assert.equal(compareRanks([input(0, 100)]).stepTimeRatio, 1);
+  assert.deepEqual(ranksComparedLines(compareRanks([input(0, 100), input(1, 100)])), ['Step time: median 100 ms on each of the 2 rank(s) timed; no straggler.', 'Ended abnormally: none of 2 rank(s).']);
   const none = compareRanks([{ ...input(0, 1), stepTimes: null }]);
   assert.deepEqual([none.stepTimeRatio, none.slowest, none.medianStepTimeMs], [null, null, null]);
   assert.deepEqual(ranksComparedLines(none), ['Step time: no rank logged a user metric at two or more steps.', 'Ended abnormally: none of 1 rank(s).']);

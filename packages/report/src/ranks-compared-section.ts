@@ -11,7 +11,9 @@ import { rankList } from './plot.js';
 export function ranksComparedLines(compared: RanksCompared): string[] {
   const lines: string[] = [];
   const { slowest, fastest } = compared;
+  const timed = compared.ranks.filter((rank) => rank.stepTimeMedianMs !== null).length;
   if (slowest === null || fastest === null) lines.push('Step time: no rank logged a user metric at two or more steps.');
+  else if (slowest.stepTimeMedianMs === fastest.stepTimeMedianMs) lines.push(`Step time: median ${ms(slowest.stepTimeMedianMs)} on each of the ${timed} rank(s) timed; no straggler.`);
   else {
     lines.push(`Slowest: ${rankOnNodeText(slowest)}, median step ${ms(slowest.stepTimeMedianMs)}; fastest: ${rankOnNodeText(fastest)}, ${ms(fastest.stepTimeMedianMs)}; ratio ${formatNumber(compared.stepTimeRatio, 3)}.`);
     const threshold = `more than ${formatNumber(compared.stragglerThreshold * 100)} % above the median of ranks, ${ms(compared.medianStepTimeMs)}`;

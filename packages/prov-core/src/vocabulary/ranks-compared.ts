@@ -81,10 +81,10 @@ export function rankOnNodeText({ rank, node }: RankOnNode): string {
 export function ranksComparedAttributes(compared: RanksCompared): Attributes {
   const attributes: Attributes = {
     'prov-ml:straggler_threshold': double(compared.stragglerThreshold),
-    'prov-ml:stragglers': compared.stragglers.map(rankOnNodeText).join('; '),
-    'prov-ml:abnormal_ranks': compared.abnormal.map((rank) => `${rankOnNodeText(rank)}: ${rank.ended}`).join('; '),
-    'prov-ml:energy_per_node': compared.nodes.map((node) => `${node.node}: ${node.energyJ ?? 'not recorded'} J`).join('; '),
-    'prov-ml:emissions_per_node': compared.nodes.map((node) => `${node.node}: ${node.emissionsG ?? 'not recorded'} gCO2eq`).join('; '),
+    'prov-ml:stragglers': listText(compared.stragglers.map(rankOnNodeText)),
+    'prov-ml:abnormal_ranks': listText(compared.abnormal.map((rank) => `${rankOnNodeText(rank)}: ${rank.ended}`)),
+    'prov-ml:energy_per_node': listText(compared.nodes.map((node) => `${node.node}: ${amount(node.energyJ, 'J')}`)),
+    'prov-ml:emissions_per_node': listText(compared.nodes.map((node) => `${node.node}: ${amount(node.emissionsG, 'gCO2eq')}`)),
   };
   if (compared.medianStepTimeMs !== null) attributes['prov-ml:median_step_time_ms'] = double(compared.medianStepTimeMs);
   if (compared.slowest !== null) attributes['prov-ml:slowest_rank'] = int(compared.slowest.rank);
@@ -112,6 +112,15 @@ export function rankComparedAttributes(rank: RankCompared): Attributes {
   ];
   for (const [name, value] of figures) if (value !== null) attributes[`prov-ml:${name}`] = double(value);
   return attributes;
+}
+
+function listText(items: readonly string[]): string {
+  return items.length === 0 ? 'none' : items.join('; ');
+}
+
+/** Six significant digits: the sums carry floating-point noise that says nothing. */
+function amount(value: number | null, unit: string): string {
+  return value === null ? 'not recorded' : `${Number(value.toPrecision(6))} ${unit}`;
 }
 
 function snakeCase(key: string): string {
