@@ -28,6 +28,10 @@ export class StepClock {
   /** Steps earlier than the clock's last one and not in it: [step, time] pairs. */
   #pending: number[] = [];
   #omitted = 0;
+  /** Highest step left out past the bound: a step is counted once, however many series log it. */
+  #highestOmitted = Number.NEGATIVE_INFINITY;
+  /** Where the last step was found: a second series logging the same steps in order finds each next to it. */
+  #cursor = 0;
   readonly #maxSteps: number;
 
   constructor(maxSteps = MAX_STEP_CLOCK_STEPS) {
@@ -46,7 +50,7 @@ export class StepClock {
       this.#append(step, timeMs);
       return;
     }
-    const at = this.#find(step);
+    const at = this.#near(step);
     if (at >= 0) {
       if (timeMs < (this.#times[at] as number)) this.#times[at] = timeMs;
       return;
@@ -63,7 +67,10 @@ export class StepClock {
 
   #append(step: number, timeMs: number): void {
     if (this.#count >= this.#maxSteps) {
-      this.#omitted++;
+      if (step > this.#highestOmitted) {
+        this.#highestOmitted = step;
+        this.#omitted++;
+      }
       return;
     }
     if (this.#count === this.#steps.length) this.#grow(this.#count * 2);
@@ -79,6 +86,18 @@ export class StepClock {
     times.set(this.#times.subarray(0, this.#count));
     this.#steps = steps;
     this.#times = times;
+  }
+
+  /** Index of `step` in the clock, or −1: at or just after the cursor, else by binary search. */
+  #near(step: number): number {
+    const steps = this.#steps;
+    const cursor = this.#cursor;
+    for (let at = cursor; at < cursor + 2 && at < this.#count; at++) {
+      if (steps[at] === step) return (this.#cursor = at);
+    }
+    const at = this.#find(step);
+    if (at >= 0) this.#cursor = at;
+    return at;
   }
 
   /** Index of `step` in the clock, or −1. */
