@@ -12,11 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS, openPageFile } from './support/browser.js';
 import { needs } from './support/components.js';
 import { CLI, REPO_ROOT, runCommand } from './support/run-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
 const EXPERIMENT = 'lr_sweep';
 const RATES = ['0.03', '0.1', '0.3'];
@@ -62,19 +61,9 @@ describe('the comparison page in headless chromium', needs('chromium', existsSyn
   });
   after(async () => browser?.close());
 
+  /** The page, and per plot its lines on the linear axis and its legend's labels. */
   async function open(file: string) {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const consoleErrors: string[] = [];
-    const requests: string[] = [];
-    const url = `file://${file}`;
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
-    page.on('request', (request) => {
-      if (request.url() !== url) requests.push(request.url());
-    });
-    await page.goto(url, { waitUntil: 'load' });
+    const { page, consoleErrors, requests } = await openPageFile(browser, file);
     const plots = await page.$$eval('figure.plot', (figures) => figures.map((figure) => ({
       plot: `${figure.querySelector('.metric')?.textContent} ${figure.querySelector('.context')?.textContent}`,
       lines: figure.querySelectorAll('svg.chart .scale-linear path.line').length,

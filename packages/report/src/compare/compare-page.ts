@@ -3,7 +3,8 @@
  * external resource), one column per run.
  */
 import { escapeHtml, formatDuration, formatNumber, formatTime } from '../html.js';
-import { PAGE_SCRIPT, PAGE_STYLE } from '../page-assets.js';
+import { PAGE_SCRIPT } from '../page-assets.js';
+import { pageHead } from '../page.js';
 import { renderPlot, type PlotInput } from '../plot.js';
 import type { JobSummary } from '../summary.js';
 
@@ -37,13 +38,7 @@ export function renderComparisonPage(page: ComparisonPage): string {
   const title = `${page.experiment ?? 'runs'} · ${page.runs.length} runs compared`;
   const which = page.rank === 'mean' ? 'the mean across each run’s ranks' : `rank ${page.rank} of each run`;
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
-    `<title>${escapeHtml(`prov4ml comparison: ${title}`)}</title>`,
-    `<style>${PAGE_STYLE}</style>`,
-    '</head><body>',
+    pageHead(`prov4ml comparison: ${title}`),
     `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">prov4ml comparison · curves and final metrics of ${escapeHtml(which)} · generated ${escapeHtml(formatTime(page.generatedMs))}</p></header>`,
     '<main>',
     runsSection(page.runs),

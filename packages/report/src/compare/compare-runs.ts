@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 import { NO_PROGRESS, type ProgressReporter } from '@prov4ml/aggregator';
+import { parametersByName } from '../page.js';
 import { buildPlots } from '../plots.js';
 import { readRun } from '../read-run.js';
 import type { RankFacts, RunContents, SeriesSource } from '../run-contents.js';
@@ -93,16 +94,8 @@ function comparedRun(dir: string, contents: RunContents, rank: RankChoice): Comp
 
 /** A run's value of each parameter: the one value its ranks share, else each rank's. */
 function runParameters(ranks: readonly RankFacts[]): Map<string, string> {
-  const byName = new Map<string, Map<number, string>>();
-  for (const rank of ranks) {
-    for (const { name, value } of rank.parameters) {
-      let values = byName.get(name);
-      if (values === undefined) byName.set(name, (values = new Map()));
-      values.set(rank.rank, value);
-    }
-  }
   const result = new Map<string, string>();
-  for (const [name, values] of byName) {
+  for (const [name, values] of parametersByName(ranks)) {
     const distinct = new Set(values.values());
     result.set(name, distinct.size === 1 ? ([...distinct][0] as string) : [...values].map(([rank, value]) => `rank ${rank}: ${value}`).join(', '));
   }
