@@ -139,10 +139,11 @@ describe('comparison: bad input is one line, a non-zero exit, and nothing writte
     await bad([join(saveDir, RUNS[0] as string), notARun], `${notARun}: no per-rank PROV-JSON documents here (prov_<experiment>_GR<rank>.json, or the original's provgraph_*.json)`);
   });
 
-  test('an experiment with no runs, a save dir that is not there, a rank no run has, a rank that is not one', async () => {
+  test('an experiment with no runs, a save dir that is not there, a rank no run has, a rank that is not one, a rank for one run', async () => {
     await bad([saveDir, '--experiment', 'nope'], `${saveDir}: no runs of experiment "nope" (no nope_<id> directories)`);
     await bad([join(saveDir, 'missing'), '--experiment', EXPERIMENT], `${join(saveDir, 'missing')}: no such directory`);
     await bad([saveDir, '--experiment', EXPERIMENT, '--rank', '7'], `--rank 7: no run has that rank (${RUNS.map((run) => `${run} has 2 rank(s)`).join(', ')})`);
     await bad([saveDir, '--experiment', EXPERIMENT, '--rank', 'all'], `--rank: expected a rank (0, 1, …) or 'mean', got "all"`);
+    await bad([join(saveDir, RUNS[0] as string), '--rank', '1'], '--rank: only for a comparison (several run directories, or --experiment)');
   });
 });

@@ -27,6 +27,7 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no progress bar and no summary line' }),
   handler: async (args) => {
     const compare = args.inputs.length > 1 || args.experiment !== undefined;
+    if (!compare && args.rank !== '0') throw new UserError('--rank: only for a comparison (several run directories, or --experiment)');
     const rank = compare ? rankChoice(args.rank) : 0;
     const progress = progressBar({ stream: process.stderr, label: 'report', quiet: args.quiet });
     if (!compare) {
