@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type EnvelopeRecord, type MetricSeriesBatch } from '@prov4ml/prov-core';
-import { compareRanks, mergeRunDir, StepClock } from '@prov4ml/aggregator';
+import { compareRanks, medianAndP95, mergeRunDir, StepClock } from '@prov4ml/aggregator';
 import { buildReport, ranksComparedLines, readRanksCompared } from '@prov4ml/report';
 import { readRun } from '../packages/report/src/read-run.js';
 
@@ -166,4 +166,20 @@ test('the step clock: any order of points gives each step its earliest time', ()
   const bounded = new StepClock(10);
   for (let s = 0; s < 15; s++) bounded.addPoint(s, s);
   assert.deepEqual([bounded.times().steps.length, bounded.times().omittedSteps], [10, 5]);
+});
+
+test('median and p95 by selection equal those of the sorted values, whatever the order and ties', () => {
+  let seed = 7;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + Math.floor(random() * 60);
+    // Few distinct values in some trials, so ties and equal pivots are covered.
+    const distinct = trial % 3 === 0 ? 3 : 1000;
+    const values = Float64Array.from({ length: n }, () => Math.floor(random() * distinct) - 5);
+    if (trial % 5 === 0) values.sort();
+    const sorted = Float64Array.from(values).sort();
+    const median = n % 2 === 1 ? sorted[n >> 1] : ((sorted[n / 2 - 1] as number) + (sorted[n / 2] as number)) / 2;
+    assert.deepEqual(medianAndP95(values), { median, p95: sorted[Math.ceil(0.95 * n) - 1] }, `trial ${trial}`);
+  }
+  assert.deepEqual(medianAndP95(new Float64Array(0)), { median: null, p95: null });
 });

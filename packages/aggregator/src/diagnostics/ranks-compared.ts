@@ -40,13 +40,14 @@ export function compareRanks(inputs: readonly RankTimingInput[], options: Compar
   if (!(threshold >= 0)) throw new RangeError(`compareRanks: stragglerThreshold must be ≥ 0, got ${threshold}`);
   const ranks: RankCompared[] = [...inputs].sort((a, b) => a.rank - b.rank).map((input) => {
     const intervals = stepIntervals(input.stepTimes);
+    const stepTime = medianAndP95(intervals);
     const ended = endedText(input);
     return {
       rank: input.rank,
       node: input.node,
       stepIntervals: intervals.length,
-      stepTimeMedianMs: median(intervals),
-      stepTimeP95Ms: nearestRank(intervals, 0.95),
+      stepTimeMedianMs: stepTime.median,
+      stepTimeP95Ms: stepTime.p95,
       energyJ: input.energyJ,
       emissionsG: input.emissionsG,
       gpuUsagePercent: input.gpuUsagePercent,
@@ -56,7 +57,7 @@ export function compareRanks(inputs: readonly RankTimingInput[], options: Compar
     };
   });
   const timed = ranks.filter((rank): rank is RankCompared & { stepTimeMedianMs: number } => rank.stepTimeMedianMs !== null);
-  const medianStepTimeMs = median(Float64Array.from(timed, (rank) => rank.stepTimeMedianMs).sort());
+  const medianStepTimeMs = medianAndP95(Float64Array.from(timed, (rank) => rank.stepTimeMedianMs)).median;
   const stragglers = medianStepTimeMs === null
     ? []
     : timed.filter((rank) => rank.stepTimeMedianMs > medianStepTimeMs * (1 + threshold)).map((rank) => {
@@ -82,28 +83,65 @@ export function compareRanks(inputs: readonly RankTimingInput[], options: Compar
   };
 }
 
-/** Time per step between consecutive logged steps (ms), sorted ascending. */
+/** Time per step between consecutive logged steps (ms), in step order. */
 export function stepIntervals(times: RankTimingInput['stepTimes']): Float64Array {
   if (times === null || times.steps.length < 2) return new Float64Array(0);
   const intervals = new Float64Array(times.steps.length - 1);
   for (let i = 1; i < times.steps.length; i++) {
     intervals[i - 1] = ((times.timesMs[i] as number) - (times.timesMs[i - 1] as number)) / ((times.steps[i] as number) - (times.steps[i - 1] as number));
   }
-  return intervals.sort();
+  return intervals;
 }
 
-/** Median of sorted values: the middle one, or the mean of the middle two; null for none. */
-export function median(sorted: Float64Array): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
+/**
+ * Median (the middle value, or the mean of the middle two) and p95 (nearest rank: the ⌈0.95·n⌉-th
+ * smallest) of `values`, which it reorders. By selection, not sorting: `watch` computes this for
+ * every rank on every frame.
+ */
+export function medianAndP95(values: Float64Array): { median: number | null; p95: number | null } {
+  const n = values.length;
+  if (n === 0) return { median: null, p95: null };
   const middle = n >>> 1;
-  return n % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  const upper = select(values, middle, 0, n - 1);
+  let median = upper;
+  if (n % 2 === 0) {
+    // Selection left every smaller value before `middle`: the lower middle is the largest of them.
+    let lower = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < middle; i++) if ((values[i] as number) > lower) lower = values[i] as number;
+    median = (lower + upper) / 2;
+  }
+  const rank95 = Math.max(0, Math.ceil(0.95 * n) - 1);
+  const p95 = rank95 === middle ? upper : select(values, rank95, middle, n - 1);
+  return { median, p95 };
 }
 
-/** The ⌈q·n⌉-th smallest of sorted values (nearest-rank percentile); null for none. */
-export function nearestRank(sorted: Float64Array, q: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] as number;
+/** Quickselect: puts the k-th smallest of values[lo..hi] at k, smaller ones before it, larger after; returns it. */
+function select(values: Float64Array, k: number, lo: number, hi: number): number {
+  while (hi > lo) {
+    // Median of three as the pivot: sorted or reversed input stays linear.
+    const mid = (lo + hi) >>> 1;
+    const a = values[lo] as number;
+    const b = values[mid] as number;
+    const c = values[hi] as number;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return values[k] as number;
 }
 
 function endedText(input: RankTimingInput): { text: string; abnormal: boolean } {
