@@ -13,8 +13,10 @@ import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type Enve
 import { compareRanks, medianAndP95, mergeRunDir, StepClock } from '@prov4ml/aggregator';
 import { buildReport, ranksComparedLines, readRanksCompared } from '@prov4ml/report';
 import { readRun } from '../packages/report/src/read-run.js';
+import { REPO_ROOT } from './support/run-dir.js';
 
 const T0 = 1_800_000_000_000;
+const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
 const NODES = ['node-a', 'node-a', 'node-b', 'node-b'];
 const temporary: string[] = [];
 after(() => temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -122,6 +124,9 @@ test('a job with a slow rank: exact step times, the straggler with its node, per
   ]);
   assert.deepEqual(compared.stragglers, [{ rank: 3, node: 'node-b', stepTimeMedianMs: 150, abovePercent: 50 }]);
   const { html } = await buildReport(runDir, { generatedMs: T0 });
+  // Kept as an artifact, to look at the section in a browser.
+  mkdirSync(OUTPUT_DIR, { recursive: true });
+  writeFileSync(join(OUTPUT_DIR, 'report-ranks-compared.html'), html);
   const section = html.slice(html.indexOf('<section id="ranks-compared">'), html.indexOf('</section>', html.indexOf('<section id="ranks-compared">')));
   for (const line of EXPECTED_LINES) assert.ok(section.includes(`<li>${line}</li>`), line);
   assert.equal(section.match(/<tr class="straggler">/g)?.length, 1);
