@@ -5,6 +5,7 @@ export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './finalize/c
 export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory/collection.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './finalize/progress.js';
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './finalize/rank-documents.js';
+export type { CrateWriter } from './finalize/crate-writer.js';
 export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './directory/unify.js';
 export { compareRanks, stepIntervals, medianAndP95, DEFAULT_STRAGGLER_THRESHOLD, UNKNOWN_NODE, type RankTimingInput, type CompareRanksOptions } from './diagnostics/ranks-compared.js';
 export { StepClock, MAX_STEP_CLOCK_STEPS, type StepTimes } from './diagnostics/step-clock.js';

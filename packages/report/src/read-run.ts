@@ -7,13 +7,8 @@ import type { RankGraph, RankReading, RunContents } from './run-contents.js';
 import { readG1Rank, readG3Rank } from './original-rank.js';
 import { readProv4mlRank } from './prov4ml-rank.js';
 
-export interface ReadRunOptions {
-  /** Render each rank's provenance graph (the costly part of reading); true by default. */
-  readonly graphs?: boolean;
-}
-
-/** Reads `input` (a run directory or one PROV-JSON file), one document at a time. */
-export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS, options: ReadRunOptions = {}): Promise<RunContents> {
+/** Reads `input` (a run directory or one PROV-JSON file), one document at a time; `graphs: false` draws none (the crate needs none). */
+export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS, options: { graphs?: boolean } = {}): Promise<RunContents> {
   const documents = await findRunDocuments(input);
   progress.addTotal(documents.files.length);
   const graphs = new GraphBudget();
