@@ -1,3 +1,7 @@
 // @prov4ml/report: the HTML report of a run (`prov4ml report`).
 export { writeRunCrate, zipRunDirectory, runPackager, type CrateOptions, type CrateResult, type RunZipResult } from './crate/crate.js';
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report.js';
+export { readRanksCompared, type RanksComparedReading } from './ranks-compared.js';
+export { ranksComparedLines, ranksComparedSection } from './ranks-compared-section.js';
+export { writeComparison, type CompareRequest, type ComparisonResult } from './compare/compare-runs.js';
+export type { RankChoice } from './compare/compare-page.js';
