@@ -16,6 +16,7 @@ import { measureProvJson } from './prov-json.js';
 import { measurePythonClient } from './python-client.js';
 import { measurePythonStandalone } from './python-standalone.js';
 import { measureRanks1024 } from './ranks-1024.js';
+import { measureRanksCompared } from './ranks-compared.js';
 import { measureWrapperOverhead } from './wrapper-overhead.js';
 import { measureWatch } from './watch.js';
 
@@ -64,6 +65,15 @@ const PARTS: readonly BenchPart[] = [
   { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },
   { name: 'ranks-1024', measure: measureRanks1024, targets: { ranks_1024_lost_points: [{ limit: 0 }], ranks_1024_finalize_s: [{ limit: 2 }] } },
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
+  // Issue 15: the step clock costs finalisation at most a fifth of formatting the same points; compareRanks of 64 × 100k steps within half of watch's 200 ms frame, and half of sorting.
+  {
+    name: 'ranks-compared',
+    measure: measureRanksCompared,
+    targets: {
+      ranks_compared_step_clock_10m_s: [{ limit: 'ranks_compared_csv_format_10m_s', factor: 0.2 }],
+      ranks_compared_64x100k_ms: [{ limit: 100 }, { limit: 'ranks_compared_sort_64x100k_ms', factor: 0.5 }],
+    },
+  },
   // Issue 5: one full metrics sample within 5 ms of the agent's CPU.
   { name: 'metrics', measure: measureSampling, targets: { sample_cpu_ms: [{ limit: 5 }] } },
   // Issue 16: the RO-Crate of 64 ranks × 100k points, every file hashed, within 2 s; sha256sum of the same files beside it.

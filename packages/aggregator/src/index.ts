@@ -8,3 +8,6 @@ export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressRep
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './finalize/rank-documents.js';
 export type { CrateWriter } from './finalize/crate-writer.js';
 export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './directory/unify.js';
+export { compareRanks, stepIntervals, medianAndP95, DEFAULT_STRAGGLER_THRESHOLD, UNKNOWN_NODE, type RankTimingInput, type CompareRanksOptions } from './diagnostics/ranks-compared.js';
+export { StepClock, MAX_STEP_CLOCK_STEPS, type StepTimes } from './diagnostics/step-clock.js';
+export { ENERGY_METRIC, EMISSIONS_METRIC, largestLastValue } from './diagnostics/rank-inputs.js';

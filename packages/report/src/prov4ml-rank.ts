@@ -5,7 +5,7 @@
 import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
 import { pathInside, type DocumentFile } from './documents.js';
-import { forEachMetricCsvPoint } from './metric-csv.js';
+import { forEachMetricCsvPoint, forEachMetricCsvRow } from './metric-csv.js';
 import type { FinalMetricValue, ParameterValue, RankEntityFact, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
@@ -117,6 +117,7 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
   const name = attributeText(attributes, 'prov-ml:name');
   const context = attributeText(attributes, 'prov-ml:context');
   const file = attributeText(attributes, 'prov-ml:metric_file');
+  const source = attributeText(attributes, 'prov-ml:source');
   if (name === null || context === null) return 'no prov-ml:name or prov-ml:context';
   if (file === null) return 'no prov-ml:metric_file';
   const path = pathInside(directory, file);
@@ -129,5 +130,7 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
     lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
     file,
     forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
+    forEachRow: (visit) => forEachMetricCsvRow(path, visit),
+    ...(source === null ? {} : { origin: source }),
   };
 }

@@ -86,6 +86,12 @@ export interface SeriesSource {
   readonly file?: string;
   /** Calls `visit` for every point in file order. Throws UserError naming the file when it is unreadable. */
   forEachPoint(visit: (step: number, value: number) => void): Promise<void>;
+  /** Where the values came from (`metric` for the program's own, else a sampler's name); absent when unknown. */
+  readonly origin?: string;
+  /** Like forEachPoint with each point's timestamp (epoch ms); absent when the files hold none. */
+  readonly forEachRow?: (visit: (step: number, value: number, timestampMs: number) => void) => Promise<void>;
+  /** What the plot's legend calls this line; `rank N` when absent. */
+  readonly label?: string;
 }
 
 /** What a reader got from one rank's document. */

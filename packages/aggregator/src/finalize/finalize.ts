@@ -23,6 +23,8 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
+import { compareRanks } from '../diagnostics/ranks-compared.js';
+import { rankTimingInput } from '../diagnostics/rank-inputs.js';
 import { writeRequestedPackages, type CrateWriter } from './crate-writer.js';
 import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
@@ -104,7 +106,8 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     members.push(member);
     progress.advance(`wrote rank ${summary.rank}`);
   }
-  const collection = { job, members, ...jobSpan(summaries) };
+  const diagnostics = compareRanks(ranks.map((rank) => rankTimingInput(rank, replay.timing(rank.rank))));
+  const collection = { job, members, ...jobSpan(summaries), diagnostics };
   writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
   written.push(COLLECTION_FILE);
   if (input.unified === true) {

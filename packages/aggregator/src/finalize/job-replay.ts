@@ -12,7 +12,7 @@ import { decodeEnvelope, framedLength } from '@prov4ml/prov-core';
 import { countsFrame } from '../receive/counted-frames.js';
 import { readFrameFile, type FrameFileEnd, type FrameFileRange } from '../receive/frame-file.js';
 import { FileNameRegistry } from './file-names.js';
-import { RankAccumulator, type AccumulatedRank, type PointSink } from './rank-accumulator.js';
+import { RankAccumulator, type AccumulatedRank, type PointSink, type RankTiming } from './rank-accumulator.js';
 
 /** Where a replay's points go: the metric CSV writer, or nowhere when only the summaries are wanted. */
 export interface PointWriter extends PointSink {
@@ -90,6 +90,11 @@ export class JobReplay {
       await this.#points.finish();
     }
     return Array.from({ length: worldSize }, (_, rank) => this.#rank(rank).accumulator.accumulated());
+  }
+
+  /** What the diagnostics need of `rank` beyond its summary; call after {@link finish}. */
+  timing(rank: number): RankTiming {
+    return this.#rank(rank).accumulator.timing();
   }
 
   async #replay(rank: number, path: string, range: FrameFileRange): Promise<FrameFileEnd> {

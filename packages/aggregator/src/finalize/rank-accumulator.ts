@@ -4,6 +4,7 @@
  */
 import {
   DEFAULT_CSV_SEPARATOR,
+  LoggingItemKind,
   metricFileStem,
   type ArtifactRecord,
   type ContextRecord,
@@ -17,6 +18,7 @@ import {
   type SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../limits.js';
+import { StepClock, type StepTimes } from '../diagnostics/step-clock.js';
 import type { FileNameRegistry } from './file-names.js';
 
 /**
@@ -24,6 +26,16 @@ import type { FileNameRegistry } from './file-names.js';
  * once every rank is read. (Not the report's RankFacts, which is read back from a document.)
  */
 export type AccumulatedRank = Omit<RankSummary, 'job'>;
+
+/** What the cross-rank diagnostics need of a rank beyond its summary (diagnostics/ranks-compared.ts). */
+export interface RankTiming {
+  stepTimes: StepTimes;
+  /** Mean of its `gpu_usage` samples; null when it has none. */
+  gpuUsagePercent: number | null;
+}
+
+/** The sampler series whose mean is the rank's GPU use. */
+const GPU_USAGE_METRIC = 'gpu_usage';
 
 /** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
 export interface PointSink {
@@ -48,6 +60,9 @@ export class RankAccumulator {
   readonly #contexts = new Map<string, ContextRecord>();
   readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
   readonly #facts: Pick<AccumulatedRank, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
+  readonly #stepClock = new StepClock();
+  #gpuUsageSum = 0;
+  #gpuUsageCount = 0;
   #lastSeq = 0;
   #entries = 0;
   #omitted = 0;
@@ -136,6 +151,10 @@ export class RankAccumulator {
     };
   }
 
+  timing(): RankTiming {
+    return { stepTimes: this.#stepClock.times(), gpuUsagePercent: this.#gpuUsageCount === 0 ? null : this.#gpuUsageSum / this.#gpuUsageCount };
+  }
+
   async #addPoints(batch: MetricSeriesBatch): Promise<void> {
     const key = `${batch.context}\u0000${batch.name}`;
     let series = this.#series.get(key);
@@ -166,6 +185,7 @@ export class RankAccumulator {
     const n = batch.values.length;
     if (n === 0) return;
     summarise(series, batch.values);
+    this.#time(batch);
     series.count += n;
     series.firstStep ??= batch.steps[0]!;
     series.firstTimestampMs ??= batch.timestamps[0]!;
@@ -173,6 +193,17 @@ export class RankAccumulator {
     series.lastTimestampMs = batch.timestamps[n - 1]!;
     series.lastValue = batch.values[n - 1]!;
     await this.#sink.append(series.file, batch.steps, batch.values, batch.timestamps);
+  }
+
+  /** Feeds the step clock (user metrics) and the GPU use (its sampler's series). */
+  #time(batch: MetricSeriesBatch): void {
+    if (batch.source === LoggingItemKind.METRIC) this.#stepClock.add(batch.steps, batch.timestamps);
+    if (batch.name !== GPU_USAGE_METRIC) return;
+    for (const value of batch.values) {
+      if (!Number.isFinite(value)) continue;
+      this.#gpuUsageSum += value;
+      this.#gpuUsageCount++;
+    }
   }
 
   #keyed<K, T>(map: Map<K, T>, key: K, record: T): void {
