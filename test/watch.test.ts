@@ -28,7 +28,8 @@ async function captureUntil(session: string, done: (screen: string) => boolean, 
   const deadline = Date.now() + timeoutMs;
   let screen = '';
   while (Date.now() < deadline) {
-    screen = tmux('capture-pane', '-p', '-t', session);
+    // -J joins lines the terminal wrapped (the summary's sentences may be longer than the pane).
+    screen = tmux('capture-pane', '-p', '-J', '-t', session);
     if (done(screen)) return screen;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -67,6 +68,9 @@ test('watch in tmux: a real 4-rank job, rank 2 flagged straggler with its node a
       assert.match(final, row, `rank ${rank}'s row`);
     }
     assert.match(final, /^total {2}0 running, 4 ended {2}/m);
+    // Ranks compared, over the whole run: rank 2 is the one straggler, by its median step time.
+    assert.match(final, new RegExp(`^ {2}Stragglers \\(median step time more than 20 % above the median of ranks, [0-9.]+ ms\\): rank 2 \\(${hostname()}\\) [0-9.]+ ms \\(\\+[0-9.]+ %\\)\\.$`, 'm'));
+    assert.match(final, /^ {2}Ended abnormally: none of 4 rank\(s\)\.$/m);
     assert.match(final, new RegExp(`^job finalised: ${saveDir}/watch_0/prov_collection.json$`, 'm'));
   } finally {
     spawnSync('tmux', ['kill-session', '-t', session]);
@@ -99,6 +103,7 @@ test('watch --once on a finished run with fixed timestamps and values: the whole
   assert.equal(result.stderr, '');
   // Rates over each rank's own timestamps, from the first frame's checkpoint to the last: 90 steps and
   // 182 points (the carbon samples count) in 9 s, rank 3 in 18 s. Sparklines: 10 cells of 10 steps' means.
+  // Ranks compared: every step 100 ms apart (rank 3: 200 ms).
   assert.equal(result.stdout, [
     'prov4ml watch  exp_0  finalised after 00:00:20  4 ranks on 2 nodes  job slurm-4242.0',
     'rank node       state       pts/s step/s                 loss                  acc   energy      CO2',
@@ -109,6 +114,10 @@ test('watch --once on a finished run with fixed timestamps and values: the whole
     'ended abnormally: rank 1 on node-a, exited 1',
     'straggler: rank 3 on node-b, 5.0 steps/s, 50 % below the median 10 (threshold 20 %)',
     'total  0 running, 4 ended  808 points  0.0 points/s  energy 7.5 kJ  CO2 1.25 g',
+    'Ranks compared (the whole run so far)',
+    '  Slowest: rank 3 (node-b), median step 200 ms; fastest: rank 0 (node-a), 100 ms; ratio 2.',
+    '  Stragglers (median step time more than 20 % above the median of ranks, 100 ms): rank 3 (node-b) 200 ms (+100 %).',
+    '  Ended abnormally: rank 1 (node-a): exited 1.',
     `job finalised: ${runDir}/prov_collection.json`,
     '',
   ].join('\n'));

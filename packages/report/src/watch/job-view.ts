@@ -5,7 +5,7 @@
  */
 import type { RunEndRecord } from '@prov4ml/prov-core';
 import type { JobWatch } from './job-watch.js';
-import { CO2_METRIC, ENERGY_METRIC, type RankWatch } from './rank-watch.js';
+import type { RankWatch } from './rank-watch.js';
 import { DEFAULT_METRIC_COUNT } from './limits.js';
 
 /** Ranks named in the "not heard from" flag; the rest are counted. */
@@ -93,8 +93,8 @@ export function jobView(job: JobWatch, runName: string, options: ViewOptions): J
         const track = rank.track(name);
         return { name, last: track === null || Number.isNaN(track.last) ? null : track.last, spark: track?.spark.means() ?? [] };
       }),
-      energyJ: rank.total(ENERGY_METRIC),
-      co2G: rank.total(CO2_METRIC),
+      energyJ: rank.energyJ(),
+      co2G: rank.co2G(),
       straggler,
     };
   });

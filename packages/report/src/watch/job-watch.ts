@@ -24,7 +24,8 @@ export class JobWatch {
   /** Frames that did not decode (a log another version wrote, or damaged): counted, skipped. */
   badFrames = 0;
 
-  constructor(readonly runDir: string) {}
+  /** `stepClocks`: keep each rank's step clock, for "Ranks compared" (one read, as `--once` does). */
+  constructor(readonly runDir: string, readonly options: { stepClocks: boolean } = { stepClocks: false }) {}
 
   /** Reads what the logs gained since the last call. */
   async refresh(): Promise<void> {
@@ -63,7 +64,7 @@ export class JobWatch {
     if (stat.size <= tail.offset) return;
     let watch = this.ranks.get(rank);
     if (watch === undefined) {
-      watch = new RankWatch(rank);
+      watch = new RankWatch(rank, { stepClock: this.options.stepClocks });
       this.ranks.set(rank, watch);
     }
     const target = watch;

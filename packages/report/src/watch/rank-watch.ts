@@ -4,6 +4,7 @@
  * Memory is bounded per series (the sparkline's buckets) and by the rate window, never by the points.
  */
 import { LoggingItemKind, type Envelope, type MetricSeriesBatch, type RunEndRecord } from '@prov4ml/prov-core';
+import { EMISSIONS_METRIC, ENERGY_METRIC, StepClock, type RankTimingInput } from '@prov4ml/aggregator';
 import { RATE_WINDOW_MS } from './limits.js';
 import { SparkSeries } from './sparkline.js';
 
@@ -12,9 +13,7 @@ const USER_SOURCES: ReadonlySet<string> = new Set(
   Object.values(LoggingItemKind).filter((kind) => kind !== LoggingItemKind.SYSTEM_METRIC && kind !== LoggingItemKind.CARBON_METRIC),
 );
 
-/** The carbon meter's cumulative series (agent `metrics/carbon/carbon-meter.ts`): a rank's last value is its total so far. */
-export const ENERGY_METRIC = 'energy_consumed';
-export const CO2_METRIC = 'emissions';
+const GPU_USAGE_METRIC = 'gpu_usage';
 
 export interface SeriesTrack {
   readonly name: string;
@@ -54,8 +53,15 @@ export class RankWatch {
   readonly series = new Map<string, SeriesTrack>();
   #maxStep = Number.NEGATIVE_INFINITY;
   #checkpoints: Checkpoint[] = [];
+  /** The step clock of "Ranks compared" (aggregator `diagnostics/`): kept only when asked, it costs 16 bytes a step. */
+  readonly #clock: StepClock | null;
+  #clocked = false;
+  #gpuSum = 0;
+  #gpuCount = 0;
 
-  constructor(readonly rank: number) {}
+  constructor(readonly rank: number, options: { stepClock: boolean }) {
+    this.#clock = options.stepClock ? new StepClock() : null;
+  }
 
   add(envelope: Envelope): void {
     this.job ??= envelope.job;
@@ -84,6 +90,31 @@ export class RankWatch {
     return { pointsPerS: (last.points - first.points) / seconds, stepsPerS: stepped ? (last.step - first.step) / seconds : null };
   }
 
+  /** energy_consumed's total so far (J); null when never sampled. */
+  energyJ(): number | null {
+    return this.total(ENERGY_METRIC);
+  }
+
+  /** emissions' total so far (gCO2eq); null when never sampled. */
+  co2G(): number | null {
+    return this.total(EMISSIONS_METRIC);
+  }
+
+  /** What `compareRanks` needs of this rank; `finalised`: a rank without a run end never ended cleanly. */
+  timingInput(finalised: boolean): RankTimingInput {
+    return {
+      rank: this.rank,
+      node: this.host,
+      stepTimes: this.#clock !== null && this.#clocked ? this.#clock.times() : null,
+      energyJ: this.energyJ(),
+      emissionsG: this.co2G(),
+      gpuUsagePercent: this.#gpuCount === 0 ? null : this.#gpuSum / this.#gpuCount,
+      exitCode: this.end?.exitCode ?? null,
+      signal: this.end?.signal ?? null,
+      clean: this.end?.clean ?? (finalised ? false : null),
+    };
+  }
+
   /** Largest last value of a cumulative series over its contexts; null when never sampled. */
   total(name: string): number | null {
     let total: number | null = null;
@@ -110,6 +141,17 @@ export class RankWatch {
     if (count === 0) return Number.NEGATIVE_INFINITY;
     for (let index = 0; index < count; index++) track.spark.add(values[index]!);
     if (track.user) for (let index = 0; index < count; index++) if (steps[index]! > this.#maxStep) this.#maxStep = steps[index]!;
+    if (this.#clock !== null && batch.source === LoggingItemKind.METRIC) {
+      this.#clock.add(steps, timestamps);
+      this.#clocked = true;
+    }
+    if (batch.name === GPU_USAGE_METRIC) {
+      for (let index = 0; index < count; index++) {
+        if (!Number.isFinite(values[index]!)) continue;
+        this.#gpuSum += values[index]!;
+        this.#gpuCount++;
+      }
+    }
     track.points += count;
     track.last = values[count - 1]!;
     this.points += count;

@@ -12,6 +12,7 @@ import { jobView, knownMetrics, type JobView, type ViewOptions } from './job-vie
 import { renderFrame } from './render.js';
 import { isRunDir, isSaveDir, listRuns, renderRunList, type ListedRun } from './save-dir.js';
 import { TerminalScreen, isQuitKey } from './terminal.js';
+import { ranksComparedText } from './ranks-compared-text.js';
 import { DEFAULT_REFRESH_MS, DEFAULT_STRAGGLER_THRESHOLD, SILENT_AFTER_HEARTBEATS } from './limits.js';
 
 export interface WatchOptions {
@@ -58,11 +59,11 @@ export async function watchJob(options: WatchOptions): Promise<WatchResult> {
       writeLines(out, renderRunList(options.path, listRuns(path, now(), settings.silentAfterMs), now(), null));
       return { finalised: false };
     }
-    const job = new JobWatch(path);
+    const job = new JobWatch(path, { stepClocks: true });
     await job.refresh();
     checkMetrics(job, options.metrics ?? [], options.path);
     const view = jobView(job, basename(path), { ...settings, now: now() });
-    writeLines(out, summaryLines(view, path, plainWidth));
+    writeLines(out, summaryLines(view, job, settings, plainWidth));
     return { finalised: view.finalised };
   }
   if (!out.isTTY || !input.isTTY) throw new UserError('watch: needs a terminal on stdin and stdout; use --once for one frame as plain text');
@@ -79,7 +80,10 @@ export async function watchJob(options: WatchOptions): Promise<WatchResult> {
     screen.close();
   }
   if (final === null) return { finalised: false };
-  writeLines(out, summaryLines(final, watched, plainWidth));
+  // The live reader keeps no step clocks (16 bytes a step); the summary reads the finished logs once with them.
+  const whole = new JobWatch(watched, { stepClocks: true });
+  await whole.refresh();
+  writeLines(out, summaryLines(final, whole, settings, plainWidth));
   return { finalised: true };
 }
 
@@ -142,10 +146,10 @@ async function pickRun(screen: TerminalScreen, saveDir: string, shownPath: strin
   }
 }
 
-/** The frame in full (every rank, every flag) and, once finalised, where the collection is. */
-function summaryLines(view: JobView, runDir: string, width: number): string[] {
-  const lines = renderFrame(view, { width, height: Infinity }, null);
-  if (view.finalised) lines.push(`job finalised: ${join(runDir, COLLECTION_FILE)}`);
+/** The frame in full (every rank, every flag), Ranks compared and, once finalised, where the collection is. */
+function summaryLines(view: JobView, job: JobWatch, settings: Settings, width: number): string[] {
+  const lines = [...renderFrame(view, { width, height: Infinity }, null), ...ranksComparedText(job, settings.stragglerThreshold)];
+  if (view.finalised) lines.push(`job finalised: ${join(job.runDir, COLLECTION_FILE)}`);
   return lines;
 }
 
