@@ -14,41 +14,12 @@ case "${1:-}" in
   *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
 esac
 
-# PID 1 here may reap late, so a dead daemon can linger as a zombie with a readable /proc/PID/comm.
-process_state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
-gone() { local state; state=$(process_state "$1"); [ -z "$state" ] || [ "$state" = Z ] || [ "$state" = X ]; }
-running_pid() { # <pid file> <comm>: prints the recorded pid if it runs and is the expected daemon
-  local pid; [ -s "$1" ] || return 1; pid=$(cat "$1")
-  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && ! gone "$pid" && echo "$pid"; }
+LOG_NAME=stop-local-slurm; T0=$(date +%s%N)
+# shellcheck source=slurm-common.sh
+. "$(dirname "$0")/slurm-common.sh"
 
-# Cancel the jobs first so that each slurmd can reap its slurmstepd's before it exits.
-if running_pid "$BASE/pid/slurmctld.pid" slurmctld >/dev/null; then
-  jobs=$(squeue -h -o %i 2>/dev/null || true)
-  if [ -n "$jobs" ]; then
-    echo "cancelling jobs: $(echo $jobs)"
-    # shellcheck disable=SC2086 # one argument per job id
-    scancel $jobs 2>/dev/null || true
-    for _ in $(seq 1 50); do [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break; sleep 0.2; done
-  fi
-fi
+alive "$BASE/pid/slurmctld.pid" slurmctld && cancel_jobs
 
-stop_daemons() { # <comm> <pid file>...: SIGTERM all at once, wait up to 15 s each, then SIGKILL
-  local comm=$1; shift
-  local pid_file pid pids=() pid_files=() rc=0 i
-  for pid_file in "$@"; do
-    [ -e "$pid_file" ] || continue
-    if pid=$(running_pid "$pid_file" "$comm"); then kill -TERM "$pid" 2>/dev/null; pids+=("$pid"); pid_files+=("$pid_file")
-    else echo "$(basename "$pid_file" .pid): not running"; rm -f "$pid_file"; fi
-  done
-  for i in "${!pids[@]}"; do
-    pid=${pids[$i]}
-    for _ in $(seq 1 75); do gone "$pid" && break; sleep 0.2; done
-    if ! gone "$pid"; then echo "$comm: pid $pid ignored SIGTERM for 15 s, sending SIGKILL"; kill -KILL "$pid" 2>/dev/null; sleep 0.5; fi
-    if ! gone "$pid"; then echo "$comm: pid $pid is still running" >&2; rc=1; continue; fi
-    echo "$(basename "${pid_files[$i]}" .pid): stopped pid $pid"; rm -f "${pid_files[$i]}"
-  done
-  return $rc
-}
 rc=0
 # slurmd's and slurmctld together; munged last, because they authenticate while shutting down.
 stop_daemons slurmd "$BASE"/pid/slurmd-*.pid & slurmd_group=$!
@@ -63,9 +34,7 @@ leftovers=$(ps -eo pid=,stat=,comm= | awk '$2 !~ /^Z/ && $3 ~ /^(slurmstepd|slur
 if [ $purge = 1 ]; then
   rm -rf "$BASE"
   [ -f /etc/slurm/slurm.conf ] && head -1 /etc/slurm/slurm.conf | grep -qF "$MARK" && rm -f /etc/slurm/slurm.conf
-  if grep -qF "$HOSTS_MARK" /etc/hosts; then
-    kept=$(grep -vF "$HOSTS_MARK" /etc/hosts); printf '%s\n' "$kept" > /etc/hosts   # in place: may be a bind mount
-  fi
+  grep -qF "$HOSTS_MARK" /etc/hosts && rewrite_hosts "$HOSTS_MARK"
   echo "removed $BASE, the generated slurm.conf and the emulated nodes' /etc/hosts line"
 fi
 exit $rc
