@@ -53,7 +53,10 @@ log "packages ok (slurm $(dpkg-query -W -f='${Version}' slurmctld))"
 if ! ip link show "$NETNS_BRIDGE" >/dev/null 2>&1; then
   ip link add "$NETNS_BRIDGE" type bridge
 fi
-ip addr show dev "$NETNS_BRIDGE" | grep -qF " $NETNS_HOST_ADDR/24 " || ip addr add "$NETNS_HOST_ADDR/24" dev "$NETNS_BRIDGE"
+has_addr() { # <ip command...>: its `addr show` lists $addr/24 (read whole: grep -q would cut ip off, and pipefail fail it)
+  local shown; shown=$("$@"); [[ "$shown" == *" $addr/24 "* ]]; }
+addr=$NETNS_HOST_ADDR
+has_addr ip addr show dev "$NETNS_BRIDGE" || ip addr add "$NETNS_HOST_ADDR/24" dev "$NETNS_BRIDGE"
 ip link set "$NETNS_BRIDGE" up
 for ((i = 1; i <= NNODES; i++)); do
   node=$(netns_node "$i"); outer=$(netns_outer_link "$i"); inner=$(netns_inner_link "$i"); addr=$(netns_addr "$i")
@@ -64,7 +67,7 @@ for ((i = 1; i <= NNODES; i++)); do
   ip link set "$outer" master "$NETNS_BRIDGE"
   ip link set "$outer" up
   in_node=(ip -n "$node")
-  "${in_node[@]}" addr show dev "$inner" | grep -qF " $addr/24 " || "${in_node[@]}" addr add "$addr/24" dev "$inner"
+  has_addr "${in_node[@]}" addr show dev "$inner" || "${in_node[@]}" addr add "$addr/24" dev "$inner"
   "${in_node[@]}" link set "$inner" up
   "${in_node[@]}" link set lo up
 done
