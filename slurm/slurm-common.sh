@@ -107,6 +107,67 @@ start_slurmctld() { # <base>: slurmctld of $SLURM_CONF (or /etc/slurm/slurm.conf
   log "slurmctld started (pid $(cat "$base/pid/slurmctld.pid"))"
 }
 
+slurm_conf_body() { # <MpiDefault> <SlurmctldPort> <SlurmdPort> <base> <TmpFS line> <SlurmdTimeout>: the lines both layouts share
+  cat <<EOF
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CryptoType=crypto/munge
+MpiDefault=$1
+# no systemd, no cgroups
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/none
+SchedulerType=sched/backfill
+# start batch jobs at once (the default delay of 3 s costs sbatch --wait 10 s)
+SchedulerParameters=batch_sched_delay=0
+SelectType=select/cons_tres
+SelectTypeParameters=CR_CPU
+# trust CPUs= below instead of draining a node that has fewer real cores
+SlurmdParameters=config_overrides
+ReturnToService=2
+# reject impossible requests at once instead of queueing them forever
+EnforcePartLimits=ALL
+SlurmctldPort=$2
+SlurmdPort=$3
+SlurmctldPidFile=$4/pid/slurmctld.pid
+SlurmdPidFile=$4/pid/slurmd-%n.pid
+SlurmdSpoolDir=$4/spool/%n
+SlurmdLogFile=$4/log/slurmd-%n.log
+StateSaveLocation=$4/ctld
+SlurmctldLogFile=$4/log/slurmctld.log
+$5
+SlurmctldDebug=info
+SlurmdDebug=info
+MailProg=/bin/true
+InactiveLimit=0
+KillWait=5
+MinJobAge=300
+SlurmctldTimeout=30
+SlurmdTimeout=$6
+EOF
+}
+
+start_cluster_daemons() { # <base> <config changed: 0|1> <node>...: munged, slurmctld, one slurmd per node via the caller's launch_slurmd <node>
+  local base=$1 conf_changed=$2 node pid_file; shift 2
+  if [ "$conf_changed" = 1 ] && { alive "$base/pid/slurmctld.pid" slurmctld || compgen -G "$base/pid/slurmd-*.pid" >/dev/null; }; then
+    log "config changed: restarting slurmctld and slurmd (running jobs are lost)"
+    stop_slurm_daemons "$base"
+  fi
+  start_munged "$base"
+  start_slurmctld "$base"
+  for node in "$@"; do
+    pid_file="$base/pid/slurmd-$node.pid"
+    if alive "$pid_file" slurmd; then log "slurmd $node already running (pid $(cat "$pid_file"))"; continue; fi
+    rm -f "$pid_file"
+    launch_slurmd "$node" 9>&- || die "slurmd $node failed to start; see $base/log/slurmd-$node.log"
+    wait_until 10 test -s "$pid_file" || die "slurmd $node wrote no pid file; see $base/log/slurmd-$node.log"
+    log "slurmd $node started (pid $(cat "$pid_file"))"
+  done
+}
+
 wait_nodes_idle() { # <base> <node count> <node spec> <timeout s>: every node idle, mixed or allocated
   local base=$1 nnodes=$2 nodespec=$3 timeout=$4 states not_ready end resumed=0
   end=$(( $(date +%s) + timeout ))
@@ -147,6 +208,24 @@ stop_daemons() { # <comm> <pid file>...: SIGTERM all at once, wait up to 15 s ea
     echo "$(basename "${pid_files[$i]}" .pid): stopped pid $pid"; rm -f "${pid_files[$i]}"
   done
   return $rc
+}
+
+stop_recorded_daemons() { # <base>: the slurmd's and slurmctld together, then munged (they authenticate while shutting down)
+  local base=$1 rc=0 slurmd_group ctld_group
+  stop_daemons slurmd "$base"/pid/slurmd-*.pid & slurmd_group=$!
+  stop_daemons slurmctld "$base/pid/slurmctld.pid" & ctld_group=$!   # its child slurmscriptd exits with it
+  wait $slurmd_group || rc=1
+  wait $ctld_group || rc=1
+  stop_daemons munged "$base/pid/munged.pid" || rc=1   # recorded only if a start script started it
+  return $rc
+}
+
+purge_argument() { # "$@" of a stop script: prints 1 for --purge, 0 for nothing; exits 2 on anything else
+  case "${1:-}" in
+    --purge) echo 1 ;;
+    "") echo 0 ;;
+    *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
+  esac
 }
 
 cancel_jobs() { # the jobs of the cluster $SLURM_CONF names, so that each slurmd reaps its slurmstepd's before it exits

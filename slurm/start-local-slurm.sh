@@ -81,44 +81,7 @@ $MARK (nodes=$NODESPEC cpus/node=$CPUS)
 ClusterName=localcluster
 # must be this host's short name, or slurmctld refuses to run; the address avoids DNS
 SlurmctldHost=$HOST(127.0.0.1)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CryptoType=crypto/munge
-MpiDefault=$MPI_DEFAULT
-# no systemd, no cgroups
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-# start batch jobs at once (the default delay of 3 s costs sbatch --wait 10 s)
-SchedulerParameters=batch_sched_delay=0
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-# trust CPUs= below instead of draining a node that has fewer real cores
-SlurmdParameters=config_overrides
-ReturnToService=2
-# reject impossible requests at once instead of queueing them forever
-EnforcePartLimits=ALL
-SlurmctldPort=6817
-SlurmdPort=6818
-SlurmctldPidFile=$BASE/pid/slurmctld.pid
-SlurmdPidFile=$BASE/pid/slurmd-%n.pid
-SlurmdSpoolDir=$BASE/spool/%n
-SlurmdLogFile=$BASE/log/slurmd-%n.log
-StateSaveLocation=$BASE/ctld
-SlurmctldLogFile=$BASE/log/slurmctld.log
-$tmpfs_line
-SlurmctldDebug=info
-SlurmdDebug=info
-MailProg=/bin/true
-InactiveLimit=0
-KillWait=5
-MinJobAge=300
-SlurmctldTimeout=30
-SlurmdTimeout=60
+$(slurm_conf_body "$MPI_DEFAULT" 6817 6818 "$BASE" "$tmpfs_line" 60)
 $node_line
 PartitionName=debug Nodes=$NODESPEC Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -137,23 +100,9 @@ elif grep -qF "$HOSTS_MARK" /etc/hosts; then
   rewrite_hosts "$HOSTS_MARK"
 fi
 
-if [ $conf_changed = 1 ] && { alive "$BASE/pid/slurmctld.pid" slurmctld || compgen -G "$BASE/pid/slurmd-*.pid" >/dev/null; }; then
-  log "config changed: restarting slurmctld and slurmd (running jobs are lost)"
-  stop_slurm_daemons "$BASE"
-fi
-
-start_munged "$BASE"
-start_slurmctld "$BASE"
-
-# ------------------------------------------------------------------------------------------ slurmd
-for node in "${NODES[@]}"; do
-  pid_file="$BASE/pid/slurmd-$node.pid"
-  if alive "$pid_file" slurmd; then log "slurmd $node already running (pid $(cat "$pid_file"))"; continue; fi
-  rm -f "$pid_file"
-  slurmd -N "$node" 9>&- || die "slurmd $node failed to start; see $BASE/log/slurmd-$node.log"
-  wait_until 10 test -s "$pid_file" || die "slurmd $node wrote no pid file; see $BASE/log/slurmd-$node.log"
-  log "slurmd $node started (pid $(cat "$pid_file"))"
-done
+# ------------------------------------------------------------------------------------------ daemons
+launch_slurmd() { slurmd -N "$1"; }
+start_cluster_daemons "$BASE" "$conf_changed" "${NODES[@]}"
 
 # ------------------------------------------------------------------------------------------ ready?
 wait_nodes_idle "$BASE" "$NNODES" "$NODESPEC" "$TIMEOUT"

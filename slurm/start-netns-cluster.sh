@@ -87,49 +87,15 @@ MEM_MB=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.95}' /proc/meminfo)
 node_lines=$(for ((i = 1; i <= NNODES; i++)); do
   echo "NodeName=$(netns_node "$i") NodeAddr=$(netns_addr "$i") CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN"
 done)
+# MpiDefault=none: ranks come from SLURM_PROCID, no PMIx server per node. Every slurmd has its own
+# stack, so they share one port beside the emulated cluster's 6817/6818. SlurmdTimeout=300: a node whose
+# link is down for a partition test (20 s, or the rest of a job) is not set DOWN and its job not killed.
 NEWCONF=$(cat <<EOF
 $MARK (nodes=$NODESPEC cpus/node=$CPUS)
 ClusterName=nscluster
 # must be this host's short name, or slurmctld refuses to run; it listens on the bridge's address
 SlurmctldHost=$HOST($NETNS_HOST_ADDR)
-SlurmUser=root
-SlurmdUser=root
-AuthType=auth/munge
-CryptoType=crypto/munge
-# ranks come from SLURM_PROCID; no PMIx server per node
-MpiDefault=none
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
-JobCompType=jobcomp/none
-SchedulerType=sched/backfill
-SchedulerParameters=batch_sched_delay=0
-SelectType=select/cons_tres
-SelectTypeParameters=CR_CPU
-SlurmdParameters=config_overrides
-ReturnToService=2
-EnforcePartLimits=ALL
-# beside the emulated cluster's 6817/6818; every slurmd has its own stack, so they share one port
-SlurmctldPort=$NETNS_CTLD_PORT
-SlurmdPort=$NETNS_SLURMD_PORT
-SlurmctldPidFile=$BASE/pid/slurmctld.pid
-SlurmdPidFile=$BASE/pid/slurmd-%n.pid
-SlurmdSpoolDir=$BASE/spool/%n
-SlurmdLogFile=$BASE/log/slurmd-%n.log
-StateSaveLocation=$BASE/ctld
-SlurmctldLogFile=$BASE/log/slurmctld.log
-TmpFS=$BASE/tmp/%n
-SlurmctldDebug=info
-SlurmdDebug=info
-MailProg=/bin/true
-InactiveLimit=0
-KillWait=5
-MinJobAge=300
-SlurmctldTimeout=30
-# a node whose link is down for a partition test (20 s, or the rest of a job) must not be set DOWN
-# and its job killed: only after 5 minutes of silence
-SlurmdTimeout=300
+$(slurm_conf_body none "$NETNS_CTLD_PORT" "$NETNS_SLURMD_PORT" "$BASE" "TmpFS=$BASE/tmp/%n" 300)
 $node_lines
 PartitionName=debug Nodes=$NODESPEC Default=YES MaxTime=INFINITE State=UP
 EOF
@@ -137,24 +103,11 @@ EOF
 conf_changed=0
 if [ ! -f "$SLURM_CONF" ] || [ "$(cat "$SLURM_CONF")" != "$NEWCONF" ]; then printf '%s\n' "$NEWCONF" > "$SLURM_CONF"; conf_changed=1; fi
 
-if [ $conf_changed = 1 ] && { alive "$BASE/pid/slurmctld.pid" slurmctld || compgen -G "$BASE/pid/slurmd-*.pid" >/dev/null; }; then
-  log "config changed: restarting slurmctld and slurmd (running jobs are lost)"
-  stop_slurm_daemons "$BASE"
-fi
-
 # ------------------------------------------------------------------------------------------ daemons
-start_munged "$BASE"
-start_slurmctld "$BASE"
-for node in "${NODES[@]}"; do
-  pid_file="$BASE/pid/slurmd-$node.pid"
-  if alive "$pid_file" slurmd; then log "slurmd $node already running (pid $(cat "$pid_file"))"; continue; fi
-  rm -f "$pid_file"
-  # In the node's network namespace only (nsenter keeps the mount namespace, unlike `ip netns exec`):
-  # it and every task it starts see the node's own interface and loopback.
-  nsenter --net="/run/netns/$node" slurmd -N "$node" 9>&- || die "slurmd $node failed to start; see $BASE/log/slurmd-$node.log"
-  wait_until 10 test -s "$pid_file" || die "slurmd $node wrote no pid file; see $BASE/log/slurmd-$node.log"
-  log "slurmd $node started (pid $(cat "$pid_file"))"
-done
+# Each slurmd in its node's network namespace only (nsenter keeps the mount namespace, unlike `ip netns
+# exec`): it and every task it starts see the node's own interface and loopback.
+launch_slurmd() { nsenter --net="/run/netns/$1" slurmd -N "$1"; }
+start_cluster_daemons "$BASE" "$conf_changed" "${NODES[@]}"
 
 wait_nodes_idle "$BASE" "$NNODES" "$NODESPEC" "$TIMEOUT"
 log "nodes $NODESPEC idle: cluster nscluster ready (SLURM_CONF=$SLURM_CONF)"

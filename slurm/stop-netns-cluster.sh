@@ -6,15 +6,10 @@
 set -uo pipefail
 BASE=${SLURM_NETNS_BASE:-/var/lib/slurm-netns}
 export SLURM_CONF=$BASE/etc/slurm.conf
-purge=0
-case "${1:-}" in
-  --purge) purge=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--purge]" >&2; exit 2 ;;
-esac
 LOG_NAME=stop-netns-cluster; T0=$(date +%s%N)
 # shellcheck source=slurm-common.sh
 . "$(dirname "$0")/slurm-common.sh"
+purge=$(purge_argument "$@") || exit 2
 # shellcheck source=netns-layout.sh
 . "$(dirname "$0")/netns-layout.sh"
 [ "$(id -u)" = 0 ] || die "must run as root"
@@ -24,11 +19,7 @@ for ((i = 1; i <= 9; i++)); do ip link show "$(netns_outer_link "$i")" >/dev/nul
 [ -f "$SLURM_CONF" ] && alive "$BASE/pid/slurmctld.pid" slurmctld && cancel_jobs
 
 rc=0
-stop_daemons slurmd "$BASE"/pid/slurmd-*.pid & slurmd_group=$!
-stop_daemons slurmctld "$BASE/pid/slurmctld.pid" & ctld_group=$!
-wait $slurmd_group || rc=1
-wait $ctld_group || rc=1
-stop_daemons munged "$BASE/pid/munged.pid" || rc=1   # recorded only if start-netns-cluster.sh started it
+stop_recorded_daemons "$BASE" || rc=1
 
 for ((i = 1; i <= 9; i++)); do
   node=$(netns_node "$i")
