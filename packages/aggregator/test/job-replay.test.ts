@@ -39,6 +39,19 @@ function loss(...points: [number, number][]): EnvelopeRecord {
 const RUN_CONFIG: EnvelopeRecord = { kind: 'run_config', time: 1, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' };
 const RUN_END: EnvelopeRecord = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: {} };
 
+/** A rank's whole run in four frames: config and step 0, steps 1 and 2, step 3 and the run end. */
+function fourFrames(): [Buffer, Buffer, Buffer, Buffer] {
+  return [
+    frame({ seq: 1, records: [RUN_CONFIG, loss([0, 1])] }),
+    frame({ seq: 2, records: [loss([1, 2])] }),
+    frame({ seq: 3, records: [loss([2, 3])] }),
+    frame({ seq: 4, records: [loss([3, 4]), RUN_END] }),
+  ];
+}
+
+/** The CSV of fourFrames' points. */
+const FOUR_POINTS_CSV = 'step;value;timestamp_ms\n0;1;5000\n1;2;5001\n2;3;5002\n3;4;5003\n';
+
 describe('JobReplay', () => {
   it('counts only the frames of its job, of the rank, of the rank\'s first sender, each sequence number once', async () => {
     const dir = runDir();
@@ -87,13 +100,7 @@ describe('JobReplay', () => {
   it('replays a growing file from where it stopped: up to a given offset, past a torn frame once it is whole', async () => {
     const dir = runDir();
     const log = join(dir, 'GR0.log');
-    const frames = [
-      frame({ seq: 1, records: [RUN_CONFIG, loss([0, 1])] }),
-      frame({ seq: 2, records: [loss([1, 2])] }),
-      frame({ seq: 3, records: [loss([2, 3])] }),
-      frame({ seq: 4, records: [loss([3, 4]), RUN_END] }),
-    ];
-    const [one, two, three, four] = frames as [Buffer, Buffer, Buffer, Buffer];
+    const [one, two, three, four] = fourFrames();
     writeFileSync(log, Buffer.concat([one, two, three]));
     const replay = new JobReplay(JOB, new MetricCsvWriter(dir));
 
@@ -107,7 +114,7 @@ describe('JobReplay', () => {
     assert.deepEqual(await replay.replayFile(0, log), { validBytes: statSync(log).size, problem: null }, 'nothing new: nothing replayed twice');
 
     const [rank0] = await replay.finish(1);
-    assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), 'step;value;timestamp_ms\n0;1;5000\n1;2;5001\n2;3;5002\n3;4;5003\n');
+    assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), FOUR_POINTS_CSV);
     assert.deepEqual([rank0!.series[0]?.count, rank0!.missingFrames, rank0!.finished], [4, 0, true]);
   });
 
@@ -117,13 +124,7 @@ describe('JobReplay', () => {
     // for good: the log on disk held it, and merge found it, but the live files never did.
     const dir = runDir();
     const log = join(dir, 'GR0.log');
-    const frames = [
-      frame({ seq: 1, records: [RUN_CONFIG, loss([0, 1])] }),
-      frame({ seq: 2, records: [loss([1, 2])] }),
-      frame({ seq: 3, records: [loss([2, 3])] }),
-      frame({ seq: 4, records: [loss([3, 4]), RUN_END] }),
-    ];
-    const [one, two, three, four] = frames as [Buffer, Buffer, Buffer, Buffer];
+    const [one, two, three, four] = fourFrames();
     const notYetFinal = Buffer.concat([three.subarray(0, 8), Buffer.alloc(three.length - 8)]);
     writeFileSync(log, Buffer.concat([one, two, notYetFinal, four]));
     const stops: [number, string][] = [];
@@ -139,7 +140,7 @@ describe('JobReplay', () => {
     assert.deepEqual(await replay.replayLive(0, log, statSync(log).size), { validBytes: statSync(log).size, problem: null });
 
     const [rank0] = await replay.finish(1);
-    assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), 'step;value;timestamp_ms\n0;1;5000\n1;2;5001\n2;3;5002\n3;4;5003\n');
+    assert.equal(readFileSync(join(dir, 'metrics', 'loss_TRAINING_GR0.csv'), 'utf8'), FOUR_POINTS_CSV);
     assert.deepEqual([rank0!.series[0]?.count, rank0!.missingFrames, rank0!.finished], [4, 0, true]);
   });
 
