@@ -179,6 +179,7 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     assert.equal(jobEnd.code, 0, job.srun.stderr());
     assert.equal(secondEnd.code, 0, second.stderr());
     assert.match(second.stderr(), /replayed \d+ frames/);
+    t.diagnostic(second.stderr().split('\n').filter((line) => /replayed|cut off|waits at/.test(line)).join(' | '));
     const runDir = onlyRunDir(job.saveDir);
     assertExactlyOnce(runDir, RANKS, POINTS);
     t.diagnostic(`sent ${POINTS} loss points per rank; rows in the files: ${lossRows(runDir).join(', ')}`);
