@@ -116,8 +116,8 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
   test("a node's link is down for good: its ranks exit keeping their spools, the run records them unfinished up to what arrived, merge completes it", async (t) => {
     const lost: NetnsNode = 'nsnode04';
     const lostRanks = [6, 7];
-    // The hosted aggregator finalises without ranks silent for 10 s.
-    const job = startJob('lost', { PROV4ML_RANK_TIMEOUT: '10' });
+    // The hosted aggregator finalises without ranks silent for 15 s (3 heartbeats: the others never are).
+    const job = startJob('lost', { PROV4ML_RANK_TIMEOUT: '15' });
     try {
       await halfway(job);
       await setLink(lost, 'down');
