@@ -51,7 +51,7 @@ export function netnsEnv(saveDir: string, extra: Record<string, string> = {}): N
  * "queued" chatter; `--time`: Slurm ends a hung step before the test's own timeout.
  */
 export function startSrun(srunOptions: string[], command: string[], env: NodeJS.ProcessEnv): Running {
-  return startCommand('srun', ['-Q', '--time=5', ...srunOptions, ...command], env);
+  return startCommand('srun', ['-Q', '--time=10', ...srunOptions, ...command], env);
 }
 
 /** A command run inside a node's network namespace, as a process of that node (e.g. a stand-alone aggregator). */

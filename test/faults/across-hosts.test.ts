@@ -45,7 +45,7 @@ function startJob(name: string, env: Record<string, string>): Job {
 
 /** Every rank has logged half its points and the aggregator has received some. */
 function halfway(job: Job): Promise<void> {
-  return waitUntil(() => job.srun.stdout().split('halfway').length - 1 === RANKS && receivedLogBytes(job.saveDir) > 0, 120_000);
+  return waitUntil(() => job.srun.stdout().split('halfway').length - 1 === RANKS && receivedLogBytes(job.saveDir) > 0, 300_000);
 }
 
 /** Takes a node's link down for PARTITION_MS, then up. */
