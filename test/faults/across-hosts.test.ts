@@ -7,7 +7,7 @@
  * TODO (issue 14, item 6): a relay SIGKILLed mid-run, once per-node relays (item 2) are on main.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
@@ -70,6 +70,30 @@ function receivedPoints(runDir: string, rank: number, metric: string): number {
   return points;
 }
 
+/**
+ * Every rank's points are in its received log: the programs, held before endRun (END_AFTER_FILE), may
+ * end now without their agents' wait for acks at the end (20 s) racing the aggregator's catching up,
+ * which on a loaded machine can take longer.
+ */
+async function allPointsReceived(job: Job): Promise<void> {
+  const received = (): boolean => {
+    const runs = readdirSync(job.saveDir).filter((name) => !name.startsWith('.'));
+    if (runs.length !== 1) return false;
+    const runDir = join(job.saveDir, runs[0]!);
+    return Array.from({ length: RANKS }, (_, rank) => rank).every((rank) => existsSync(receivedLogPath(runDir, rank)) && receivedPoints(runDir, rank, 'loss') === POINTS);
+  };
+  const deadline = Date.now() + 300_000;
+  while (!received()) {
+    if (Date.now() > deadline) throw new Error(`not every point arrived within 300 s:\n${job.srun.stderr()}`);
+    await sleep(1_000);
+  }
+}
+
+/** A fresh file whose existence lets the programs end (log-points.mjs's END_AFTER_FILE). */
+function endFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'prov4ml-end-')), 'end');
+}
+
 /** Per rank, the rows of its loss CSV: what the diagnostics report beside the points sent. */
 function lossRows(runDir: string): number[] {
   return Array.from({ length: RANKS }, (_, rank) => readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`)).rows);
@@ -99,14 +123,15 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     ["the aggregator's node", AGGREGATOR_NODE],
   ] as const) {
     test(`${label}'s link is down 20 s mid-run, then up: every point once`, async (t) => {
-      const endFile = join(mkdtempSync(join(tmpdir(), 'prov4ml-end-')), 'end');
-      // The programs end only once the link is back: the outage must not run into the agents' wait for acks at the end.
-      const job = startJob(node, { END_AFTER_FILE: endFile });
+      // The programs end only once the link is back and every point arrived: the outage must not run into the agents' wait for acks at the end.
+      const end = endFile();
+      const job = startJob(node, { END_AFTER_FILE: end });
       await halfway(job);
       await partition(t, node, job);
-      writeFileSync(endFile, '');
-      const end = await job.srun.exited;
-      assert.equal(end.code, 0, job.srun.stderr());
+      await allPointsReceived(job);
+      writeFileSync(end, '');
+      const jobEnd = await job.srun.exited;
+      assert.equal(jobEnd.code, 0, job.srun.stderr());
       const runDir = onlyRunDir(job.saveDir);
       assertExactlyOnce(runDir, RANKS, POINTS);
       t.diagnostic(`sent ${POINTS} loss points per rank; rows in the files: ${lossRows(runDir).join(', ')}`);
@@ -168,13 +193,16 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
       return running;
     };
     const first = await startAggregate();
-    const job = startJob('restart', { PROV4ML_AGGREGATOR: `tcp://${AGGREGATOR_NODE}:${port}`, PROV4ML_KEY_DIR: keyDir });
+    const end = endFile();
+    const job = startJob('restart', { PROV4ML_AGGREGATOR: `tcp://${AGGREGATOR_NODE}:${port}`, PROV4ML_KEY_DIR: keyDir, END_AFTER_FILE: end });
     await halfway(job);
     first.child.kill('SIGKILL');
     await first.exited;
     assert.equal(job.srun.child.exitCode, null, 'the ranks still run when the aggregator dies');
     t.diagnostic(`killed with ${receivedLogBytes(job.saveDir)} received-log bytes written`);
     const second = await startAggregate();
+    await allPointsReceived(job);
+    writeFileSync(end, '');
     const [jobEnd, secondEnd] = await Promise.all([job.srun.exited, second.exited]);
     assert.equal(jobEnd.code, 0, job.srun.stderr());
     assert.equal(secondEnd.code, 0, second.stderr());
