@@ -27,6 +27,7 @@ const DEFAULTS: RunOptions = {
   rankTimeout: 60,
   insecure: false,
   keyDir: null,
+  metricsFormat: 'csv',
 };
 
 
@@ -118,6 +119,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     rankTimeout: 1,
     insecure: true,
     keyDir: 'keys',
+    metricsFormat: 'netcdf',
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

@@ -23,8 +23,8 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
-import { MetricCsvWriter } from './csv-writer.js';
-import type { CsvFormatPool } from './format-pool.js';
+import type { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
 import { JobReplay } from './job-replay.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import type { AccumulatedRank } from './rank-accumulator.js';
@@ -79,7 +79,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, METRICS_DIR));
-  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
+  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricFiles(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
   let ranks: AccumulatedRank[];
