@@ -50,6 +50,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
       ['insecure', 'PROV4ML_INSECURE'],
       ['keyDir', 'PROV4ML_KEY_DIR'],
+      ['metricsFormat', 'PROV4ML_METRICS_FORMAT'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
@@ -80,6 +81,7 @@ const FROM_ENV: Record<string, string> = {
   PROV4ML_RANK_TIMEOUT: '5',
   PROV4ML_INSECURE: 'no',
   PROV4ML_KEY_DIR: '/shared/keys',
+  PROV4ML_METRICS_FORMAT: 'Zarr',
 };
 
 test('every option comes from its PROV4ML_* variable', () => {
@@ -99,6 +101,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     rankTimeout: 5,
     insecure: false,
     keyDir: '/shared/keys',
+    metricsFormat: 'zarr',
   });
 });
 
