@@ -1,2 +1,3 @@
 // @prov4ml/report: the HTML report of a run (`prov4ml report`).
 export { buildReport, writeReport, type ReportOptions, type ReportResult, type WriteReportOptions } from './report.js';
+export { readMetricFile, forEachMetricPoint, type MetricColumns, type MetricFileContents } from './metric-files/read-metric-file.js';

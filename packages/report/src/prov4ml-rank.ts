@@ -1,11 +1,11 @@
 /**
  * What one of our per-rank documents says about its rank (the vocabulary of prov-core's
- * `vocabulary.ts`), and its metric series, whose points are in the CSV files the metric entities name.
+ * `vocabulary.ts`), and its metric series, whose points are in the metric files (any format) the metric entities name.
  */
 import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
 import { pathInside, type DocumentFile } from './documents.js';
-import { forEachMetricCsvPoint } from './metric-csv.js';
+import { forEachMetricPoint } from './metric-files/read-metric-file.js';
 import type { FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
@@ -103,6 +103,6 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
     context,
     unit: attributeText(attributes, 'prov-ml:unit') ?? '',
     lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
-    forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
+    forEachPoint: (visit) => forEachMetricPoint(path, visit),
   };
 }
