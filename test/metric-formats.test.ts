@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { METRIC_FILE_SUFFIXES, parseOriginalMetricFile, type MetricFormat } from '@prov4ml/prov-core';
 import { buildReport, readMetricFile } from '@prov4ml/report';
 import { bitsValues } from './fixtures/bit-values.mjs';
@@ -36,8 +36,15 @@ interface Reading {
   timestamp: Buffer;
 }
 
+const scratchDirs: string[] = [];
+after(() => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function scratch(): string {
-  return mkdtempSync(join(tmpdir(), 'prov4ml-formats-'));
+  const dir = mkdtempSync(join(tmpdir(), 'prov4ml-formats-'));
+  scratchDirs.push(dir);
+  return dir;
 }
 
 /** Runs log-bits.mjs (the TypeScript API, its own agent) with `format`; returns the run directory. */
