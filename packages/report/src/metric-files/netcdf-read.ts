@@ -5,7 +5,7 @@
  * from big-endian), never read as numbers, so a NaN's payload survives. NetCDF-4 (HDF5) files are
  * refused with a line that says so.
  */
-import type { MetricColumns } from './read-metric-file.js';
+import type { MetricColumns } from './metric-columns.js';
 
 const NC_DOUBLE = 6;
 const TYPE_BYTES: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 4, 6: 8 };

@@ -8,14 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { metricFormatOfPath, METRIC_FORMATS, parseOriginalMetricFile, UserError, type MetricFormat } from '@prov4ml/prov-core';
 import { readTextFile } from '../documents.js';
 import { forEachMetricCsvPoint } from '../metric-csv.js';
+import type { MetricColumns } from './metric-columns.js';
 import { parseNetcdf } from './netcdf-read.js';
 import { readZarrStore } from './zarr-read.js';
 
-export interface MetricColumns {
-  steps: Float64Array;
-  values: Float64Array;
-  timestamps: Float64Array;
-}
+export type { MetricColumns } from './metric-columns.js';
 
 export interface MetricFileContents extends MetricColumns {
   format: MetricFormat;

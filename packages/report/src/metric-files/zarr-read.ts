@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, inflateSync } from 'node:zlib';
 import { decodeBlosc } from './blosc-read.js';
-import type { MetricColumns } from './read-metric-file.js';
+import type { MetricColumns } from './metric-columns.js';
 
 interface ZarrArray {
   shape: number[];
