@@ -128,6 +128,14 @@ describe('netCDF and Zarr metric files, read back by their reference readers bit
     await assertEveryReader(runDir, file, reference, points);
   });
 
+  test('startRun({ metricsFormat }) beats PROV4ML_METRICS_FORMAT; the document names the file and its format', async () => {
+    const runDir = await logBits('zarr', 10, { START_RUN_FORMAT: 'netcdf' });
+    assert.deepEqual(readdirSync(join(runDir, 'metrics')), ['bits_TRAINING_GR0.nc']);
+    const document = readFileSync(join(runDir, 'prov_bits_GR0.json'), 'utf8');
+    assert.match(document, /"prov-ml:metrics_format":\s*"netcdf"/);
+    assert.match(document, /"prov-ml:metric_file":\s*"metrics\/bits_TRAINING_GR0\.nc"/);
+  });
+
   for (const format of ['netcdf', 'zarr'] as const) {
     test(`merge rebuilds the ${format} files the live aggregator wrote, byte for byte`, async () => {
       const runDir = await logBits(format, 150_000);
