@@ -80,23 +80,28 @@ export class ZarrWriter implements MetricFileWriter {
     const writing = Promise.all(
       COLUMNS.map(async (column) => {
         const bytes = await encode(padded(chunk[column], chunkPoints), zarrCodec);
-        if (this.#failure === null) this.#attempt(store.path, () => writeFileSync(join(store.path, ARRAYS[column], String(index)), bytes));
+        this.#attempt(store.path, () => writeFileSync(join(store.path, ARRAYS[column], String(index)), bytes));
       }),
     ).then(
       () => undefined,
-      (error: unknown) => this.#attempt(store.path, () => { throw error; }),
+      (error: unknown) => this.#fail(store.path, error),
     );
     const tracked = writing.finally(() => this.#inFlight.delete(tracked));
     this.#inFlight.add(tracked);
   }
 
+  /** Runs a write unless one failed already (the first failure is the one reported). */
   #attempt(path: string, write: () => void): void {
     if (this.#failure !== null) return;
     try {
       write();
     } catch (error) {
-      this.#failure = new UserError(writeProblem(path, error));
+      this.#fail(path, error);
     }
+  }
+
+  #fail(path: string, error: unknown): void {
+    this.#failure ??= new UserError(writeProblem(path, error));
   }
 }
 
