@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEBIAN_PYTHON, needs, pythonModuleAvailable } from '../support/components.js';
 import { CLI, onlyRunDir, runCommand } from '../support/run-dir.js';
-import { LOG_POINTS_PROGRAM, mount, mounts, tmpfs } from './support.js';
+import { canMountTmpfs, mount, tmpfs } from '../support/tmpfs.js';
+import { LOG_POINTS_PROGRAM } from './support.js';
 
 const POINTS = 15_000;
 /**
@@ -17,6 +18,7 @@ const POINTS = 15_000;
  */
 const TOO_SMALL = { netcdf: '1m', zarr: '600k' } as const;
 const READER = { netcdf: 'netCDF4', zarr: 'zarr' } as const;
+const mounts = needs('root, to mount a tmpfs', canMountTmpfs());
 
 /** Per metric file: the points its reference reader finds, or 'unreadable'. */
 const READ_ALL = `

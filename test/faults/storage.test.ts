@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { needs } from '../support/components.js';
+import { canMountTmpfs, mount, tmpfs } from '../support/tmpfs.js';
 import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, runCommand } from '../support/run-dir.js';
-import { LOG_POINTS_PROGRAM, mount, mounts, tmpfs } from './support.js';
+import { LOG_POINTS_PROGRAM } from './support.js';
 
 const POINTS = 15_000;
 /**
@@ -17,6 +19,8 @@ const POINTS = 15_000;
 const TOO_SMALL_FOR_THE_FILES = '1m';
 /** Smaller than the spool alone. */
 const TOO_SMALL_FOR_THE_SPOOL = '128k';
+
+const mounts = needs('root, to mount a tmpfs', canMountTmpfs());
 
 function runPoints(saveDir: string, env: Record<string, string> = {}) {
   return runCommand(process.execPath, [CLI, 'run', '-n', '1', '--metrics-interval', '0', '--', process.execPath, LOG_POINTS_PROGRAM], {

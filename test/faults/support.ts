@@ -1,9 +1,7 @@
 /** Helpers of the fault tests: real `prov4ml aggregate` and `prov4ml run -n N` processes, and what they leave on disk. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { needs } from '../support/components.js';
 import { CLI, REPO_ROOT } from '../support/run-dir.js';
 
 export const LOG_POINTS_PROGRAM = join(REPO_ROOT, 'test/fixtures/log-points.mjs');
@@ -112,30 +110,3 @@ export function waitUntil(predicate: () => boolean, timeoutMs: number): Promise<
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-
-// ---- tmpfs (storage faults; root only) ----
-
-export function mount(args: string[]): void {
-  const result = spawnSync('mount', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`mount ${args.join(' ')}: ${result.stderr}`);
-}
-
-/** A fresh tmpfs mounted with `options`; unmounted by the returned function. */
-export function tmpfs(options: string): { dir: string; unmount(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'prov4ml-tmpfs-'));
-  mount(['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
-  return { dir, unmount: () => void spawnSync('umount', [dir]) };
-}
-
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    tmpfs('size=64k').unmount();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Skips (outside CI) a test that needs to mount a tmpfs. */
-export const mounts = needs('root, to mount a tmpfs', canMountTmpfs());

@@ -25,6 +25,7 @@ import {
 } from '@prov4ml/prov-core';
 import type { CsvFormatPool } from '../metric-files/format-pool.js';
 import { MetricFiles } from '../metric-files/metric-files.js';
+import { writeRequestedPackages, type CrateWriter } from './crate-writer.js';
 import { JobReplay } from './job-replay.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import type { AccumulatedRank } from './rank-accumulator.js';
@@ -53,6 +54,8 @@ export interface FinalizeInput {
   log?: (line: string) => void;
   /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
   progress?: ProgressReporter;
+  /** Writes the RO-Crate and the run's zip when a rank asked for them (report's `runPackager`); without it, that is logged. */
+  crateWriter?: CrateWriter;
 }
 
 export interface RankOutcome {
@@ -109,6 +112,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
     written.push(unified);
   }
+  written.push(...(await writeRequestedPackages(runDir, summaries, input.crateWriter, log)));
   return {
     runDir,
     jobKey: input.jobKey,
