@@ -200,6 +200,12 @@ describe('the original text layout (txt)', () => {
     });
     const original = parseOriginalMetricFile(text, 'bits_TRAINING_GR0.txt');
     assert.deepEqual([original.name, original.context, original.source, original.values.length], ['bits', 'Context.TRAINING', 'metric', points]);
+    if (python.skip === undefined) {
+      const getters = await readWith('getters', metricFile(runDir, 'txt'), runDir);
+      assert.equal(getters.points, points);
+      assert.ok(getters.step.equals(bytesOf(steps(points))), 'getters steps');
+      assert.deepEqual(Array.from(new Float64Array(getters.value.buffer, getters.value.byteOffset, points)), original.values);
+    }
   });
 });
 
