@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { measureCrate } from './crate.js';
 import { measureFinalize } from './finalize.js';
+import { measureFinalizeFormats } from './finalize-formats.js';
 import { measureHotPath } from './hot-path.js';
 import { measureIngest } from './ingest.js';
 import { measureMemory } from './memory.js';
@@ -57,6 +58,17 @@ const PARTS: readonly BenchPart[] = [
       // Issue 3's bound for four ranks of 1M points.
       finalize_4x1m_s: [{ limit: 1 }],
       finalize_4x1m_wrapped_s: [{ limit: 1 }],
+    },
+  },
+  // Issue 16: netCDF and Zarr finalisation within 2 × CSV's, their files no larger than the CSVs.
+  {
+    name: 'finalize-formats',
+    measure: measureFinalizeFormats,
+    targets: {
+      finalize_10m_netcdf_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      finalize_10m_zarr_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      metric_files_10m_netcdf_mb: [{ limit: 'metric_files_10m_csv_mb' }],
+      metric_files_10m_zarr_mb: [{ limit: 'metric_files_10m_csv_mb' }],
     },
   },
   { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },

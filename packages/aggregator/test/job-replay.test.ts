@@ -8,7 +8,7 @@ import { appendFileSync, closeSync, openSync, readFileSync, rmSync, statSync, wr
 import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { encodeEnvelope, encodeFrame, PROTOCOL_VERSION, type Envelope, type EnvelopeRecord } from '@prov4ml/prov-core';
-import { MetricCsvWriter } from '../src/finalize/csv-writer.js';
+import { MetricCsvWriter } from '../src/metric-files/csv-writer.js';
 import { JobReplay } from '../src/finalize/job-replay.js';
 import { temporaryRunDir } from './support.js';
 

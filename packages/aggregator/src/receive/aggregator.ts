@@ -23,8 +23,8 @@ import {
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import type { CrateWriter } from '../finalize/crate-writer.js';
-import { MetricCsvWriter } from '../finalize/csv-writer.js';
-import { CsvFormatPool } from '../finalize/format-pool.js';
+import { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
 import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
@@ -317,7 +317,7 @@ class LiveAggregator implements Aggregator {
     if (jobKey === null || this.#runDir === null) return;
     // Every frame this aggregator appended passed its decode and validation on arrival: the replay reads
     // them back without doing it again (merge, reading the same files, validates them all).
-    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined), {
+    this.#replay ??= new JobReplay(jobKey, new MetricFiles(this.#runDir, this.#formatPool ?? undefined), {
       validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
       onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
