@@ -8,6 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { measureCrate } from './crate.js';
 import { measureFinalize } from './finalize.js';
+import { measureFinalizeFormats } from './finalize-formats.js';
 import { measureHotPath } from './hot-path.js';
 import { measureIngest } from './ingest.js';
 import { measureMemory } from './memory.js';
@@ -62,6 +63,17 @@ const PARTS: readonly BenchPart[] = [
   },
   // Issue 15: one watch refresh of a growing 64 × 100k-point run within 200 ms of CPU; reading those files once is shown beside it.
   { name: 'watch', measure: measureWatch, targets: { watch_refresh_cpu_ms: [{ limit: 200 }] } },
+  // Issue 16: netCDF and Zarr finalisation within 2 × CSV's, their files no larger than the CSVs.
+  {
+    name: 'finalize-formats',
+    measure: measureFinalizeFormats,
+    targets: {
+      finalize_10m_netcdf_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      finalize_10m_zarr_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      metric_files_10m_netcdf_mb: [{ limit: 'metric_files_10m_csv_mb' }],
+      metric_files_10m_zarr_mb: [{ limit: 'metric_files_10m_csv_mb' }],
+    },
+  },
   { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },
   { name: 'ranks-1024', measure: measureRanks1024, targets: { ranks_1024_lost_points: [{ limit: 0 }], ranks_1024_finalize_s: [{ limit: 2 }] } },
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },

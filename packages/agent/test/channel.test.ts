@@ -116,7 +116,8 @@ describe('messages of the newest API (issue 12)', () => {
       assert.match(refusal({ ...startRun, csvSeparator: bad }), /^start_run: csvSeparator is ".*": only a tab or a printable ASCII character separates cells$/, JSON.stringify(bad));
     }
     assert.equal(refusal({ ...startRun, disableCodecarbon: 'yes' }), 'start_run: disableCodecarbon is not a boolean');
-    assert.equal(refusal({ ...startRun, metricsFileType: 'netcdf' }), 'start_run: metricsFileType is not one of csv');
+    assert.equal(refusal({ ...startRun, metricsFileType: 'parquet' }), 'start_run: metricsFileType is not one of csv, txt, netcdf, zarr');
+    assert.equal(refusal({ ...startRun, zarrCodec: 'zstd' }), 'start_run: zarrCodec is not one of zlib, blosc');
     assert.equal(refusal({ ...startRun, runId: -1 }), 'start_run: runId is not an integer ≥ 0');
     assert.equal(refusal({ ...startRun, runId: 1.5 }), 'start_run: runId is not an integer ≥ 0');
   });

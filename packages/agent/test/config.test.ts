@@ -27,6 +27,7 @@ const DEFAULTS: RunOptions = {
   rankTimeout: 60,
   insecure: false,
   keyDir: null,
+  metricsFormat: 'csv',
 };
 
 
@@ -49,6 +50,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
       ['insecure', 'PROV4ML_INSECURE'],
       ['keyDir', 'PROV4ML_KEY_DIR'],
+      ['metricsFormat', 'PROV4ML_METRICS_FORMAT'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
@@ -79,6 +81,7 @@ const FROM_ENV: Record<string, string> = {
   PROV4ML_RANK_TIMEOUT: '5',
   PROV4ML_INSECURE: 'no',
   PROV4ML_KEY_DIR: '/shared/keys',
+  PROV4ML_METRICS_FORMAT: 'Zarr',
 };
 
 test('every option comes from its PROV4ML_* variable', () => {
@@ -98,6 +101,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     rankTimeout: 5,
     insecure: false,
     keyDir: '/shared/keys',
+    metricsFormat: 'zarr',
   });
 });
 
@@ -118,6 +122,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     rankTimeout: 1,
     insecure: true,
     keyDir: 'keys',
+    metricsFormat: 'netcdf',
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

@@ -2,7 +2,7 @@ export { startAggregator, type Aggregator, type AggregatorOptions } from './rece
 export { readFrameFile, type FrameFileEnd, type FrameFileRange } from './receive/frame-file.js';
 export { mergeRunDir, type MergeOptions } from './directory/merge.js';
 export { finalizeJob, type FinalizeInput, type FinalizeResult, type RankOutcome, type RankSources } from './finalize/finalize.js';
-export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './finalize/csv-format.js';
+export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './metric-files/csv-format.js';
 export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory/collection.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './finalize/progress.js';
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './finalize/rank-documents.js';

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './wire/records.js';
 export * from './vocabulary/csv-separator.js';
+export * from './vocabulary/metric-format.js';
 export * from './wire/frames.js';
 export { compactColumn, type ProgressionColumn, type WireColumn } from './wire/column-codec.js';
 export * from './wire/curve.js';

@@ -10,3 +10,4 @@ export { readRanksCompared, type RanksComparedReading } from './ranks-compared.j
 export { ranksComparedLines, ranksComparedSection } from './ranks-compared-section.js';
 export { writeComparison, type CompareRequest, type ComparisonResult } from './compare/compare-runs.js';
 export type { RankChoice } from './compare/compare-page.js';
+export { readMetricFile, forEachMetricPoint, type MetricColumns, type MetricFileContents } from './metric-files/read-metric-file.js';

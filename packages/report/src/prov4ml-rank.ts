@@ -1,11 +1,11 @@
 /**
  * What one of our per-rank documents says about its rank (the vocabulary of prov-core's
- * `vocabulary.ts`), and its metric series, whose points are in the CSV files the metric entities name.
+ * `vocabulary.ts`), and its metric series, whose points are in the metric files (any format) the metric entities name.
  */
 import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
 import { pathInside, type DocumentFile } from './documents.js';
-import { forEachMetricCsvPoint, forEachMetricCsvRow } from './metric-csv.js';
+import { forEachMetricPoint, forEachMetricRow } from './metric-files/read-metric-file.js';
 import type { FinalMetricValue, ParameterValue, RankEntityFact, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
@@ -129,8 +129,8 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
     unit: attributeText(attributes, 'prov-ml:unit') ?? '',
     lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
     file,
-    forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
-    forEachRow: (visit) => forEachMetricCsvRow(path, visit),
+    forEachPoint: (visit) => forEachMetricPoint(path, visit),
+    forEachRow: (visit) => forEachMetricRow(path, visit),
     ...(source === null ? {} : { origin: source }),
   };
 }

@@ -180,6 +180,7 @@ def _start_run(
         "runId": None if use_run_id is None else _non_negative(use_run_id, "use_run_id", call),
     }
     zip_run_dir = _check_compressor(use_compressor, call)
+    start["zarrCodec"] = _zarr_codec(use_compressor, start["metricsFileType"], call)
     with _lifecycle:
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
@@ -740,24 +741,36 @@ def _csv_separator(separator, call):
 
 
 def _metrics_file_type(file_type, call):
-    """The wire's format name: 'csv'. The original's other formats are written as CSV for now."""
+    """The wire's format name (csv, txt, zarr, netcdf) of a MetricsType, its value or its name (any case)."""
     if file_type is None:
         return None
-    try:
-        member = file_type if isinstance(file_type, MetricsType) else MetricsType(str(file_type).lower())
-    except ValueError:
-        raise TypeError("%s: metrics_file_type must be a MetricsType (%s), got %r" % (call, ", ".join(m.name for m in MetricsType), file_type)) from None
-    if member is not MetricsType.CSV:
-        warn_once("metrics-file-type", "prov4ml.%s: metrics_file_type=%s: metric files are written as CSV for now (the other formats come with the interoperability work)" % (call, member.name))
-    return MetricsType.CSV.value
+    if isinstance(file_type, MetricsType):
+        return file_type.value
+    text = str(file_type).strip()
+    for member in MetricsType:
+        if text.lower() == member.value or text.upper() == member.name:
+            return member.value
+    raise TypeError("%s: metrics_file_type must be a MetricsType (%s) or its value (%s), got %r"
+                    % (call, ", ".join(m.name for m in MetricsType), ", ".join(m.value for m in MetricsType), file_type))
+
+
+def _zarr_codec(compressor, file_type, call):
+    """use_compressor=BLOSC_ZSTD: the Zarr stores' chunks are Blosc frames (zlib inside: Node, which writes
+    them, has no Zstandard encoder). It applies to Zarr only, as in the original."""
+    if compressor is not CompressorType.BLOSC_ZSTD:
+        return None
+    if file_type is not None and file_type != MetricsType.ZARR.value:
+        warn_once("blosc", "prov4ml.%s: use_compressor=BLOSC_ZSTD applies to Zarr metric files only; metrics_file_type=%s is written without it" % (call, file_type))
+        return None
+    warn_once("blosc", "prov4ml.%s: use_compressor=BLOSC_ZSTD: Zarr chunks are Blosc frames with zlib inside (no Zstandard encoder here); numcodecs reads them" % call)
+    return "blosc"
 
 
 def _check_compressor(compressor, call):
-    """True for ZIP: the agent zips the run directory to <run dir>.zip once the job is finalised."""
-    if compressor is None or compressor is CompressorType.NONE:
+    """True for ZIP: the agent zips the run directory to <run dir>.zip once the job is finalised.
+    BLOSC_ZSTD is the Zarr stores' codec (_zarr_codec), nothing to do with the run's files."""
+    if compressor is None or compressor is CompressorType.NONE or compressor is CompressorType.BLOSC_ZSTD:
         return False
     if not isinstance(compressor, CompressorType):
         raise TypeError("%s: use_compressor must be a CompressorType (%s) or None, got %r" % (call, ", ".join(m.name for m in CompressorType), compressor))
-    if compressor is CompressorType.ZIP:
-        return True
-    warn_once("compressor", "prov4ml.%s: use_compressor=%s: the run's files are not compressed yet (that comes with the interoperability work)" % (call, compressor.name))
+    return compressor is CompressorType.ZIP

@@ -73,7 +73,7 @@ class Signatures(unittest.TestCase):
         for separator in (".", "x", "7", "é", "\n", ";;"):
             with self.assertRaisesRegex(TypeError, r"^start_run: csv_separator must be a tab or one printable ASCII character"):
                 yprov4ml.start_run("x", csv_separator=separator)
-        with self.assertRaisesRegex(TypeError, r"^start_run: metrics_file_type must be a MetricsType \(TEXT, CSV, ZARR, NETCDF\), got 'parquet'$"):
+        with self.assertRaisesRegex(TypeError, r"^start_run: metrics_file_type must be a MetricsType \(TEXT, CSV, ZARR, NETCDF\) or its value \(txt, csv, zarr, netcdf\), got 'parquet'$"):
             yprov4ml.start_run("x", metrics_file_type="parquet")
         with self.assertRaisesRegex(TypeError, r"^start_run: use_compressor must be a CompressorType"):
             yprov4ml.start_run("x", use_compressor="zip")

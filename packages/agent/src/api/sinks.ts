@@ -36,7 +36,7 @@ export interface SinkEnvironment {
 }
 
 /** startRun options that only the run config records: no flag or PROV4ML_* variable sets them. */
-export type RecordedRunOptions = Pick<RunConfigRecord, 'csvSeparator' | 'disableCodecarbon'>;
+export type RecordedRunOptions = Pick<RunConfigRecord, 'csvSeparator' | 'disableCodecarbon' | 'zarrCodec'>;
 
 /**
  * `options` are the program's startRun arguments resolved with PROV4ML_* and defaults; `explicit` only
@@ -96,6 +96,8 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
       rank: explicit.rank ?? null,
       csvSeparator: recorded.csvSeparator ?? null,
       disableCodecarbon: recorded.disableCodecarbon ?? null,
+      metricsFileType: explicit.metricsFormat ?? null,
+      zarrCodec: recorded.zarrCodec ?? null,
     })
     .catch(async (error: unknown) => {
       await client.close();

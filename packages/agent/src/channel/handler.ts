@@ -3,7 +3,7 @@ import { DEFAULT_EXPERIMENT_NAME } from '../rank/run-config.js';
 import type { ChannelHandler } from './server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './protocol.js';
 import type { RunOptions } from '../config/options.js';
-import { rankArtifactsDir } from '@prov4ml/prov-core';
+import { DEFAULT_METRIC_FORMAT, rankArtifactsDir, type MetricFormat, type RunConfigRecord, type ZarrCodec } from '@prov4ml/prov-core';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
 export interface ProgramEnd {
@@ -44,6 +44,7 @@ export function agentChannelHandler(
               runId: message.runId ?? null,
               ...(message.csvSeparator == null ? {} : { csvSeparator: message.csvSeparator }),
               ...(message.disableCodecarbon == null ? {} : { disableCodecarbon: message.disableCodecarbon }),
+              ...metricFilesConfig(message.metricsFileType ?? defaults.metricsFormat, message.zarrCodec),
             })
             .then(
               (run) =>
@@ -117,4 +118,9 @@ export function agentChannelHandler(
       }
     },
   };
+}
+
+/** The run config's metric file fields: only what differs from CSV (and from zlib) travels. */
+function metricFilesConfig(format: MetricFormat, zarrCodec: ZarrCodec | null | undefined): Pick<RunConfigRecord, 'metricsFormat' | 'zarrCodec'> {
+  return { ...(format === DEFAULT_METRIC_FORMAT ? {} : { metricsFormat: format }), ...(zarrCodec == null ? {} : { zarrCodec }) };
 }

@@ -25,9 +25,9 @@ import {
 } from '@prov4ml/prov-core';
 import { compareRanks } from '../diagnostics/ranks-compared.js';
 import { rankTimingInput } from '../diagnostics/rank-inputs.js';
+import type { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
 import { writeRequestedPackages, type CrateWriter } from './crate-writer.js';
-import { MetricCsvWriter } from './csv-writer.js';
-import type { CsvFormatPool } from './format-pool.js';
 import { JobReplay } from './job-replay.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import type { AccumulatedRank } from './rank-accumulator.js';
@@ -84,7 +84,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, METRICS_DIR));
-  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
+  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricFiles(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
   let ranks: AccumulatedRank[];

@@ -5,6 +5,8 @@
 import {
   DEFAULT_CSV_SEPARATOR,
   LoggingItemKind,
+  DEFAULT_METRIC_FORMAT,
+  METRIC_FILE_SUFFIXES,
   metricFileStem,
   type ArtifactRecord,
   type ContextRecord,
@@ -20,6 +22,7 @@ import {
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../limits.js';
 import { StepClock, type StepTimes } from '../diagnostics/step-clock.js';
 import type { FileNameRegistry } from './file-names.js';
+import type { MetricFileSpec } from '../metric-files/metric-file-writer.js';
 
 /**
  * What a rank's accumulator gathered: everything of its summary except the job, which is only known
@@ -37,9 +40,9 @@ export interface RankTiming {
 /** The sampler series whose mean is the rank's GPU use. */
 const GPU_USAGE_METRIC = 'gpu_usage';
 
-/** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
+/** Receives each new series' file path (and the format of its rank's run), then every batch of points for it. */
 export interface PointSink {
-  create(relativePath: string, separator: string): void;
+  create(relativePath: string, spec: MetricFileSpec): void;
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
 }
 
@@ -160,7 +163,10 @@ export class RankAccumulator {
     let series = this.#series.get(key);
     if (series === undefined) {
       if (!this.#admit()) return;
-      const file = this.#files.claim(metricFileStem(batch.name, batch.context, this.#rank), '.csv');
+      // A rank's agent seals its run config as its first frame, so its format is known before any point.
+      const config = this.#facts.runConfig;
+      const format = config?.metricsFormat ?? DEFAULT_METRIC_FORMAT;
+      const file = this.#files.claim(metricFileStem(batch.name, batch.context, this.#rank), METRIC_FILE_SUFFIXES[format]);
       series = {
         name: batch.name,
         context: batch.context,
@@ -179,8 +185,16 @@ export class RankAccumulator {
         file,
       };
       this.#series.set(key, series);
-      // A rank's agent seals its run config as its first frame, so it is known before any point.
-      this.#sink.create(file, this.#facts.runConfig?.csvSeparator ?? DEFAULT_CSV_SEPARATOR);
+      this.#sink.create(file, {
+        format,
+        separator: config?.csvSeparator ?? DEFAULT_CSV_SEPARATOR,
+        zarrCodec: config?.zarrCodec ?? 'zlib',
+        name: batch.name,
+        context: batch.context,
+        unit: batch.unit,
+        source: batch.source,
+        rank: this.#rank,
+      });
     }
     const n = batch.values.length;
     if (n === 0) return;

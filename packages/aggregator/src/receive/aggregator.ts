@@ -23,8 +23,8 @@ import {
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import type { CrateWriter } from '../finalize/crate-writer.js';
-import { MetricCsvWriter } from '../finalize/csv-writer.js';
-import { CsvFormatPool } from '../finalize/format-pool.js';
+import { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
 import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
@@ -110,6 +110,8 @@ class LiveAggregator implements Aggregator {
   #replay: JobReplay | null = null;
   /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
   readonly #adoptedBytes = new Map<string, number>();
+  /** Places (log:offset) where the live replay stopped, each said once. */
+  readonly #liveStops = new Set<string>();
   /** The replay of what the received logs gained, while it runs. */
   #replayingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
@@ -315,8 +317,9 @@ class LiveAggregator implements Aggregator {
     if (jobKey === null || this.#runDir === null) return;
     // Every frame this aggregator appended passed its decode and validation on arrival: the replay reads
     // them back without doing it again (merge, reading the same files, validates them all).
-    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined), {
+    this.#replay ??= new JobReplay(jobKey, new MetricFiles(this.#runDir, this.#formatPool ?? undefined), {
       validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
+      onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
     this.#replayingBehind = this.#replayLogs(this.#replay)
       .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
@@ -333,10 +336,18 @@ class LiveAggregator implements Aggregator {
         const to = this.#receivedLog!.durableBytes(rank);
         if (to <= from) continue;
         replay.expectSender(rank, sender);
-        await replay.replayFile(rank, path, to);
+        await replay.replayLive(rank, path, to);
         progressed ||= replay.replayedUpTo(path) > from;
       }
     }
+  }
+
+  /** Says once per place that the live replay waits there (its frame is read again later). */
+  #liveStop(path: string, offset: number, reason: string): void {
+    const place = `${path}:${offset}`;
+    if (this.#liveStops.has(place)) return;
+    this.#liveStops.add(place);
+    this.#log(`live replay of ${path} waits at byte ${offset} (${reason}); it reads the frame there again later`);
   }
 
   #checkCompletion(): void {
