@@ -101,8 +101,8 @@ test('watch --once on a finished run with fixed timestamps and values: the whole
   const result = await runCommand(process.execPath, [CLI, 'watch', runDir, '--once']);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stderr, '');
-  // Rates over each rank's own timestamps, from the first frame's checkpoint to the last: 90 steps and
-  // 182 points (the carbon samples count) in 9 s, rank 3 in 18 s. Sparklines: 10 cells of 10 steps' means.
+  // Rates over each rank's own timestamps, from its first point to its last: 99 steps and 202 points
+  // (the carbon samples count) in 9.9 s, rank 3 in 19.8 s. Sparklines: 10 cells of 10 steps' means.
   // Ranks compared: every step 100 ms apart (rank 3: 200 ms).
   assert.equal(result.stdout, [
     'prov4ml watch  exp_0  finalised after 00:00:20  4 ranks on 2 nodes  job slurm-4242.0',
@@ -142,7 +142,7 @@ test('watch in tmux on a running job: a silent rank and one never heard from are
     assert.match(wide, /^silent: rank 1 on node-a, no frame for 6\d s \(heartbeat 5 s\)$/m);
     assert.match(wide, /^ {3}1 node-a +silent 6\ds /m);
     assert.match(wide, /^ {3}0 node-a +running .*▁/m, 'sparklines at 100 columns');
-    assert.match(wide, /^total {2}2 running, 1 silent, 0 ended {2}606 points {2}40 points\/s {2}energy 4\.5 kJ {2}CO2 0\.75 g$/m);
+    assert.match(wide, /^total {2}2 running, 1 silent, 0 ended {2}606 points {2}41 points\/s {2}energy 4\.5 kJ {2}CO2 0\.75 g$/m);
     tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
     const narrow = await captureUntil(session, (screen) => !screen.includes('▁') && screen.includes('silent: rank 1'), 'the 80-column redraw');
     console.log(`80×24 after the resize:\n${narrow}`);

@@ -33,7 +33,7 @@ test('64 ranks at 80×24: flagged ranks first among the rows shown, the rest cou
   assert.equal(lines[0], 'prov4ml watch  big_0  running 00:00:21  64 ranks on 8 nodes  job slurm-4242.0');
   assert.equal(lines[1], 'rank node       state       pts/s step/s      loss       acc   energy      CO2');
   // 16 rows fit: the three flagged ranks (9 silent, 37 slow, 50 failed), then the lowest ranks, in rank order.
-  // Rates: 1900 steps and 3800 points from the first frame's checkpoint in 19 s (rank 37: 38 s); the
+  // Rates: 1999 steps and 4000 points from the first point in 19.99 s (rank 37: 39.98 s); the
   // job's points/s counts the 62 running ranks (61 × 200 + 100).
   const row = (rank: number, node: number, state: string, points: string, steps: string, loss: string) =>
     `${String(rank).padStart(4)} node${node}      ${state.padEnd(10)} ${points.padStart(6)} ${steps.padStart(6)} ${loss.padStart(9)}     1.999        —        —`;

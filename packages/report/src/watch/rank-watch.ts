@@ -53,6 +53,10 @@ export class RankWatch {
   readonly series = new Map<string, SeriesTrack>();
   #maxStep = Number.NEGATIVE_INFINITY;
   #checkpoints: Checkpoint[] = [];
+  /** The envelope being added: its oldest and newest point timestamps, its lowest user step. */
+  #oldestMs = Number.POSITIVE_INFINITY;
+  #newestMs = Number.NEGATIVE_INFINITY;
+  #firstStep = Number.POSITIVE_INFINITY;
   /** The step clock of "Ranks compared" (aggregator `diagnostics/`): kept only when asked, it costs 16 bytes a step. */
   readonly #clock: StepClock | null;
   #clocked = false;
@@ -67,15 +71,22 @@ export class RankWatch {
     this.job ??= envelope.job;
     this.worldSize = Math.max(this.worldSize, envelope.worldSize);
     this.lastSentMs = Math.max(this.lastSentMs ?? envelope.sent, envelope.sent);
-    let newestMs = Number.NEGATIVE_INFINITY;
+    this.#oldestMs = Number.POSITIVE_INFINITY;
+    this.#newestMs = Number.NEGATIVE_INFINITY;
+    this.#firstStep = Number.POSITIVE_INFINITY;
     for (const record of envelope.records) {
       if (record.kind === 'run_start') {
         this.host = record.hostname;
         this.startMs = Math.min(this.startMs ?? record.time, record.time);
       } else if (record.kind === 'run_end') this.end = record;
-      else if (record.kind === 'metrics') for (const batch of record.series) newestMs = Math.max(newestMs, this.#addBatch(batch));
+      else if (record.kind === 'metrics') for (const batch of record.series) this.#addBatch(batch);
     }
+    const newestMs = this.#newestMs;
     if (newestMs === Number.NEGATIVE_INFINITY) return;
+    // The first envelope also marks where the rank's points began, so its rates show from its first frame on.
+    if (this.#checkpoints.length === 0 && this.#oldestMs < newestMs) {
+      this.#checkpoints.push({ ms: this.#oldestMs, step: Number.isFinite(this.#firstStep) ? this.#firstStep : Number.NEGATIVE_INFINITY, points: 0 });
+    }
     this.lastPointMs = Math.max(this.lastPointMs ?? newestMs, newestMs);
     this.#checkpoint({ ms: this.lastPointMs, step: this.#maxStep, points: this.points });
   }
@@ -129,7 +140,7 @@ export class RankWatch {
     return best;
   }
 
-  #addBatch(batch: MetricSeriesBatch): number {
+  #addBatch(batch: MetricSeriesBatch): void {
     const key = `${batch.name}\u0000${batch.context}`;
     let track = this.series.get(key);
     if (track === undefined) {
@@ -138,9 +149,14 @@ export class RankWatch {
     }
     const { steps, values, timestamps } = batch;
     const count = values.length;
-    if (count === 0) return Number.NEGATIVE_INFINITY;
+    if (count === 0) return;
     for (let index = 0; index < count; index++) track.spark.add(values[index]!);
-    if (track.user) for (let index = 0; index < count; index++) if (steps[index]! > this.#maxStep) this.#maxStep = steps[index]!;
+    if (track.user) {
+      for (let index = 0; index < count; index++) {
+        if (steps[index]! > this.#maxStep) this.#maxStep = steps[index]!;
+        if (steps[index]! < this.#firstStep) this.#firstStep = steps[index]!;
+      }
+    }
     if (this.#clock !== null && batch.source === LoggingItemKind.METRIC) {
       this.#clock.add(steps, timestamps);
       this.#clocked = true;
@@ -155,9 +171,10 @@ export class RankWatch {
     track.points += count;
     track.last = values[count - 1]!;
     this.points += count;
-    let newest = Number.NEGATIVE_INFINITY;
-    for (let index = 0; index < count; index++) if (timestamps[index]! > newest) newest = timestamps[index]!;
-    return newest;
+    for (let index = 0; index < count; index++) {
+      if (timestamps[index]! > this.#newestMs) this.#newestMs = timestamps[index]!;
+      if (timestamps[index]! < this.#oldestMs) this.#oldestMs = timestamps[index]!;
+    }
   }
 
   #checkpoint(point: Checkpoint): void {
