@@ -6,7 +6,7 @@
  * and beside computing and sorting the same intervals.
  */
 import { compareRanks, StepClock, stepIntervals, type RankTimingInput, type StepTimes } from '@prov4ml/aggregator';
-import { formatCsvRows } from '../packages/aggregator/src/finalize/csv-format.js';
+import { formatCsvRows } from '../packages/aggregator/src/metric-files/csv-format.js';
 import { median } from './stats.js';
 
 const RANKS = 4;

@@ -44,7 +44,7 @@ class RecordingSink implements PointSink {
 }
 
 const RUN_CONFIG = { kind: 'run_config', time: 2, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' } as const;
-const RUN_END = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: { metrics: 5 } } as const;
+const RUN_END = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, crateRoCrate: false, zipRunDir: false, counts: { metrics: 5 } } as const;
 
 function accumulator(sink: PointSink = new RecordingSink(), rank = 0): RankAccumulator {
   return new RankAccumulator(rank, new FileNameRegistry(), sink);
