@@ -19,6 +19,7 @@ import { measurePythonStandalone } from './python-standalone.js';
 import { measureRanks1024 } from './ranks-1024.js';
 import { measureRanksCompared } from './ranks-compared.js';
 import { measureWrapperOverhead } from './wrapper-overhead.js';
+import { measureWatch } from './watch.js';
 
 /** One bound on a figure: `factor × limit` (a figure's name, or an absolute number). */
 interface Target {
@@ -60,6 +61,8 @@ const PARTS: readonly BenchPart[] = [
       finalize_4x1m_wrapped_s: [{ limit: 1 }],
     },
   },
+  // Issue 15: one watch refresh of a growing 64 × 100k-point run within 200 ms of CPU; reading those files once is shown beside it.
+  { name: 'watch', measure: measureWatch, targets: { watch_refresh_cpu_ms: [{ limit: 200 }] } },
   // Issue 16: netCDF and Zarr finalisation within 2 × CSV's, their files no larger than the CSVs.
   {
     name: 'finalize-formats',

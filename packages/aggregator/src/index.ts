@@ -1,4 +1,5 @@
 export { startAggregator, type Aggregator, type AggregatorOptions } from './receive/aggregator.js';
+export { readFrameFile, type FrameFileEnd, type FrameFileRange } from './receive/frame-file.js';
 export { mergeRunDir, type MergeOptions } from './directory/merge.js';
 export { finalizeJob, type FinalizeInput, type FinalizeResult, type RankOutcome, type RankSources } from './finalize/finalize.js';
 export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './metric-files/csv-format.js';
