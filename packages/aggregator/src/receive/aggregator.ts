@@ -283,13 +283,29 @@ class LiveAggregator implements Aggregator {
     const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
     const failures = await this.#receivedLog!.append(payloads);
     for (const [rank, frames] of batch) {
-      if (failures.has(rank)) this.#tracker.rollBack(rank);
-      else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
+      if (failures.has(rank)) {
+        this.#tracker.rollBack(rank);
+        this.#dropPending(rank);
+      } else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
     }
     // Nothing that failed is acked; the agents keep it in their spools and resend it.
     const [failure] = failures.values();
     if (failure !== undefined && !this.#writeFailed) this.#log(`${failure.message}; frames stay in the agents' spools and are resent`);
     this.#writeFailed = failure !== undefined;
+  }
+
+  /**
+   * Forgets a rank's frames that arrived during its failed append: they follow the frames that did not
+   * reach the log, so writing them would leave a gap there, and the ack after them would cover the
+   * missing frames (never resent). Unacked, they are resent with the failed ones, in order. Dropping
+   * them, rather than stopping acks at a gap, keeps the log itself the gap-free prefix 1..n that acks,
+   * replay and merge rely on.
+   */
+  #dropPending(rank: number): void {
+    const frames = this.#pending.get(rank);
+    if (frames === undefined) return;
+    this.#pending.delete(rank);
+    for (const frame of frames) this.#pendingBytes -= frame.payload.length;
   }
 
   #ack(rank: number): void {
