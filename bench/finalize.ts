@@ -21,12 +21,12 @@ const PROGRAM = join(REPO, 'test/fixtures/log-points.mjs');
 /** Rounds of the JSON.stringify + write limit (cheap beside a 10M-point job, so a median of several). */
 const LIMIT_ROUNDS = 3;
 
-interface Job {
+export interface Job {
   ranks: number;
   pointsPerRank: number;
 }
 
-interface FinalizedJob {
+export interface FinalizedJob {
   seconds: number;
   runDir: string;
 }
@@ -53,8 +53,9 @@ function finalized(saveDir: string, stdout: string): FinalizedJob {
   return { seconds: (statSync(join(runDir, 'prov_collection.json')).mtimeMs - lastEndRun) / 1000, runDir };
 }
 
-async function inProcessRanks(saveDir: string, job: Job): Promise<FinalizedJob> {
-  const env = { PROV4ML_WORLD_SIZE: String(job.ranks), PROV4ML_JOB_ID: `local-${randomUUID()}`, PROV4ML_PROVENANCE_SAVE_DIR: saveDir };
+/** `job`'s ranks, each its own process and agent (the TypeScript API in-process); `extraEnv` for every rank. */
+export async function inProcessRanks(saveDir: string, job: Job, extraEnv: Record<string, string> = {}): Promise<FinalizedJob> {
+  const env = { PROV4ML_WORLD_SIZE: String(job.ranks), PROV4ML_JOB_ID: `local-${randomUUID()}`, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, ...extraEnv };
   const outputs = await Promise.all(Array.from({ length: job.ranks }, (_, rank) => run([PROGRAM], job.pointsPerRank, { ...env, PROV4ML_RANK: String(rank) })));
   return finalized(saveDir, outputs.join('\n'));
 }
@@ -80,7 +81,7 @@ function outputBytes(directory: string): number {
 }
 
 /** Runs `job` in a fresh save directory; `inspect` reads the run directory before it is removed. */
-async function measured<T>(job: Job, ranks: typeof inProcessRanks, inspect: (job: FinalizedJob) => Promise<T>): Promise<T> {
+export async function measured<T>(job: Job, ranks: typeof inProcessRanks, inspect: (job: FinalizedJob) => Promise<T>): Promise<T> {
   const saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-bench-finalize-'));
   try {
     return await inspect(await ranks(saveDir, job));

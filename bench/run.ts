@@ -6,7 +6,9 @@
  * unless their name says otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { measureCrate } from './crate.js';
 import { measureFinalize } from './finalize.js';
+import { measureFinalizeFormats } from './finalize-formats.js';
 import { measureHotPath } from './hot-path.js';
 import { measureIngest } from './ingest.js';
 import { measureMemory } from './memory.js';
@@ -15,8 +17,10 @@ import { measureProvJson } from './prov-json.js';
 import { measurePythonClient } from './python-client.js';
 import { measurePythonStandalone } from './python-standalone.js';
 import { measureRanks1024 } from './ranks-1024.js';
+import { measureRanksCompared } from './ranks-compared.js';
 import { measureRanks16k, RANKS_16K_FD_LIMIT } from './ranks-16k.js';
 import { measureWrapperOverhead } from './wrapper-overhead.js';
+import { measureWatch } from './watch.js';
 
 /** One bound on a figure: `factor × limit` (a figure's name, or an absolute number). */
 interface Target {
@@ -58,6 +62,19 @@ const PARTS: readonly BenchPart[] = [
       finalize_4x1m_wrapped_s: [{ limit: 1 }],
     },
   },
+  // Issue 15: one watch refresh of a growing 64 × 100k-point run within 200 ms of CPU; reading those files once is shown beside it.
+  { name: 'watch', measure: measureWatch, targets: { watch_refresh_cpu_ms: [{ limit: 200 }] } },
+  // Issue 16: netCDF and Zarr finalisation within 2 × CSV's, their files no larger than the CSVs.
+  {
+    name: 'finalize-formats',
+    measure: measureFinalizeFormats,
+    targets: {
+      finalize_10m_netcdf_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      finalize_10m_zarr_s: [{ limit: 'finalize_10m_csv_s', factor: 2 }],
+      metric_files_10m_netcdf_mb: [{ limit: 'metric_files_10m_csv_mb' }],
+      metric_files_10m_zarr_mb: [{ limit: 'metric_files_10m_csv_mb' }],
+    },
+  },
   { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },
   { name: 'ranks-1024', measure: measureRanks1024, targets: { ranks_1024_lost_points: [{ limit: 0 }], ranks_1024_finalize_s: [{ limit: 2 }] } },
   // Issue 14: 16 nodes × 1,024 ranks through per-node relays.
@@ -72,8 +89,19 @@ const PARTS: readonly BenchPart[] = [
     },
   },
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
+  // Issue 15: the step clock costs finalisation at most a fifth of formatting the same points; compareRanks of 64 × 100k steps within half of watch's 200 ms frame, and half of sorting.
+  {
+    name: 'ranks-compared',
+    measure: measureRanksCompared,
+    targets: {
+      ranks_compared_step_clock_10m_s: [{ limit: 'ranks_compared_csv_format_10m_s', factor: 0.2 }],
+      ranks_compared_64x100k_ms: [{ limit: 100 }, { limit: 'ranks_compared_sort_64x100k_ms', factor: 0.5 }],
+    },
+  },
   // Issue 5: one full metrics sample within 5 ms of the agent's CPU.
   { name: 'metrics', measure: measureSampling, targets: { sample_cpu_ms: [{ limit: 5 }] } },
+  // Issue 16: the RO-Crate of 64 ranks × 100k points, every file hashed, within 2 s; sha256sum of the same files beside it.
+  { name: 'crate', measure: measureCrate, targets: { crate_64x100k_s: [{ limit: 2 }] } },
 ];
 
 /** The value after `flag`, if the flag is given. */

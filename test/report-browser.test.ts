@@ -13,20 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { writeReport } from '@prov4ml/report';
+import { CHROMIUM, CHROMIUM_ARGS, openPageFile, type OpenedPage } from './support/browser.js';
 import { needs } from './support/components.js';
 import { CLI, REPO_ROOT, onlyRunDir, runCommand } from './support/run-dir.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = join(REPO_ROOT, 'test-output');
 const G1_DIR = join(REPO_ROOT, 'packages/report/test/fixtures/report-original/g1_experiment_name');
-/** Flags for a sandbox-less root container with no network: no background requests, no first-run UI. */
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-interface OpenedPage {
-  page: Page;
-  consoleErrors: string[];
-  requests: string[];
-}
 
 describe('the report in headless chromium', needs('chromium', existsSync(CHROMIUM)), () => {
   let browser: Browser;
@@ -42,22 +34,7 @@ describe('the report in headless chromium', needs('chromium', existsSync(CHROMIU
     for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens a report file, recording console errors, page errors and every request but the file itself. */
-  async function open(file: string): Promise<OpenedPage> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const consoleErrors: string[] = [];
-    const requests: string[] = [];
-    const url = `file://${file}`;
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') consoleErrors.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
-    page.on('request', (request) => {
-      if (request.url() !== url) requests.push(request.url());
-    });
-    await page.goto(url, { waitUntil: 'load' });
-    return { page, consoleErrors, requests };
-  }
+  const open = (file: string): Promise<OpenedPage> => openPageFile(browser, file);
 
   /** Metric and context of each plot, with its number of lines on the linear axis. */
   function plotLines(page: Page): Promise<{ plot: string; lines: number }[]> {

@@ -86,3 +86,4 @@ export * from './channel/index.js';
 
 // Samplers: system, GPU and carbon metrics (issue 5).
 export * from './metrics/index.js';
+export { HEARTBEAT_INTERVAL_MS } from './config/limits.js';

@@ -116,7 +116,8 @@ describe('messages of the newest API (issue 12)', () => {
       assert.match(refusal({ ...startRun, csvSeparator: bad }), /^start_run: csvSeparator is ".*": only a tab or a printable ASCII character separates cells$/, JSON.stringify(bad));
     }
     assert.equal(refusal({ ...startRun, disableCodecarbon: 'yes' }), 'start_run: disableCodecarbon is not a boolean');
-    assert.equal(refusal({ ...startRun, metricsFileType: 'netcdf' }), 'start_run: metricsFileType is not one of csv');
+    assert.equal(refusal({ ...startRun, metricsFileType: 'parquet' }), 'start_run: metricsFileType is not one of csv, txt, netcdf, zarr');
+    assert.equal(refusal({ ...startRun, zarrCodec: 'zstd' }), 'start_run: zarrCodec is not one of zlib, blosc');
     assert.equal(refusal({ ...startRun, runId: -1 }), 'start_run: runId is not an integer ≥ 0');
     assert.equal(refusal({ ...startRun, runId: 1.5 }), 'start_run: runId is not an integer ≥ 0');
   });
@@ -137,6 +138,8 @@ describe('messages of the newest API (issue 12)', () => {
     const end = { t: 'end_run', id: 5, createGraph: false, createSvg: false, crateRoCrate: true };
     assert.deepEqual(decode(end), { ok: true, message: end });
     assert.equal(refusal({ ...end, crateRoCrate: 'x' }), 'end_run: crateRoCrate is not a boolean');
+    assert.deepEqual(decode({ ...end, zipRunDir: true }), { ok: true, message: { ...end, zipRunDir: true } });
+    assert.equal(refusal({ ...end, zipRunDir: 1 }), 'end_run: zipRunDir is not a boolean');
     const documents = { t: 'documents', id: 6, createGraph: true, createSvg: false };
     assert.deepEqual(decode(documents), { ok: true, message: documents });
     assert.equal(refusal({ t: 'documents', id: 6, createGraph: true }), 'documents: createSvg is not a boolean');

@@ -27,6 +27,7 @@ const DEFAULTS: RunOptions = {
   rankTimeout: 60,
   insecure: false,
   keyDir: null,
+  metricsFormat: 'csv',
   relay: null,
 };
 
@@ -50,6 +51,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['rankTimeout', 'PROV4ML_RANK_TIMEOUT'],
       ['insecure', 'PROV4ML_INSECURE'],
       ['keyDir', 'PROV4ML_KEY_DIR'],
+      ['metricsFormat', 'PROV4ML_METRICS_FORMAT'],
       ['relay', 'PROV4ML_RELAY'],
     ],
   );
@@ -81,6 +83,7 @@ const FROM_ENV: Record<string, string> = {
   PROV4ML_RANK_TIMEOUT: '5',
   PROV4ML_INSECURE: 'no',
   PROV4ML_KEY_DIR: '/shared/keys',
+  PROV4ML_METRICS_FORMAT: 'Zarr',
 };
 
 test('every option comes from its PROV4ML_* variable', () => {
@@ -100,6 +103,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     rankTimeout: 5,
     insecure: false,
     keyDir: '/shared/keys',
+    metricsFormat: 'zarr',
     relay: null,
   });
 });
@@ -121,6 +125,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     rankTimeout: 1,
     insecure: true,
     keyDir: 'keys',
+    metricsFormat: 'netcdf',
     relay: false,
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);

@@ -3,7 +3,9 @@
  * agents: the files each run wrote. The shape of the messages is checked in python-wire.test.ts.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readMetricFile } from '@prov4ml/report';
 import { describe, it } from 'node:test';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { pythonProvErrors } from '../../../test/support/run-dir.js';
@@ -145,13 +147,16 @@ describe('Python client against real agents: every generation of the original AP
     assert.equal(run.copyOf(run.artifacts[2]!).toString(), 'a file named like a context');
   });
 
-  it('start_run_ctx in both orders: the graph without SVG, the save directory given; other metric formats are written as CSV', () => {
+  it('start_run_ctx in both orders: the graph without SVG, the save directory given; metrics_file_type=ZARR with BLOSC_ZSTD is a Zarr store of Blosc chunks', async () => {
     const seed = suite().only('ctx_seed');
     assert.deepEqual([seed.has('prov_ctx_seed_GR0.dot'), seed.has('prov_ctx_seed_GR0.svg')], [true, false]);
     assert.deepEqual(seed.points('loss', 'TRAINING'), [[0, 1]]);
     const newest = suite().only('ctx_newest');
     assert.ok(newest.runDir.includes('/tmp/prov4ml-generations-'), 'prov_save_path is provenance_save_dir');
-    assert.deepEqual(newest.points('loss', 'TRAINING'), [[0, 1]]);
-    assert.equal(attributes(newest.metric('loss', 'TRAINING'), ['metric_file']).metric_file, 'metrics/loss_TRAINING_GR0.csv');
+    assert.equal(attributes(newest.metric('loss', 'TRAINING'), ['metric_file']).metric_file, 'metrics/loss_TRAINING_GR0.zarr');
+    const store = join(newest.runDir, 'metrics/loss_TRAINING_GR0.zarr');
+    const zarr = await readMetricFile(store);
+    assert.deepEqual([[...zarr.steps], [...zarr.values]], [[0], [1]]);
+    assert.equal(JSON.parse(readFileSync(join(store, 'value/.zarray'), 'utf8')).compressor.id, 'blosc');
   });
 });

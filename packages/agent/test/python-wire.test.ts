@@ -43,6 +43,7 @@ describe('Python client on the wire (the whole suite against a recording channel
       disableCodecarbon: false,
       csvSeparator: null,
       metricsFileType: null,
+      zarrCodec: null,
       runId: null,
     });
     assert.equal(connection.messages.at(-1)?.t, 'end_run');
@@ -129,6 +130,7 @@ describe('Python client on the wire (the whole suite against a recording channel
         disableCodecarbon: true,
         csvSeparator: ';',
         metricsFileType: 'csv',
+        zarrCodec: null,
         runId: 7,
       });
       assert.deepEqual(suite().recording.logs, []);
@@ -171,6 +173,8 @@ describe('Python client on the wire (the whole suite against a recording channel
       const connection = suite().only('itwinai_style');
       assert.deepEqual(samplesOf(connection).map((m) => [m.kind, m.context, m.step]), [['system', 'TRAINING', 2], ['carbon', 'TRAINING', 2]]);
       assert.deepEqual(connection.messages.map((m) => m.t).filter((t) => t === 'documents' || t === 'end_run'), ['documents', 'end_run']);
+      // log_provenance_documents(crate_ro_crate=True) asks for the crate of the finished run: end_run carries it.
+      assert.equal((connection.messages.at(-1) as EndRunMessage).crateRoCrate, true);
     });
 
     it('models in both orders: names, steps, roles, subdirectories, model and input flags; each model_name sent', withTorch, () => {
@@ -200,7 +204,7 @@ describe('Python client on the wire (the whole suite against a recording channel
       const seed = suite().only('ctx_seed');
       assert.deepEqual(pick(seed.messages.at(-1), ['t', 'createGraph', 'createSvg']), { t: 'end_run', createGraph: true, createSvg: false });
       const start = suite().only('ctx_newest').messages.find((m): m is StartRunMessage => m.t === 'start_run')!;
-      assert.deepEqual(pick(start, ['provUserNamespace', 'metricsFileType']), { provUserNamespace: 'www.example.org', metricsFileType: 'csv' });
+      assert.deepEqual(pick(start, ['provUserNamespace', 'metricsFileType', 'zarrCodec']), { provUserNamespace: 'www.example.org', metricsFileType: 'zarr', zarrCodec: 'blosc' });
       assert.ok(start.provenanceSaveDir?.includes('prov4ml-generations-'), 'prov_save_path is provenance_save_dir');
     });
     });
@@ -223,6 +227,7 @@ describe('Python client on the wire (the whole suite against a recording channel
         disableCodecarbon: false,
         csvSeparator: null,
         metricsFileType: null,
+        zarrCodec: null,
         runId: null,
       });
       assert.deepEqual(fit.messages.filter((m) => m.t === 'end_run'), [{ t: 'end_run', id: 2, createGraph: true, createSvg: true }]);

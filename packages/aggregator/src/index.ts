@@ -1,8 +1,13 @@
 export { startAggregator, type Aggregator, type AggregatorOptions } from './receive/aggregator.js';
+export { readFrameFile, type FrameFileEnd, type FrameFileRange } from './receive/frame-file.js';
 export { mergeRunDir, type MergeOptions } from './directory/merge.js';
 export { finalizeJob, type FinalizeInput, type FinalizeResult, type RankOutcome, type RankSources } from './finalize/finalize.js';
-export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './finalize/csv-format.js';
+export { CSV_HEADER, csvHeader, csvValue, separatorOfHeader } from './metric-files/csv-format.js';
 export { writeDirectoryCollection, type DirectoryCollectionOptions, type DirectoryCollectionResult } from './directory/collection.js';
 export { progressBar, NO_PROGRESS, PROGRESS_REDRAW_INTERVAL_MS, type ProgressReporter, type ProgressBarOptions, type ProgressStream } from './finalize/progress.js';
 export { writeRankDocumentsNow, type RankDocumentsRequest, type RankDocumentPaths } from './finalize/rank-documents.js';
+export type { CrateWriter } from './finalize/crate-writer.js';
 export { writeUnifiedExperiment, defaultUnifiedPath, type UnifyOptions, type UnifyResult } from './directory/unify.js';
+export { compareRanks, stepIntervals, medianAndP95, DEFAULT_STRAGGLER_THRESHOLD, UNKNOWN_NODE, type RankTimingInput, type CompareRanksOptions } from './diagnostics/ranks-compared.js';
+export { StepClock, MAX_STEP_CLOCK_STEPS, type StepTimes } from './diagnostics/step-clock.js';
+export { ENERGY_METRIC, EMISSIONS_METRIC, largestLastValue } from './diagnostics/rank-inputs.js';

@@ -52,6 +52,12 @@ export const CSV_CHUNK_POINTS = 65_536;
  */
 export const MAX_CSV_POINTS_IN_FLIGHT = 4 * CSV_CHUNK_POINTS;
 
+/** Points per chunk of the binary metric files: a netCDF write, and the chunk length of a Zarr array (512 KiB of doubles). */
+export const BINARY_CHUNK_POINTS = 65_536;
+
+/** Zarr chunks being compressed (on libuv's thread pool) before the reader waits. */
+export const MAX_ZARR_CHUNKS_IN_FLIGHT = 8;
+
 /** How often the completion of the job is checked while nothing arrives. */
 export const COMPLETION_CHECK_INTERVAL_MS = 1_000;
 

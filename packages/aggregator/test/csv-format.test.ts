@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatCsvRows } from '../src/finalize/csv-format.js';
-import { writeShortestDouble } from '../src/finalize/double-format.js';
+import { formatCsvRows } from '../src/metric-files/csv-format.js';
+import { writeShortestDouble } from '../src/metric-files/double-format.js';
 
 function rows(steps: number[], values: number[], timestamps: number[]): string {
   return Buffer.from(formatCsvRows(new Float64Array(steps), new Float64Array(values), new Float64Array(timestamps))).toString('latin1');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { encodeEnvelope, encodeFrame, type Envelope } from '@prov4ml/prov-core';
 import { mergeRunDir } from '@prov4ml/aggregator';
 import { readMetricCsv } from '../../../test/support/run-dir.js';
-import { csvHeader, formatCsvRows, separatorOfHeader } from '../src/finalize/csv-format.js';
+import { csvHeader, formatCsvRows, separatorOfHeader } from '../src/metric-files/csv-format.js';
 import { forEachMetricCsvPoint } from '../../report/src/metric-csv.js';
 import { expectedCsv, rankEnvelopes, temporaryRunDir } from './support.js';
 

@@ -3,6 +3,7 @@
  * the batches of its metric CSVs. Envelopes go through the wire encoding first, as the fold reads them.
  */
 import assert from 'node:assert/strict';
+import type { MetricFileSpec } from '../src/metric-files/metric-file-writer.js';
 import { describe, it } from 'node:test';
 import { decodeEnvelope, encodeEnvelope, PROTOCOL_VERSION, type Envelope, type MetricSeriesBatch, type EnvelopeRecord } from '@prov4ml/prov-core';
 import { FileNameRegistry } from '../src/finalize/file-names.js';
@@ -34,8 +35,8 @@ function series(name: string, context: string, points: [number, number][], first
 /** A PointSink that keeps every call, in order. */
 class RecordingSink implements PointSink {
   readonly calls: (['create', string, string] | ['append', string, number[], number[], number[]])[] = [];
-  create(relativePath: string, separator: string): void {
-    this.calls.push(['create', relativePath, separator]);
+  create(relativePath: string, spec: MetricFileSpec): void {
+    this.calls.push(['create', relativePath, spec.separator]);
   }
   async append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void> {
     this.calls.push(['append', relativePath, [...steps], [...values], [...timestamps]]);
@@ -43,7 +44,7 @@ class RecordingSink implements PointSink {
 }
 
 const RUN_CONFIG = { kind: 'run_config', time: 2, provUserNamespace: 'www.example.org', experimentName: 'exp', collectAllProcesses: false, saveAfterNLogs: 100, csvSeparator: ';' } as const;
-const RUN_END = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, counts: { metrics: 5 } } as const;
+const RUN_END = { kind: 'run_end', time: 9, exitCode: 0, signal: null, clean: true, createGraph: false, createSvg: false, crateRoCrate: false, zipRunDir: false, counts: { metrics: 5 } } as const;
 
 function accumulator(sink: PointSink = new RecordingSink(), rank = 0): RankAccumulator {
   return new RankAccumulator(rank, new FileNameRegistry(), sink);

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './wire/records.js';
 export * from './vocabulary/csv-separator.js';
+export * from './vocabulary/metric-format.js';
 export * from './wire/frames.js';
 export { compactColumn, type ProgressionColumn, type WireColumn } from './wire/column-codec.js';
 export * from './wire/curve.js';
@@ -21,3 +22,4 @@ export * from './vocabulary/original.js';
 export * from './vocabulary/rank-summary.js';
 export * from './vocabulary/rank-document.js';
 export * from './vocabulary/collection.js';
+export * from './vocabulary/ranks-compared.js';

@@ -21,8 +21,16 @@ const SPECIAL_VALUES: Readonly<Record<string, number>> = { NaN: Number.NaN, INF:
 /** Bytes read at a time: large reads cut the per-chunk cost that dominates a 100k-row file. */
 export const METRIC_CSV_READ_CHUNK_BYTES = 1024 * 1024;
 
-/** Calls `visit(step, value)` for each row of the CSV at `path`; throws UserError naming the path and line. */
-export async function forEachMetricCsvPoint(path: string, visit: (step: number, value: number) => void): Promise<void> {
+/**
+ * Calls `visit(step, value)` for each row of the CSV at `path` (with `timestamps`, also the row's
+ * timestamp, which a plot does not need); throws UserError naming the path and line.
+ */
+export async function forEachMetricCsvPoint(
+  path: string,
+  visit: (step: number, value: number, timestamp?: number) => void,
+  options: { timestamps?: boolean } = {},
+): Promise<void> {
+  const withTimestamps = options.timestamps === true;
   let lineNumber = 0;
   let pending = '';
   /** Read back from the header: the run wrote its CSVs with its own separator. */
@@ -43,7 +51,10 @@ export async function forEachMetricCsvPoint(path: string, visit: (step: number, 
     const step = parseStep(line, firstSeparator);
     const value = parseCsvNumber(line.slice(firstSeparator + 1, secondSeparator));
     if (step === undefined || !Number.isFinite(step) || value === undefined) throw new UserError(`${path} line ${lineNumber}: not a step and a value: ${JSON.stringify(line.slice(0, 60))}`);
-    visit(step, value);
+    if (!withTimestamps) return visit(step, value);
+    const timestamp = parseCsvNumber(line.slice(secondSeparator + 1));
+    if (timestamp === undefined) throw new UserError(`${path} line ${lineNumber}: not a timestamp: ${JSON.stringify(line.slice(0, 60))}`);
+    visit(step, value, timestamp);
   };
   try {
     // latin1: the file is ASCII, and decoding as latin1 costs nothing and cannot fail mid-character.

@@ -76,6 +76,8 @@ details.graph .note{padding:0 12px 10px}
 .graph-view{overflow:auto;max-height:85vh;border-top:1px solid var(--line);background:#fff}
 .graph-view svg{display:block;margin:0 auto;max-width:100%;height:auto}
 ul.notes{margin:0;padding-left:20px;color:var(--muted)}
+ul.findings{margin:0 0 10px;padding-left:20px}
+tr.straggler td{background:#fff7e6}
 `;
 
 /**
@@ -117,7 +119,7 @@ export const PAGE_SCRIPT = `
       const rows = [];
       for (const line of data.lines) {
         const i = nearest(line, step);
-        if (i >= 0) rows.push({ rank: line.rank, step: line.steps[i], value: line.values[i] });
+        if (i >= 0) rows.push({ rank: line.rank, label: line.label || 'rank ' + line.rank, step: line.steps[i], value: line.values[i] });
       }
       if (rows.length === 0) { hide(); return; }
       crosshair.setAttribute('x1', String(point.x));
@@ -133,12 +135,12 @@ export const PAGE_SCRIPT = `
         swatch.style.background = colors.get(String(row.rank)) || '#888';
         const value = document.createElement('span');
         value.textContent = String(row.value);
-        item.append(swatch, 'rank ' + row.rank + (row.step === rows[0].step ? '' : ' @' + row.step), value);
+        item.append(swatch, row.label + (row.step === rows[0].step ? '' : ' @' + row.step), value);
         tooltip.append(item);
       }
       if (rows.length > MAX_TOOLTIP_ROWS) {
         const more = document.createElement('div');
-        more.textContent = '… ' + (rows.length - MAX_TOOLTIP_ROWS) + ' more ranks';
+        more.textContent = '… ' + (rows.length - MAX_TOOLTIP_ROWS) + ' more lines';
         tooltip.append(more);
       }
       tooltip.hidden = false;

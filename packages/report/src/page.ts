@@ -7,6 +7,8 @@ import { escapeHtml, formatDuration, formatNumber, formatTime } from './html.js'
 import type { RankFacts, RankGraph } from './run-contents.js';
 import { rankList, renderPlot, type PlotInput } from './plot.js';
 import { PAGE_SCRIPT, PAGE_STYLE } from './page-assets.js';
+import { ranksComparedSection } from './ranks-compared-section.js';
+import type { RanksCompared } from '@prov4ml/prov-core';
 import { rankStatus, type JobSummary, type ResourceTotal } from './summary.js';
 
 export interface PageInput {
@@ -14,6 +16,8 @@ export interface PageInput {
   readonly generatedMs: number;
   readonly job: JobSummary;
   readonly ranks: readonly RankFacts[];
+  /** Cross-rank diagnostics; null for the original's documents. */
+  readonly ranksCompared: RanksCompared | null;
   readonly totals: readonly ResourceTotal[];
   readonly plots: readonly PlotInput[];
   readonly graphs: readonly RankGraph[];
@@ -25,18 +29,12 @@ const JOULES_PER_KWH = 3_600_000;
 export function renderPage(page: PageInput): string {
   const title = `${page.job.experiment ?? 'run'}${page.job.runId === null ? '' : ` · run ${page.job.runId}`}`;
   return [
-    '<!DOCTYPE html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    // Belt and braces for "nothing leaves the file": the browser refuses any request the page might make.
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
-    `<title>${escapeHtml(`prov4ml report: ${title}`)}</title>`,
-    `<style>${PAGE_STYLE}</style>`,
-    '</head><body>',
+    pageHead(`prov4ml report: ${title}`),
     `<header><h1>${escapeHtml(title)}</h1><p class="subtitle">prov4ml report of <code>${escapeHtml(page.input)}</code> · ${escapeHtml(page.job.generations.join(', '))} · generated ${escapeHtml(formatTime(page.generatedMs))}</p></header>`,
     '<main>',
     summarySection(page.job, page.totals),
     ranksSection(page.ranks),
+    ranksComparedSection(page.ranksCompared),
     parametersSection(page.ranks),
     finalMetricsSection(page.ranks),
     metricsSection(page.plots),
@@ -45,6 +43,20 @@ export function renderPage(page: PageInput): string {
     '</main>',
     `<script>${PAGE_SCRIPT}</script>`,
     '</body></html>',
+  ].join('\n');
+}
+
+/** Everything before the page's header: its title, the style, and a policy that refuses every request. */
+export function pageHead(title: string): string {
+  return [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    // Belt and braces for "nothing leaves the file": the browser refuses any request the page might make.
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
+    `<title>${escapeHtml(title)}</title>`,
+    `<style>${PAGE_STYLE}</style>`,
+    '</head><body>',
   ].join('\n');
 }
 
@@ -110,8 +122,8 @@ function ranksSection(ranks: readonly RankFacts[]): string {
   ].join('');
 }
 
-/** One row per parameter: its value when every rank logged the same, else the value of each rank. */
-function parametersSection(ranks: readonly RankFacts[]): string {
+/** Each parameter's value per rank, parameters in the order first logged. */
+export function parametersByName(ranks: readonly RankFacts[]): Map<string, Map<number, string>> {
   const byName = new Map<string, Map<number, string>>();
   for (const rank of ranks) {
     for (const { name, value } of rank.parameters) {
@@ -120,6 +132,12 @@ function parametersSection(ranks: readonly RankFacts[]): string {
       values.set(rank.rank, value);
     }
   }
+  return byName;
+}
+
+/** One row per parameter: its value when every rank logged the same, else the value of each rank. */
+function parametersSection(ranks: readonly RankFacts[]): string {
+  const byName = parametersByName(ranks);
   if (byName.size === 0) return '<section id="parameters"><h2>Parameters</h2><p class="muted">No parameters were logged.</p></section>';
   const rows = [...byName.entries()].map(([name, values]) => {
     const distinct = new Set(values.values());

@@ -11,6 +11,8 @@ import { linearScale, logScale, type Scale } from './scale.js';
 export interface PlotLine {
   readonly rank: number;
   readonly series: DownsampledSeries;
+  /** The legend's name for the line (a run, when runs are compared); `rank N` when absent. */
+  readonly label?: string;
 }
 
 export interface PlotInput {
@@ -173,7 +175,7 @@ function dotsData(series: DownsampledSeries, xScale: Scale, yScale: Scale): stri
 function lineTitle(line: PlotLine): string {
   const { series } = line;
   const nonFinite = series.nanCount + series.infiniteCount;
-  const parts = [`rank ${line.rank}`, `${series.pointCount} points`, `last ${formatNumber(series.last)}`, `min ${formatNumber(series.min)}`, `max ${formatNumber(series.max)}`];
+  const parts = [lineLabel(line), `${series.pointCount} points`, `last ${formatNumber(series.last)}`, `min ${formatNumber(series.min)}`, `max ${formatNumber(series.max)}`];
   if (nonFinite > 0) parts.push(`${series.nanCount} NaN and ${series.infiniteCount} ±INF not drawn`);
   return parts.join(' · ');
 }
@@ -182,7 +184,7 @@ function legend(plot: PlotInput, colors: readonly string[]): string {
   const items = plot.lines.map((line, index) => {
     const nonFinite = line.series.nanCount + line.series.infiniteCount;
     const warning = nonFinite === 0 ? '' : ` <span class="warn" title="${line.series.nanCount} NaN, ${line.series.infiniteCount} ±INF not drawn">${nonFinite} non-finite</span>`;
-    return `<li data-rank="${line.rank}"><i style="background:${colors[index]}"></i>rank ${line.rank} <span class="last" title="last value">${escapeHtml(formatNumber(line.series.last))}</span>${warning}</li>`;
+    return `<li data-rank="${line.rank}"><i style="background:${colors[index]}"></i>${escapeHtml(lineLabel(line))} <span class="last" title="last value">${escapeHtml(formatNumber(line.series.last))}</span>${warning}</li>`;
   });
   const omitted = plot.omittedRanks.length === 0
     ? ''
@@ -200,10 +202,15 @@ function hoverData(plot: PlotInput): unknown {
     unit: plot.unit,
     lines: plot.lines.map((line) => ({
       rank: line.rank,
+      ...(line.label === undefined ? {} : { label: line.label }),
       steps: line.series.steps.map((step) => (Number.isFinite(step) ? step : null)),
       values: line.series.values.map((value) => (Number.isFinite(value) ? Number(value.toPrecision(6)) : null)),
     })),
   };
+}
+
+function lineLabel(line: PlotLine): string {
+  return line.label ?? `rank ${line.rank}`;
 }
 
 /** `0-3, 7, 9-12`. */

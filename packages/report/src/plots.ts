@@ -57,11 +57,11 @@ export async function buildPlots(series: readonly SeriesSource[], progress: Prog
   const lastValues = new Map<string, number | null>();
   const plots: PlotInput[] = [];
   for (const { group, omittedRanks } of drawn) {
-    const lines: { rank: number; series: DownsampledSeries }[] = [];
+    const lines: { rank: number; series: DownsampledSeries; label?: string }[] = [];
     for (const source of group) {
       const downsampled = await readLine(source, buckets, notes);
       if (downsampled !== null) {
-        lines.push({ rank: source.rank, series: downsampled });
+        lines.push({ rank: source.rank, series: downsampled, ...(source.label === undefined ? {} : { label: source.label }) });
         lastValues.set(seriesKey(source.rank, source.name, source.context), downsampled.last);
       }
       progress.advance(`${source.name} rank ${source.rank}`);

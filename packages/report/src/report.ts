@@ -8,6 +8,7 @@ import { UserError } from '@prov4ml/prov-core';
 import { NO_PROGRESS, type ProgressReporter } from '@prov4ml/aggregator';
 import { renderPage } from './page.js';
 import { buildPlots } from './plots.js';
+import { readRanksCompared } from './ranks-compared.js';
 import { readRun } from './read-run.js';
 import { resourceTotals, summariseJob } from './summary.js';
 
@@ -34,12 +35,16 @@ export async function buildReport(input: string, options: ReportOptions = {}): P
   const progress = options.progress ?? NO_PROGRESS;
   const run = await readRun(input, progress);
   const { plots, lastValues, notes: plotNotes } = await buildPlots(run.series, progress);
-  const notes = [...run.notes, ...plotNotes];
+  const diagnostics = await readRanksCompared(run.ranks, run.series);
+  // A file the plots could not read either is one note, not two.
+  const diagnosticNotes = diagnostics.notes.filter(({ error }) => !plotNotes.some((note) => note.endsWith(error))).map(({ note }) => note);
+  const notes = [...run.notes, ...plotNotes, ...diagnosticNotes];
   const html = renderPage({
     input,
     generatedMs: options.generatedMs ?? Date.now(),
     job: summariseJob(run.ranks),
     ranks: run.ranks,
+    ranksCompared: diagnostics.compared,
     totals: resourceTotals(run.series, lastValues, run.ranks),
     plots,
     graphs: run.graphs,

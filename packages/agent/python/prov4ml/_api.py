@@ -179,7 +179,8 @@ def _start_run(
         "metricsFileType": _metrics_file_type(metrics_file_type, call),
         "runId": None if use_run_id is None else _non_negative(use_run_id, "use_run_id", call),
     }
-    _check_compressor(use_compressor, call)
+    zip_run_dir = _check_compressor(use_compressor, call)
+    start["zarrCodec"] = _zarr_codec(use_compressor, start["metricsFileType"], call)
     with _lifecycle:
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
@@ -194,6 +195,7 @@ def _start_run(
             _uninstall(None)
             return
         _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
+        session.packages["zipRunDir"] = zip_run_dir
         _install(session)
         _exit.install()
     log_execution_start_time()
@@ -217,8 +219,10 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
             log_execution_end_time()
         _remember_dirs(session)
         _uninstall(_NOT_STARTED)
-        # The agent writes the crate (or says, once, that this version does not).
-        session.end(create_graph, create_svg, crate_ro_crate=bool(crate_ro_crate))
+        if crate_ro_crate:
+            session.packages["crateRoCrate"] = True
+        # The agent writes the crate once the job is finalised (every rank's documents complete).
+        session.end(create_graph, create_svg)
     if _run.unify_experiments:
         _unify(_run)
 
@@ -226,14 +230,16 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
 def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crate=False):
     """Has the agent write this rank's PROV-JSON (and DOT, SVG) now, mid-run, and returns their
     absolute paths (json, dot, svg); dot and svg are None when not asked for. end_run later rewrites
-    the same files with everything (nothing is duplicated)."""
+    the same files with everything (nothing is duplicated). crate_ro_crate: the RO-Crate needs the
+    finished run, so it is written when the run ends (as end_run(crate_ro_crate=True) does)."""
     call = "log_provenance_documents"
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
-    _warn_no_crate(crate_ro_crate, call)
     session = _recording(call)
     if session is None:
         return None, None, None
+    if crate_ro_crate:
+        session.packages["crateRoCrate"] = True
     try:
         _deliver_pending(session)
         reply = session.channel.request({"t": "documents", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}, END_RUN_TIMEOUT_S)
@@ -241,11 +247,6 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
         warn("prov4ml.%s: the documents are not written: %s" % (call, error))
         return None, None, None
     return reply.get("json"), reply.get("dot"), reply.get("svg")
-
-
-def _warn_no_crate(crate_ro_crate, call):
-    if crate_ro_crate:
-        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: this version of prov4ml writes no RO-Crate mid-run; the PROV documents are written" % call)
 
 
 def _unify(run):
@@ -740,21 +741,36 @@ def _csv_separator(separator, call):
 
 
 def _metrics_file_type(file_type, call):
-    """The wire's format name: 'csv'. The original's other formats are written as CSV for now."""
+    """The wire's format name (csv, txt, zarr, netcdf) of a MetricsType, its value or its name (any case)."""
     if file_type is None:
         return None
-    try:
-        member = file_type if isinstance(file_type, MetricsType) else MetricsType(str(file_type).lower())
-    except ValueError:
-        raise TypeError("%s: metrics_file_type must be a MetricsType (%s), got %r" % (call, ", ".join(m.name for m in MetricsType), file_type)) from None
-    if member is not MetricsType.CSV:
-        warn_once("metrics-file-type", "prov4ml.%s: metrics_file_type=%s: metric files are written as CSV for now (the other formats come with the interoperability work)" % (call, member.name))
-    return MetricsType.CSV.value
+    if isinstance(file_type, MetricsType):
+        return file_type.value
+    text = str(file_type).strip()
+    for member in MetricsType:
+        if text.lower() == member.value or text.upper() == member.name:
+            return member.value
+    raise TypeError("%s: metrics_file_type must be a MetricsType (%s) or its value (%s), got %r"
+                    % (call, ", ".join(m.name for m in MetricsType), ", ".join(m.value for m in MetricsType), file_type))
+
+
+def _zarr_codec(compressor, file_type, call):
+    """use_compressor=BLOSC_ZSTD: the Zarr stores' chunks are Blosc frames (zlib inside: Node, which writes
+    them, has no Zstandard encoder). It applies to Zarr only, as in the original."""
+    if compressor is not CompressorType.BLOSC_ZSTD:
+        return None
+    if file_type is not None and file_type != MetricsType.ZARR.value:
+        warn_once("blosc", "prov4ml.%s: use_compressor=BLOSC_ZSTD applies to Zarr metric files only; metrics_file_type=%s is written without it" % (call, file_type))
+        return None
+    warn_once("blosc", "prov4ml.%s: use_compressor=BLOSC_ZSTD: Zarr chunks are Blosc frames with zlib inside (no Zstandard encoder here); numcodecs reads them" % call)
+    return "blosc"
 
 
 def _check_compressor(compressor, call):
-    if compressor is None or compressor is CompressorType.NONE:
-        return
+    """True for ZIP: the agent zips the run directory to <run dir>.zip once the job is finalised.
+    BLOSC_ZSTD is the Zarr stores' codec (_zarr_codec), nothing to do with the run's files."""
+    if compressor is None or compressor is CompressorType.NONE or compressor is CompressorType.BLOSC_ZSTD:
+        return False
     if not isinstance(compressor, CompressorType):
         raise TypeError("%s: use_compressor must be a CompressorType (%s) or None, got %r" % (call, ", ".join(m.name for m in CompressorType), compressor))
-    warn_once("compressor", "prov4ml.%s: use_compressor=%s: the run's files are not compressed yet (that comes with the interoperability work)" % (call, compressor.name))
+    return compressor is CompressorType.ZIP

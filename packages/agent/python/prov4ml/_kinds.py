@@ -201,7 +201,7 @@ FOLD_NAMES = {_add: "ADD", _subtract: "SUBTRACT", _multiply: "MULTIPLY", _minimu
 
 
 class MetricsType(enum.Enum):
-    """The newer original's metric file formats (start_run(metrics_file_type=)); CSV is written today."""
+    """The newer original's metric file formats (start_run(metrics_file_type=)), all written: .txt, .csv, .zarr, .nc."""
 
     TEXT = "txt"
     CSV = "csv"

@@ -1,8 +1,8 @@
 """Reading a finished run back as plain Python values (the newer original's utils/getters, without
 pandas): runs of a project, metrics with their points, parameters with their values.
 
-A run directory holds one PROV-JSON per rank (prov_<experiment>_GR<rank>.json) and the metric CSVs
-(metrics/<metric>_<context>_GR<rank>.csv, header step,value,timestamp_ms, the run's csv_separator).
+A run directory holds one PROV-JSON per rank (prov_<experiment>_GR<rank>.json) and the metric files
+(metrics/<metric>_<context>_GR<rank>.{csv,txt,nc,zarr}, in the run's metrics_file_type; _metric_files.py).
 """
 
 import glob
@@ -10,6 +10,7 @@ import json
 import os
 
 from ._kinds import canonical_context
+from ._metric_files import read_metric_file
 
 _TYPED_VALUE = {
     "xsd:long": int,
@@ -39,7 +40,8 @@ def list_metrics(run_dir, rank=0):
 
 
 def get_metric(run_dir, name, context=None, rank=0):
-    """The points of a metric as a list of (step, value, timestamp_ms); `context` may be left out
+    """The points of a metric as a list of (step, value, timestamp_ms), whatever the format of its file
+    (csv, txt, netCDF or Zarr); `context` may be left out
     when the metric has one. KeyError when the run has no such metric."""
     matches = [e for e in _entities(run_dir, rank, "prov-ml:Metric")
                if _text(e, "prov-ml:name") == name and (context is None or _text(e, "prov-ml:context") == _context(context))]
@@ -47,7 +49,7 @@ def get_metric(run_dir, name, context=None, rank=0):
         raise KeyError("run %s (rank %d) has no metric %r%s" % (run_dir, rank, name, "" if context is None else " in context %s" % _context(context)))
     if len(matches) > 1:
         raise KeyError("metric %r is logged in the contexts %s of run %s; give context=" % (name, ", ".join(sorted(_text(e, "prov-ml:context") for e in matches)), run_dir))
-    return _read_csv(os.path.join(run_dir, _text(matches[0], "prov-ml:metric_file")))
+    return read_metric_file(os.path.join(run_dir, _text(matches[0], "prov-ml:metric_file")))
 
 
 def list_parameters(run_dir, rank=0):
@@ -97,14 +99,3 @@ def _text(entity, key):
 def _context(context):
     return canonical_context(context, "get_metric")
 
-
-def _read_csv(path):
-    """Rows of a metric CSV; the separator is the one its header uses (the run's csv_separator)."""
-    with open(path, encoding="utf-8") as lines:
-        header = lines.readline().rstrip("\r\n")
-        separator = header[len("step")] if header.startswith("step") and len(header) > len("step") else ","
-        rows = []
-        for line in lines:
-            step, value, timestamp = line.rstrip("\r\n").split(separator)
-            rows.append((int(step), float(value), float(timestamp)))
-    return rows

@@ -73,7 +73,7 @@ class Signatures(unittest.TestCase):
         for separator in (".", "x", "7", "é", "\n", ";;"):
             with self.assertRaisesRegex(TypeError, r"^start_run: csv_separator must be a tab or one printable ASCII character"):
                 yprov4ml.start_run("x", csv_separator=separator)
-        with self.assertRaisesRegex(TypeError, r"^start_run: metrics_file_type must be a MetricsType \(TEXT, CSV, ZARR, NETCDF\), got 'parquet'$"):
+        with self.assertRaisesRegex(TypeError, r"^start_run: metrics_file_type must be a MetricsType \(TEXT, CSV, ZARR, NETCDF\) or its value \(txt, csv, zarr, netcdf\), got 'parquet'$"):
             yprov4ml.start_run("x", metrics_file_type="parquet")
         with self.assertRaisesRegex(TypeError, r"^start_run: use_compressor must be a CompressorType"):
             yprov4ml.start_run("x", use_compressor="zip")
@@ -160,7 +160,8 @@ class Generations(unittest.TestCase):
         prov4ml.log_param(key="batch_size", value=32)
         prov4ml.log_dataset(dataset=list(range(5)), label="train")
         yprov4ml.log_dataset(dataset_label="valid", dataset=list(range(3)))
-        json_path, dot_path, svg_path = prov4ml.log_provenance_documents(create_graph=True, create_svg=False)
+        # crate_ro_crate mid-run: the crate needs the finished run, so end_run carries it.
+        json_path, dot_path, svg_path = prov4ml.log_provenance_documents(create_graph=True, create_svg=False, crate_ro_crate=True)
         self.assertEqual((json_path, dot_path, svg_path), _harness.documents("itwinai_style", save_dir=self.directory)[:2] + (None,))
         prov4ml.end_run(create_graph=True, create_svg=True)
 

@@ -3,7 +3,7 @@
  * naming the argument), and startRun's options sorted into what the option table resolves and what
  * only the run config records.
  */
-import { csvSeparatorProblem, type ParamValue } from '@prov4ml/prov-core';
+import { csvSeparatorProblem, ZARR_CODECS, type MetricFormat, type ParamValue, type ZarrCodec } from '@prov4ml/prov-core';
 import type { RunOptions } from '../config/options.js';
 import type { RecordedRunOptions } from './sinks.js';
 
@@ -18,6 +18,10 @@ export interface StartRunOptions {
   csvSeparator?: string;
   /** No carbon metrics for this rank; logCarbonMetrics then throws, as the original did. */
   disableCodecarbon?: boolean;
+  /** Format of the run's metric files: csv (default), txt, netcdf or zarr (PROV4ML_METRICS_FORMAT). */
+  metricsFormat?: MetricFormat;
+  /** Codec of a Zarr store's chunks: zlib (default) or blosc (the original's use_compressor=BLOSC_ZSTD). */
+  zarrCodec?: ZarrCodec;
 }
 
 /** Number of numeric weights in a model object (nested arrays, typed arrays, objects). */
@@ -58,6 +62,10 @@ export function recordedOptions(options: StartRunOptions): RecordedRunOptions {
     if (typeof options.disableCodecarbon !== 'boolean') throw new TypeError(`startRun: disableCodecarbon must be a boolean, got ${String(options.disableCodecarbon)}`);
     recorded.disableCodecarbon = options.disableCodecarbon;
   }
+  if (options.zarrCodec !== undefined) {
+    if (!ZARR_CODECS.includes(options.zarrCodec)) throw new TypeError(`startRun: zarrCodec must be one of ${ZARR_CODECS.join(', ')}, got ${String(options.zarrCodec)}`);
+    recorded.zarrCodec = options.zarrCodec;
+  }
   return recorded;
 }
 
@@ -69,5 +77,6 @@ export function explicitOptions(options: StartRunOptions): Partial<RunOptions> {
   if (options.collectAllProcesses !== undefined) explicit.collectAllProcesses = options.collectAllProcesses;
   if (options.saveAfterNLogs !== undefined) explicit.saveAfterNLogs = options.saveAfterNLogs;
   if (options.rank !== undefined) explicit.rank = options.rank;
+  if (options.metricsFormat !== undefined) explicit.metricsFormat = options.metricsFormat;
   return explicit;
 }

@@ -2,7 +2,7 @@
  * Channel messages between their JSON form on the socket and the form the agent's code uses. Decoding
  * never throws: whatever a client sends is either a message, or a reason to drop it.
  */
-import { ARTIFACT_ROLES, MAX_NAME_LENGTH, MAX_PATH_LENGTH, MAX_RECORDS_PER_ENVELOPE, PROTOCOL_VERSION, validateEnvelope } from '@prov4ml/prov-core';
+import { ARTIFACT_ROLES, MAX_NAME_LENGTH, MAX_PATH_LENGTH, MAX_RECORDS_PER_ENVELOPE, METRIC_FORMATS, PROTOCOL_VERSION, validateEnvelope, ZARR_CODECS } from '@prov4ml/prov-core';
 import { decodeColumn, decodeIndexColumn, encodeColumn, encodeIndexColumn } from './columns.js';
 import {
   absolutePath,
@@ -28,7 +28,6 @@ import {
   type ChannelRecord,
   type ClientMessage,
   type ClientMessageType,
-  type MetricsFileType,
   type NonFiniteName,
   type SampleKind,
 } from './protocol.js';
@@ -120,7 +119,8 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     rank: nullable(o, 'rank', () => integer(o, 'rank', 0)),
     ...optional(o, 'disableCodecarbon', () => boolean(o, 'disableCodecarbon')),
     ...optional(o, 'csvSeparator', () => csvSeparator(o)),
-    ...optional(o, 'metricsFileType', () => oneOf(o, 'metricsFileType', METRICS_FILE_TYPES)),
+    ...optional(o, 'metricsFileType', () => oneOf(o, 'metricsFileType', METRIC_FORMATS)),
+    ...optional(o, 'zarrCodec', () => oneOf(o, 'zarrCodec', ZARR_CODECS)),
     ...optional(o, 'runId', () => integer(o, 'runId', 0)),
   }),
   records: (o) => ({ t: 'records', records: records(o) }),
@@ -145,6 +145,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     createGraph: boolean(o, 'createGraph'),
     createSvg: boolean(o, 'createSvg'),
     ...optional(o, 'crateRoCrate', () => boolean(o, 'crateRoCrate')),
+    ...optional(o, 'zipRunDir', () => boolean(o, 'zipRunDir')),
     ...optional(o, 'exit', () => programExit(o.exit)),
   }),
   documents: (o) => ({ t: 'documents', id: requestId(o), createGraph: boolean(o, 'createGraph'), createSvg: boolean(o, 'createSvg') }),
@@ -160,7 +161,6 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
 const MAX_SIGNAL_NAME_LENGTH = 32;
 
 const LANGUAGES: readonly ChannelLanguage[] = ['python', 'node'];
-const METRICS_FILE_TYPES: readonly MetricsFileType[] = ['csv'];
 const SAMPLE_KINDS: readonly SampleKind[] = ['system', 'carbon'];
 
 /**

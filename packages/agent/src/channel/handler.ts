@@ -3,12 +3,14 @@ import { DEFAULT_EXPERIMENT_NAME } from '../rank/run-config.js';
 import type { ChannelHandler } from './server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './protocol.js';
 import type { RunOptions } from '../config/options.js';
-import { rankArtifactsDir } from '@prov4ml/prov-core';
+import { DEFAULT_METRIC_FORMAT, rankArtifactsDir, type MetricFormat, type RunConfigRecord, type ZarrCodec } from '@prov4ml/prov-core';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
 export interface ProgramEnd {
   createGraph: boolean;
   createSvg: boolean;
+  crateRoCrate: boolean;
+  zipRunDir: boolean;
   /** How the program is exiting when it ends the run from its exit path; null: it called end_run. */
   exit: { exitCode: number | null; signal: string | null } | null;
 }
@@ -42,6 +44,7 @@ export function agentChannelHandler(
               runId: message.runId ?? null,
               ...(message.csvSeparator == null ? {} : { csvSeparator: message.csvSeparator }),
               ...(message.disableCodecarbon == null ? {} : { disableCodecarbon: message.disableCodecarbon }),
+              ...metricFilesConfig(message.metricsFileType ?? defaults.metricsFormat, message.zarrCodec),
             })
             .then(
               (run) =>
@@ -99,8 +102,13 @@ export function agentChannelHandler(
           );
           return;
         case 'end_run':
-          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): this version of prov4ml writes no RO-Crate; the PROV documents are written');
-          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
+          onProgramEnd({
+            createGraph: message.createGraph,
+            createSvg: message.createSvg,
+            crateRoCrate: message.crateRoCrate === true,
+            zipRunDir: message.zipRunDir === true,
+            exit: message.exit ?? null,
+          }).then(
             (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
             (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
           );
@@ -110,4 +118,9 @@ export function agentChannelHandler(
       }
     },
   };
+}
+
+/** The run config's metric file fields: only what differs from CSV (and from zlib) travels. */
+function metricFilesConfig(format: MetricFormat, zarrCodec: ZarrCodec | null | undefined): Pick<RunConfigRecord, 'metricsFormat' | 'zarrCodec'> {
+  return { ...(format === DEFAULT_METRIC_FORMAT ? {} : { metricsFormat: format }), ...(zarrCodec == null ? {} : { zarrCodec }) };
 }

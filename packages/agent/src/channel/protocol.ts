@@ -14,9 +14,11 @@ import type {
   ContextRecord,
   DatasetRecord,
   FinalMetricRecord,
+  MetricFormat,
   MetricsRecord,
   ParamRecord,
   SourceCodeRecord,
+  ZarrCodec,
 } from '@prov4ml/prov-core';
 
 export type ChannelLanguage = 'python' | 'node';
@@ -31,7 +33,7 @@ export interface HelloMessage {
 }
 
 /** Metric file formats an agent writes; the Python client sends 'csv' for the formats not written yet. */
-export type MetricsFileType = 'csv';
+export type MetricsFileType = MetricFormat;
 
 /**
  * The program's start_run / startRun; null where the program left an option unset. Fields marked
@@ -51,7 +53,10 @@ export interface StartRunMessage {
   disableCodecarbon?: boolean | null;
   /** csv_separator: one character that separates the run's metric CSV cells (see csvSeparatorProblem). */
   csvSeparator?: string | null;
+  /** metrics_file_type: the format of the run's metric files; null: the agent's (PROV4ML_METRICS_FORMAT, else csv). */
   metricsFileType?: MetricsFileType | null;
+  /** use_compressor=BLOSC_ZSTD: a Zarr store's chunks are Blosc frames; null: zlib. */
+  zarrCodec?: ZarrCodec | null;
   /** use_run_id: the run directory is `<experiment>_<runId>` (as PROV4ML_RUN_ID does). */
   runId?: number | null;
 }
@@ -108,8 +113,10 @@ export interface EndRunMessage {
   id: number;
   createGraph: boolean;
   createSvg: boolean;
-  /** crate_ro_crate: RO-Crate output comes with issue 16; until then the agent says it is not written. */
+  /** crate_ro_crate: the job's RO-Crate is written once the job is finalised. */
   crateRoCrate?: boolean | null;
+  /** start_run(use_compressor=ZIP), sent at the end: `<run dir>.zip` is written once the job is finalised. */
+  zipRunDir?: boolean | null;
   /**
    * Sent by a client ending the run from its exit path (no end_run call: a normal exit, an uncaught
    * exception, a signal): the exit status as far as it knows it. Absent or null: the program called end_run.

@@ -5,7 +5,7 @@
  * UserError naming the argument or variable at once, so that a wrong sbatch script fails at `startRun`,
  * not at the end of a long job. The grammar of each kind of value is in readers.ts.
  */
-import { curveRequired, MAX_DATA_PORT, UserError } from '@prov4ml/prov-core';
+import { curveRequired, DEFAULT_METRIC_FORMAT, MAX_DATA_PORT, METRIC_FORMATS, UserError, type MetricFormat } from '@prov4ml/prov-core';
 import { DEFAULT_METRICS_INTERVAL_S } from '../metrics/limits.js';
 import {
   absolutePathReader,
@@ -14,6 +14,7 @@ import {
   flagReader,
   integerReader,
   nonNegativeReader,
+  oneOfReader,
   textReader,
   trimmedTextReader,
   variableText,
@@ -51,6 +52,8 @@ export interface RunOptions {
   insecure: boolean;
   /** Directory of the job's CURVE key files; null: `<run dir>/.prov4ml/curve` (README "Security / threat model"). */
   keyDir: string | null;
+  /** Format of the run's metric files (start_run's metrics_file_type). */
+  metricsFormat: MetricFormat;
   /** Relay each node's ranks through one connection from local rank 0's wrapper; null: when the job spans several nodes. */
   relay: boolean | null;
 }
@@ -134,6 +137,12 @@ const RUN_OPTIONS: OptionGroupTable<RunOptions> = {
     description: "directory of the aggregator's CURVE key files, readable by every rank (default <run dir>/.prov4ml/curve; needed with a stand-alone aggregator off loopback)",
     reader: textReader,
     fallback: null,
+  },
+  metricsFormat: {
+    env: 'PROV4ML_METRICS_FORMAT',
+    description: 'format of the metric files: csv, txt (the original\'s text layout), netcdf (.nc) or zarr (.zarr store)',
+    reader: oneOfReader(METRIC_FORMATS),
+    fallback: DEFAULT_METRIC_FORMAT,
   },
   relay: {
     env: 'PROV4ML_RELAY',

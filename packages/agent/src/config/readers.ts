@@ -102,6 +102,12 @@ export const countryCodeReader: ValueReader<string> = {
 };
 
 /** The one error of a bad value: `NAME: "value" is not EXPECTED`. */
+/** One of `words` (case-insensitive in a variable's text, as job scripts spell them either way). */
+export function oneOfReader<T extends string>(words: readonly T[]): ValueReader<T> {
+  const find = (value: string) => words.find((word) => word === value.trim().toLowerCase());
+  return { expected: `one of ${words.join(', ')}`, argumentType: 'string', fromText: find, fromArgument: (value) => (words.includes(value) ? value : undefined) };
+}
+
 export function badValue(name: string, value: unknown, expected: string): UserError {
   return new UserError(`${name}: ${typeof value === 'string' ? JSON.stringify(value) : String(value)} is not ${expected}`);
 }

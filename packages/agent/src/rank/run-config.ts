@@ -1,4 +1,4 @@
-import type { RunConfigRecord } from '@prov4ml/prov-core';
+import { DEFAULT_METRIC_FORMAT, type RunConfigRecord } from '@prov4ml/prov-core';
 import type { RunOptions } from '../config/options.js';
 import type { ClaimedRunDir } from './run-dir.js';
 
@@ -21,6 +21,8 @@ export function runConfigFrom(run: RunOptions): ProgramRunConfig {
     collectAllProcesses: run.collectAllProcesses,
     saveAfterNLogs: run.saveAfterNLogs,
     provenanceSaveDir: run.provenanceSaveDir,
+    // Only a format other than CSV travels: a record without one means CSV to every reader.
+    ...(run.metricsFormat === DEFAULT_METRIC_FORMAT ? {} : { metricsFormat: run.metricsFormat }),
   };
 }
 

@@ -23,8 +23,11 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
-import { MetricCsvWriter } from './csv-writer.js';
-import type { CsvFormatPool } from './format-pool.js';
+import { compareRanks } from '../diagnostics/ranks-compared.js';
+import { rankTimingInput } from '../diagnostics/rank-inputs.js';
+import type { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
+import { writeRequestedPackages, type CrateWriter } from './crate-writer.js';
 import { JobReplay } from './job-replay.js';
 import { NO_PROGRESS, type ProgressReporter } from './progress.js';
 import type { AccumulatedRank } from './rank-accumulator.js';
@@ -53,6 +56,8 @@ export interface FinalizeInput {
   log?: (line: string) => void;
   /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
   progress?: ProgressReporter;
+  /** Writes the RO-Crate and the run's zip when a rank asked for them (report's `runPackager`); without it, that is logged. */
+  crateWriter?: CrateWriter;
 }
 
 export interface RankOutcome {
@@ -79,7 +84,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { runDir, worldSize } = input;
   const log = input.log ?? (() => undefined);
   ensureDir(join(runDir, METRICS_DIR));
-  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricCsvWriter(runDir, input.formatPool));
+  const replay = input.replay ?? new JobReplay(input.jobKey, new MetricFiles(runDir, input.formatPool));
   const progress = input.progress ?? NO_PROGRESS;
   progress.addTotal(2 * worldSize);
   let ranks: AccumulatedRank[];
@@ -101,7 +106,8 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     members.push(member);
     progress.advance(`wrote rank ${summary.rank}`);
   }
-  const collection = { job, members, ...jobSpan(summaries) };
+  const diagnostics = compareRanks(ranks.map((rank) => rankTimingInput(rank, replay.timing(rank.rank))));
+  const collection = { job, members, ...jobSpan(summaries), diagnostics };
   writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
   written.push(COLLECTION_FILE);
   if (input.unified === true) {
@@ -109,6 +115,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
     written.push(unified);
   }
+  written.push(...(await writeRequestedPackages(runDir, summaries, input.crateWriter, log)));
   return {
     runDir,
     jobKey: input.jobKey,

@@ -12,7 +12,7 @@ import { decodeEnvelope, framedLength } from '@prov4ml/prov-core';
 import { countsFrame } from '../receive/counted-frames.js';
 import { readFrameFile, type FrameFileEnd, type FrameFileRange } from '../receive/frame-file.js';
 import { FileNameRegistry } from './file-names.js';
-import { RankAccumulator, type AccumulatedRank, type PointSink } from './rank-accumulator.js';
+import { RankAccumulator, type AccumulatedRank, type PointSink, type RankTiming } from './rank-accumulator.js';
 
 /** Where a replay's points go: the metric CSV writer, or nowhere when only the summaries are wanted. */
 export interface PointWriter extends PointSink {
@@ -43,12 +43,15 @@ export interface JobReplayOptions {
    * again. Absent (merge, documents mid-run): every frame is untrusted and fully validated.
    */
   validatedFrom?: (path: string) => number | undefined;
+  /** Told where and why a live pass (replayLive) stopped before a frame, to read it again later. */
+  onLiveStop?: (path: string, offset: number, reason: string) => void;
 }
 
 export class JobReplay {
   readonly #jobKey: string;
   readonly #points: PointWriter;
   readonly #validatedFrom: JobReplayOptions['validatedFrom'];
+  readonly #onLiveStop: JobReplayOptions['onLiveStop'];
   readonly #fileNames = new FileNameRegistry();
   readonly #ranks = new Map<number, RankReplay>();
   /** Per file, the offset its replays have reached (the end of its last whole frame read). */
@@ -60,6 +63,7 @@ export class JobReplay {
     this.#jobKey = jobKey;
     this.#points = points;
     this.#validatedFrom = options.validatedFrom;
+    this.#onLiveStop = options.onLiveStop;
   }
 
   /** Counts only `sender`'s frames for `rank` (else the first sender its frames name). */
@@ -77,9 +81,19 @@ export class JobReplay {
    * (default: its end); frames that do not count (countsFrame) are skipped.
    */
   replayFile(rank: number, path: string, to?: number): Promise<FrameFileEnd> {
-    const replaying = this.#queue.then(() => this.#replay(rank, path, { from: this.replayedUpTo(path), ...(to === undefined ? {} : { to }) }));
-    this.#queue = replaying.catch(() => undefined);
-    return replaying;
+    return this.#enqueue(() => this.#replay(rank, path, { from: this.replayedUpTo(path), ...(to === undefined ? {} : { to }) }, false));
+  }
+
+  /**
+   * A pass of the live aggregator over a rank's received log while it grows, up to `to` (what is
+   * durable): only frames that continue the rank are taken — whole, of its job and sender, seq one above
+   * the last. Such a log holds nothing else (job-tracker.ts), so a frame that does not continue it was
+   * read before its bytes were final; the pass stops before it (`onLiveStop`), and the next pass, or
+   * finalisation reading the final bytes, reads it again. Skipping it instead (as replayFile does with
+   * what does not count) would lose it from the live files although the log holds it.
+   */
+  replayLive(rank: number, path: string, to: number): Promise<FrameFileEnd> {
+    return this.#enqueue(() => this.#replay(rank, path, { from: this.replayedUpTo(path), to }, true));
   }
 
   /** Waits for every replay, writes what the point writer still gathers, and returns what each rank accumulated (ranks 0…worldSize−1). */
@@ -92,23 +106,38 @@ export class JobReplay {
     return Array.from({ length: worldSize }, (_, rank) => this.#rank(rank).accumulator.accumulated());
   }
 
-  async #replay(rank: number, path: string, range: FrameFileRange): Promise<FrameFileEnd> {
+  /** What the diagnostics need of `rank` beyond its summary; call after {@link finish}. */
+  timing(rank: number): RankTiming {
+    return this.#rank(rank).accumulator.timing();
+  }
+
+  #enqueue(replay: () => Promise<FrameFileEnd>): Promise<FrameFileEnd> {
+    const replaying = this.#queue.then(replay);
+    this.#queue = replaying.catch(() => undefined);
+    return replaying;
+  }
+
+  async #replay(rank: number, path: string, range: FrameFileRange, live: boolean): Promise<FrameFileEnd> {
     const state = this.#rank(rank);
     const validatedFrom = this.#validatedFrom?.(path) ?? Number.POSITIVE_INFINITY;
     let at = range.from ?? 0;
     const end = await readFrameFile(
       path,
       async (frames) => {
-        for (const frame of frames) {
+        for (const [index, frame] of frames.entries()) {
           const decoded = decodeEnvelope(frame, { received: at >= validatedFrom });
+          const envelope = decoded.ok && decoded.envelope.rank === rank ? decoded.envelope : null;
+          if (envelope !== null) state.sender ??= envelope.sender;
+          const counts = envelope !== null && countsFrame(envelope, this.#jobKey, state.sender!, state.accumulator.lastSeq);
+          if (live && (!counts || envelope!.seq !== state.accumulator.lastSeq + 1)) {
+            const reason = !decoded.ok ? `${decoded.cause}: ${decoded.detail}` : envelope === null ? `a frame of rank ${decoded.envelope.rank}` : `seq ${envelope.seq} after ${state.accumulator.lastSeq}`;
+            this.#onLiveStop?.(path, at, reason);
+            return index;
+          }
           at += framedLength(frame.length);
-          if (!decoded.ok) continue;
-          const envelope = decoded.envelope;
-          if (envelope.rank !== rank) continue;
-          state.sender ??= envelope.sender;
-          if (!countsFrame(envelope, this.#jobKey, state.sender, state.accumulator.lastSeq)) continue;
-          await state.accumulator.add(envelope);
+          if (counts) await state.accumulator.add(envelope!);
         }
+        return frames.length;
       },
       range,
     );

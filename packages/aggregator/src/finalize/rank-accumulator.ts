@@ -4,6 +4,9 @@
  */
 import {
   DEFAULT_CSV_SEPARATOR,
+  LoggingItemKind,
+  DEFAULT_METRIC_FORMAT,
+  METRIC_FILE_SUFFIXES,
   metricFileStem,
   type ArtifactRecord,
   type ContextRecord,
@@ -17,7 +20,9 @@ import {
   type SourceCodeRecord,
 } from '@prov4ml/prov-core';
 import { MAX_SUMMARY_ENTRIES_PER_RANK } from '../limits.js';
+import { StepClock, type StepTimes } from '../diagnostics/step-clock.js';
 import type { FileNameRegistry } from './file-names.js';
+import type { MetricFileSpec } from '../metric-files/metric-file-writer.js';
 
 /**
  * What a rank's accumulator gathered: everything of its summary except the job, which is only known
@@ -25,9 +30,19 @@ import type { FileNameRegistry } from './file-names.js';
  */
 export type AccumulatedRank = Omit<RankSummary, 'job'>;
 
-/** Receives each new series' CSV path (and the separator of its rank's run), then every batch of points for it. */
+/** What the cross-rank diagnostics need of a rank beyond its summary (diagnostics/ranks-compared.ts). */
+export interface RankTiming {
+  stepTimes: StepTimes;
+  /** Mean of its `gpu_usage` samples; null when it has none. */
+  gpuUsagePercent: number | null;
+}
+
+/** The sampler series whose mean is the rank's GPU use. */
+const GPU_USAGE_METRIC = 'gpu_usage';
+
+/** Receives each new series' file path (and the format of its rank's run), then every batch of points for it. */
 export interface PointSink {
-  create(relativePath: string, separator: string): void;
+  create(relativePath: string, spec: MetricFileSpec): void;
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
 }
 
@@ -48,6 +63,9 @@ export class RankAccumulator {
   readonly #contexts = new Map<string, ContextRecord>();
   readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
   readonly #facts: Pick<AccumulatedRank, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
+  readonly #stepClock = new StepClock();
+  #gpuUsageSum = 0;
+  #gpuUsageCount = 0;
   #lastSeq = 0;
   #entries = 0;
   #omitted = 0;
@@ -136,12 +154,19 @@ export class RankAccumulator {
     };
   }
 
+  timing(): RankTiming {
+    return { stepTimes: this.#stepClock.times(), gpuUsagePercent: this.#gpuUsageCount === 0 ? null : this.#gpuUsageSum / this.#gpuUsageCount };
+  }
+
   async #addPoints(batch: MetricSeriesBatch): Promise<void> {
     const key = `${batch.context}\u0000${batch.name}`;
     let series = this.#series.get(key);
     if (series === undefined) {
       if (!this.#admit()) return;
-      const file = this.#files.claim(metricFileStem(batch.name, batch.context, this.#rank), '.csv');
+      // A rank's agent seals its run config as its first frame, so its format is known before any point.
+      const config = this.#facts.runConfig;
+      const format = config?.metricsFormat ?? DEFAULT_METRIC_FORMAT;
+      const file = this.#files.claim(metricFileStem(batch.name, batch.context, this.#rank), METRIC_FILE_SUFFIXES[format]);
       series = {
         name: batch.name,
         context: batch.context,
@@ -160,12 +185,21 @@ export class RankAccumulator {
         file,
       };
       this.#series.set(key, series);
-      // A rank's agent seals its run config as its first frame, so it is known before any point.
-      this.#sink.create(file, this.#facts.runConfig?.csvSeparator ?? DEFAULT_CSV_SEPARATOR);
+      this.#sink.create(file, {
+        format,
+        separator: config?.csvSeparator ?? DEFAULT_CSV_SEPARATOR,
+        zarrCodec: config?.zarrCodec ?? 'zlib',
+        name: batch.name,
+        context: batch.context,
+        unit: batch.unit,
+        source: batch.source,
+        rank: this.#rank,
+      });
     }
     const n = batch.values.length;
     if (n === 0) return;
     summarise(series, batch.values);
+    this.#time(batch);
     series.count += n;
     series.firstStep ??= batch.steps[0]!;
     series.firstTimestampMs ??= batch.timestamps[0]!;
@@ -173,6 +207,17 @@ export class RankAccumulator {
     series.lastTimestampMs = batch.timestamps[n - 1]!;
     series.lastValue = batch.values[n - 1]!;
     await this.#sink.append(series.file, batch.steps, batch.values, batch.timestamps);
+  }
+
+  /** Feeds the step clock (user metrics) and the GPU use (its sampler's series). */
+  #time(batch: MetricSeriesBatch): void {
+    if (batch.source === LoggingItemKind.METRIC) this.#stepClock.add(batch.steps, batch.timestamps);
+    if (batch.name !== GPU_USAGE_METRIC) return;
+    for (const value of batch.values) {
+      if (!Number.isFinite(value)) continue;
+      this.#gpuUsageSum += value;
+      this.#gpuUsageCount++;
+    }
   }
 
   #keyed<K, T>(map: Map<K, T>, key: K, record: T): void {

@@ -22,8 +22,9 @@ import {
 } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
-import { MetricCsvWriter } from '../finalize/csv-writer.js';
-import { CsvFormatPool } from '../finalize/format-pool.js';
+import type { CrateWriter } from '../finalize/crate-writer.js';
+import { CsvFormatPool } from '../metric-files/format-pool.js';
+import { MetricFiles } from '../metric-files/metric-files.js';
 import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
@@ -44,6 +45,8 @@ export interface AggregatorOptions {
   rankTimeoutMs?: number;
   /** Also write the unified document (the collection with one bundle per rank). */
   unified?: boolean;
+  /** Writes the RO-Crate and the run's zip at finalisation when a rank asked (see FinalizeInput.crateWriter). */
+  crateWriter?: CrateWriter;
   /** The job's CURVE server key pair; required off loopback unless `insecure` (README "Security / threat model"). */
   curve?: CurveKeyPair;
   /** Plain transport even off loopback (PROV4ML_INSECURE). */
@@ -107,6 +110,8 @@ class LiveAggregator implements Aggregator {
   #replay: JobReplay | null = null;
   /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
   readonly #adoptedBytes = new Map<string, number>();
+  /** Places (log:offset) where the live replay stopped, each said once. */
+  readonly #liveStops = new Set<string>();
   /** The replay of what the received logs gained, while it runs. */
   #replayingBehind: Promise<void> | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
@@ -277,13 +282,29 @@ class LiveAggregator implements Aggregator {
     const payloads = new Map([...batch].map(([rank, frames]) => [rank, frames.map((frame) => frame.payload)]));
     const failures = await this.#receivedLog!.append(payloads);
     for (const [rank, frames] of batch) {
-      if (failures.has(rank)) this.#tracker.rollBack(rank);
-      else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
+      if (failures.has(rank)) {
+        this.#tracker.rollBack(rank);
+        this.#dropPending(rank);
+      } else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
     }
     // Nothing that failed is acked; the agents keep it in their spools and resend it.
     const [failure] = failures.values();
     if (failure !== undefined && !this.#writeFailed) this.#log(`${failure.message}; frames stay in the agents' spools and are resent`);
     this.#writeFailed = failure !== undefined;
+  }
+
+  /**
+   * Forgets a rank's frames that arrived during its failed append: they follow the frames that did not
+   * reach the log, so writing them would leave a gap there, and the ack after them would cover the
+   * missing frames (never resent). Unacked, they are resent with the failed ones, in order. Dropping
+   * them, rather than stopping acks at a gap, keeps the log itself the gap-free prefix 1..n that acks,
+   * replay and merge rely on.
+   */
+  #dropPending(rank: number): void {
+    const frames = this.#pending.get(rank);
+    if (frames === undefined) return;
+    this.#pending.delete(rank);
+    for (const frame of frames) this.#pendingBytes -= frame.payload.length;
   }
 
   #ack(rank: number): void {
@@ -311,8 +332,9 @@ class LiveAggregator implements Aggregator {
     if (jobKey === null || this.#runDir === null) return;
     // Every frame this aggregator appended passed its decode and validation on arrival: the replay reads
     // them back without doing it again (merge, reading the same files, validates them all).
-    this.#replay ??= new JobReplay(jobKey, new MetricCsvWriter(this.#runDir, this.#formatPool ?? undefined), {
+    this.#replay ??= new JobReplay(jobKey, new MetricFiles(this.#runDir, this.#formatPool ?? undefined), {
       validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
+      onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
     this.#replayingBehind = this.#replayLogs(this.#replay)
       .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
@@ -329,10 +351,18 @@ class LiveAggregator implements Aggregator {
         const to = this.#receivedLog!.durableBytes(rank);
         if (to <= from) continue;
         replay.expectSender(rank, sender);
-        await replay.replayFile(rank, path, to);
+        await replay.replayLive(rank, path, to);
         progressed ||= replay.replayedUpTo(path) > from;
       }
     }
+  }
+
+  /** Says once per place that the live replay waits there (its frame is read again later). */
+  #liveStop(path: string, offset: number, reason: string): void {
+    const place = `${path}:${offset}`;
+    if (this.#liveStops.has(place)) return;
+    this.#liveStops.add(place);
+    this.#log(`live replay of ${path} waits at byte ${offset} (${reason}); it reads the frame there again later`);
   }
 
   #checkCompletion(): void {
@@ -359,6 +389,7 @@ class LiveAggregator implements Aggregator {
         worldSize,
         sources,
         unified: this.#options.unified,
+        crateWriter: this.#options.crateWriter,
         formatPool: this.#formatPool ?? undefined,
         ...(this.#replay === null ? {} : { replay: this.#replay }),
         log: this.#log,

@@ -23,11 +23,17 @@ export interface FrameFileRange {
 }
 
 /**
- * Calls `onFrames` with the payloads of consecutive complete frames (views valid only during the call;
- * copy what must outlive it). Awaits it, so the consumer sets the pace. `validBytes` of the result is
- * an offset in the file, so a reader can go on from there later.
+ * How many of the frames it was given a consumer took; fewer than all stops the read before the first
+ * one not taken (nothing, or undefined: all).
  */
-export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[]) => void | Promise<void>, range: FrameFileRange = {}): Promise<FrameFileEnd> {
+export type FramesTaken = number | void;
+
+/**
+ * Calls `onFrames` with the payloads of consecutive complete frames (views valid only during the call;
+ * copy what must outlive it). Awaits it, so the consumer sets the pace, and may stop the read (see
+ * FramesTaken). `validBytes` of the result is an offset in the file, so a reader can go on from there later.
+ */
+export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[]) => FramesTaken | Promise<FramesTaken>, range: FrameFileRange = {}): Promise<FrameFileEnd> {
   const fd = openSync(path, 'r');
   try {
     const from = range.from ?? 0;
@@ -42,7 +48,10 @@ export async function readFrameFile(path: string, onFrames: (frames: Uint8Array[
       fileOffset += bytesRead;
       filled += bytesRead;
       const { frames, consumed } = readFrames(buffer.subarray(0, filled));
-      if (frames.length > 0) await onFrames(frames);
+      const taken = frames.length > 0 ? await onFrames(frames) : undefined;
+      if (typeof taken === 'number' && taken < frames.length) {
+        return { validBytes: frames.slice(0, taken).reduce((at, frame) => at + framedLength(frame.length), validBytes), problem: null };
+      }
       validBytes += consumed;
       buffer.copy(buffer, 0, consumed, filled);
       filled -= consumed;

@@ -128,7 +128,8 @@ export class JobTracker {
 
   /**
    * Forgets released frames that never reached the disk (a failed append): their senders resend
-   * them, and they must then be accepted again rather than taken for duplicates.
+   * them, and they must then be accepted again rather than taken for duplicates. The caller drops the
+   * rank's released frames not yet written as well: written, they would follow a gap.
    */
   rollBack(rank: number): void {
     const track = this.#ranks.get(rank);

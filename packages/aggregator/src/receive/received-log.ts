@@ -106,16 +106,32 @@ const MAX_PIECES_PER_WRITE = 512;
 
 const writev = promisify(fsWritev);
 
-/** Writes every piece; a short write (only a full disk causes one) throws ENOSPC. Returns the bytes written. */
+/**
+ * Writes every piece; returns the bytes written. A short write is not itself a failure, so the rest is
+ * written on: Node's writev already writes on after a short count, and comes back short only when that
+ * failed, without saying how (libuv drops the error). Writing on reports the real error (ENOSPC, EDQUOT,
+ * EFBIG, EIO) — or succeeds if its cause has passed.
+ */
 async function writeAll(fd: number, pieces: readonly Uint8Array[]): Promise<number> {
   let total = 0;
-  for (let from = 0; from < pieces.length; from += MAX_PIECES_PER_WRITE) {
-    const slice = pieces.slice(from, from + MAX_PIECES_PER_WRITE);
-    const wanted = slice.reduce((sum, piece) => sum + piece.length, 0);
-    if ((await writev(fd, slice)).bytesWritten < wanted) throw Object.assign(new Error('short write'), { code: 'ENOSPC' });
-    total += wanted;
+  for (let rest = pieces.filter((piece) => piece.length > 0); rest.length > 0; ) {
+    const slice = rest.slice(0, MAX_PIECES_PER_WRITE);
+    const written = (await writev(fd, slice)).bytesWritten;
+    // No error and nothing written: writing on would spin.
+    if (written <= 0) throw new Error(`a write of ${slice.reduce((sum, piece) => sum + piece.length, 0)} bytes wrote none`);
+    total += written;
+    rest = unwritten(rest, written);
   }
   return total;
+}
+
+/** The pieces left after the first `bytes` of them: whole pieces dropped, a partly written one cut (no copy). */
+function unwritten(pieces: readonly Uint8Array[], bytes: number): Uint8Array[] {
+  let index = 0;
+  for (; index < pieces.length && bytes >= pieces[index]!.length; index++) bytes -= pieces[index]!.length;
+  const rest = pieces.slice(index);
+  if (bytes > 0) rest[0] = rest[0]!.subarray(bytes);
+  return rest;
 }
 
 /** Cuts a received log back to its last whole frame (after a torn write or a corrupt length). */

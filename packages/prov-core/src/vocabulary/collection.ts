@@ -9,6 +9,7 @@ import { ProvDocument, type Attributes, type ProvBundle } from '../prov/model.js
 import type { JobIdentity, RankSummary } from './rank-summary.js';
 import { DEFAULT_USER_NAMESPACE, PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './rank-document.js';
 import { UserError } from '../errors.js';
+import { rankComparedAttributes, ranksComparedAttributes, type RanksCompared } from './ranks-compared.js';
 
 /** One rank document listed in the collection. */
 export interface CollectionMember {
@@ -28,6 +29,8 @@ export interface JobCollection {
   /** Epoch ms of the first rank's start and the last rank's end, when known. */
   startMs: number | null;
   endMs: number | null;
+  /** Cross-rank diagnostics, stated on the collection and on each rank's run activity. */
+  diagnostics?: RanksCompared;
 }
 
 /** The collection document of a job whose ranks prov4ml recorded. */
@@ -105,7 +108,7 @@ function copyRecords(source: ProvDocument, bundle: ProvBundle, path: string): vo
   for (const record of source.records()) bundle.addRecord(record.id?.startsWith('_:') ? { ...record, id: null } : record);
 }
 
-function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs }: JobCollection): void {
+function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs, diagnostics }: JobCollection): void {
   const run = localName(job.runName);
   const collection = `${run}.collection`;
   const jobActivity = `${run}.job`;
@@ -116,6 +119,7 @@ function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs 
     'prov-ml:run_name': job.runName,
     'prov-ml:job_id': job.jobKey,
     'prov-ml:world_size': int(job.worldSize),
+    ...(diagnostics === undefined ? {} : ranksComparedAttributes(diagnostics)),
   });
   doc.activity(jobActivity, startMs, endMs, { 'prov:type': qname(`${PROV_ML_PREFIX}:Job`), 'prov-ml:type': 'Job', 'prov-ml:job_id': job.jobKey });
   doc.wasGeneratedBy(collection, jobActivity);
@@ -123,7 +127,8 @@ function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs 
   for (const member of members) {
     if (member.rank === null) continue;
     const runActivity = runActivityId(job, member.rank);
-    doc.activity(runActivity, null, null, { 'prov-ml:global_rank': int(member.rank) });
+    const compared = diagnostics?.ranks.find((rank) => rank.rank === member.rank);
+    doc.activity(runActivity, null, null, { 'prov-ml:global_rank': int(member.rank), ...(compared === undefined ? {} : rankComparedAttributes(compared)) });
     doc.wasStartedBy(runActivity, null, jobActivity);
   }
 }

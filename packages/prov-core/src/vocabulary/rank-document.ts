@@ -170,6 +170,8 @@ class RankWriter {
       });
       if (config.csvSeparator !== undefined) attributes['prov-ml:csv_separator'] = config.csvSeparator;
       if (config.disableCodecarbon !== undefined) attributes['prov-ml:disable_codecarbon'] = config.disableCodecarbon;
+      if (config.metricsFormat !== undefined) attributes['prov-ml:metrics_format'] = config.metricsFormat;
+      if (config.zarrCodec !== undefined) attributes['prov-ml:zarr_codec'] = config.zarrCodec;
     }
     if (end !== null) {
       attributes['prov-ml:clean'] = end.clean;

@@ -4,6 +4,7 @@
  * renames a `__proto__` key, so copying keys into plain objects is safe.)
  */
 import { csvSeparatorProblem } from '../vocabulary/csv-separator.js';
+import { METRIC_FORMATS, ZARR_CODECS } from '../vocabulary/metric-format.js';
 import {
   ARTIFACT_ROLES, PROTOCOL_VERSION, type ArtifactRecord, type CarbonAttributionRecord, type ContextRecord, type DatasetRecord,
   type Envelope, type FinalMetricRecord, type FoldOperationName, type LauncherName, type MetricsRecord, type ParamRecord,
@@ -133,7 +134,14 @@ function runConfig(o: Record<string, unknown>, at: string): RunConfigRecord {
     saveAfterNLogs: integer(o, 'saveAfterNLogs', at, 1, Number.MAX_SAFE_INTEGER),
     ...optional(o, 'csvSeparator', at, csvSeparator),
     ...optional(o, 'disableCodecarbon', at, booleanValue),
+    ...optional(o, 'metricsFormat', at, (value, where) => oneOfValues(value, where, METRIC_FORMATS)),
+    ...optional(o, 'zarrCodec', at, (value, where) => oneOfValues(value, where, ZARR_CODECS)),
   };
+}
+
+function oneOfValues<T extends string>(value: unknown, at: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) fail(`${at} is not one of ${allowed.join(', ')}`);
+  return value as T;
 }
 
 function csvSeparator(value: unknown, at: string): string {
@@ -233,6 +241,9 @@ function runEnd(o: Record<string, unknown>, at: string): RunEndRecord {
     clean: boolean(o, 'clean', at),
     createGraph: boolean(o, 'createGraph', at),
     createSvg: boolean(o, 'createSvg', at),
+    // Absent in the spools of agents older than the crate: false.
+    crateRoCrate: o.crateRoCrate === undefined ? false : boolean(o, 'crateRoCrate', at),
+    zipRunDir: o.zipRunDir === undefined ? false : boolean(o, 'zipRunDir', at),
     counts: cleanCounts,
   };
 }

@@ -5,6 +5,7 @@
  * them) and the vocabulary (which turns them into PROV). Records are plain data so that msgpackr
  * can encode them without custom extensions; metric points travel columnar (typed arrays).
  */
+import type { MetricFormat, ZarrCodec } from '../vocabulary/metric-format.js';
 
 /** Bumped on any incompatible change of the envelope or of a record's shape. */
 export const PROTOCOL_VERSION = 1;
@@ -80,6 +81,10 @@ export interface RunConfigRecord {
   csvSeparator?: string;
   /** start_run(disable_codecarbon=True): this rank takes no carbon samples. */
   disableCodecarbon?: boolean;
+  /** Format of this run's metric files (metrics_file_type); absent: csv. See metric-format.ts. */
+  metricsFormat?: MetricFormat;
+  /** Codec of a Zarr store's chunks (use_compressor=BLOSC_ZSTD: blosc); absent: zlib. */
+  zarrCodec?: ZarrCodec;
 }
 
 export interface ParamRecord {
@@ -198,6 +203,10 @@ export interface RunEndRecord {
   /** What the program's `endRun` asked for (false when it never called it). */
   createGraph: boolean;
   createSvg: boolean;
+  /** end_run(crate_ro_crate=True): the job's RO-Crate is written once it is finalised (absent: no). */
+  crateRoCrate?: boolean;
+  /** start_run(use_compressor=ZIP): the run directory is zipped beside itself once finalised (absent: no). */
+  zipRunDir?: boolean;
   /** Number of records (metric points for 'metrics') this sender produced, per kind. */
   counts: Record<string, number>;
 }

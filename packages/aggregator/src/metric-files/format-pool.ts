@@ -1,5 +1,5 @@
 /**
- * Worker threads that format metric CSV rows. Formatting a double is the single largest cost of
+ * Worker threads that format metric CSV rows (and the original's text rows). Formatting a double is the single largest cost of
  * finalising (about 200 ns per value), and it parallelises perfectly across chunks.
  */
 import { availableParallelism } from 'node:os';
@@ -22,7 +22,11 @@ export interface FormatRequest {
   timestamps: Float64Array;
   /** The run's CSV separator. */
   separator: string;
+  /** 'txt': the original's text layout (separator unused). */
+  layout: RowLayout;
 }
+
+export type RowLayout = 'csv' | 'txt';
 
 export interface FormatResponse {
   id: number;
@@ -55,7 +59,7 @@ export class CsvFormatPool {
       const steps = Float64Array.from({ length: points }, (_, i) => i);
       const values = Float64Array.from({ length: points }, (_, i) => (i % 3 === 0 ? i : Math.fround(1 / (i + 1))));
       const timestamps = Float64Array.from({ length: points }, (_, i) => 1_700_000_000_000 + i);
-      void this.#run(this.#spawn(index), index, { steps, values, timestamps, separator: DEFAULT_CSV_SEPARATOR }).catch(() => undefined);
+      void this.#run(this.#spawn(index), index, { steps, values, timestamps, separator: DEFAULT_CSV_SEPARATOR, layout: 'csv' }).catch(() => undefined);
     }
   }
 

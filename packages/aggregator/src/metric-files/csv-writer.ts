@@ -1,12 +1,14 @@
 /**
- * Writes metric CSV files from batches of points: gathers each file's points into chunks, formats big
+ * Writes delimited metric files (our CSV, the original's text layout) from batches of points: gathers each file's points into chunks, formats big
  * chunks on the worker pool and small ones inline, and writes every file's chunks in order.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UserError } from '@prov4ml/prov-core';
 import { csvHeader, formatCsvRows } from './csv-format.js';
-import { CsvFormatPool } from './format-pool.js';
+import { CsvFormatPool, type RowLayout } from './format-pool.js';
+import { writeProblem, type MetricFileSpec, type MetricFileWriter } from './metric-file-writer.js';
+import { formatTextRows, textHeader } from './text-format.js';
 import { CSV_CHUNK_POINTS, MAX_CSV_POINTS_IN_FLIGHT } from '../limits.js';
 
 /** Chunks smaller than this are formatted inline: a message to a worker costs more than the work. */
@@ -16,6 +18,7 @@ interface CsvFile {
   path: string;
   /** The run's CSV separator (start_run's csv_separator). */
   separator: string;
+  layout: RowLayout;
   steps: Float64Array;
   values: Float64Array;
   timestamps: Float64Array;
@@ -24,7 +27,7 @@ interface CsvFile {
   written: Promise<void>;
 }
 
-export class MetricCsvWriter {
+export class MetricCsvWriter implements MetricFileWriter {
   readonly #runDir: string;
   readonly #files = new Map<string, CsvFile>();
   /** Directories made (or found) for the files, so that each is made once. */
@@ -42,8 +45,10 @@ export class MetricCsvWriter {
     this.#ownsPool = pool === undefined;
   }
 
-  /** Starts a file (header only) at `relativePath`, its cells separated by `separator`; later batches append to it. */
-  create(relativePath: string, separator: string): void {
+  /** Starts a file (header only) at `relativePath`, its cells separated by the spec's separator (csv) or in the original's text layout (txt). */
+  create(relativePath: string, spec: MetricFileSpec): void {
+    const { separator } = spec;
+    const layout: RowLayout = spec.format === 'txt' ? 'txt' : 'csv';
     const path = join(this.#runDir, relativePath);
     try {
       // The live replay creates files before finalisation would have made their directory.
@@ -51,11 +56,11 @@ export class MetricCsvWriter {
         mkdirSync(dirname(path), { recursive: true });
         this.#directories.add(dirname(path));
       }
-      writeFileSync(path, csvHeader(separator));
+      writeFileSync(path, layout === 'txt' ? textHeader(spec) : csvHeader(separator));
     } catch (error) {
       this.#fail(path, error);
     }
-    this.#files.set(relativePath, { path, separator, ...allocate(256), length: 0, written: Promise.resolve() });
+    this.#files.set(relativePath, { path, separator, layout, ...allocate(256), length: 0, written: Promise.resolve() });
   }
 
   /**
@@ -114,11 +119,13 @@ export class MetricCsvWriter {
   #dispatchArrays(file: CsvFile, steps: Float64Array, values: Float64Array, timestamps: Float64Array): void {
     const { length } = steps;
     this.#pointsInFlight += length;
-    const { separator } = file;
+    const { separator, layout } = file;
     const rows =
       length >= POOL_MIN_POINTS
-        ? (this.#pool ??= new CsvFormatPool()).format({ steps, values, timestamps, separator })
-        : formatCsvRows(steps, values, timestamps, separator);
+        ? (this.#pool ??= new CsvFormatPool()).format({ steps, values, timestamps, separator, layout })
+        : layout === 'txt'
+          ? formatTextRows(steps, values, timestamps)
+          : formatCsvRows(steps, values, timestamps, separator);
     file.written = Promise.all([file.written, rows])
       .then(([, bytes]) => appendFileSync(file.path, bytes))
       .catch((error) => this.#fail(file.path, error))
@@ -129,7 +136,7 @@ export class MetricCsvWriter {
   }
 
   #fail(path: string, error: unknown): void {
-    this.#failure ??= new UserError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    this.#failure ??= new UserError(writeProblem(path, error));
   }
 }
 
