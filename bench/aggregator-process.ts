@@ -1,6 +1,7 @@
 /** The stand-alone aggregator of a bench part, in its own process (aggregator-child.mjs). */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import type { CurveKeyPair } from '@prov4ml/prov-core';
 import { statusMiB } from './stats.js';
 
 const CHILD = new URL('./aggregator-child.mjs', import.meta.url).pathname;
@@ -8,13 +9,21 @@ const CHILD = new URL('./aggregator-child.mjs', import.meta.url).pathname;
 export interface AggregatorProcess {
   /** The PULL endpoint it bound. */
   readonly endpoint: string;
+  readonly pid: number;
   /** Resolves once the job is finalised and the process exited 0. */
   readonly finalized: Promise<{ points: number; peakRssMiB: number }>;
 }
 
+/** Where it binds (default tcp://127.0.0.1:0) and its CURVE key pair (default: plain transport). */
+export interface AggregatorProcessOptions {
+  bind?: string;
+  curve?: CurveKeyPair;
+}
+
 /** Starts the aggregator of `jobKey`; resolves once it has bound. Killed after `timeoutMs`. */
-export async function startAggregatorProcess(jobKey: string, worldSize: number, timeoutMs: number): Promise<AggregatorProcess> {
-  const child = spawn(process.execPath, [CHILD, jobKey, String(worldSize)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
+export async function startAggregatorProcess(jobKey: string, worldSize: number, timeoutMs: number, options: AggregatorProcessOptions = {}): Promise<AggregatorProcess> {
+  const bindArguments = options.bind === undefined ? [] : [options.bind, ...(options.curve === undefined ? [] : [JSON.stringify(options.curve)])];
+  const child = spawn(process.execPath, [CHILD, jobKey, String(worldSize), ...bindArguments], { stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutMs });
   const lines: string[] = [];
   const output = createInterface({ input: child.stdout });
   output.on('line', (line) => void lines.push(line));
@@ -31,5 +40,5 @@ export async function startAggregatorProcess(jobKey: string, worldSize: number, 
     const { points, status } = JSON.parse(lines[1]!) as { points: number; status: string };
     return { points, peakRssMiB: statusMiB(status, 'VmHWM') };
   });
-  return { endpoint, finalized };
+  return { endpoint, pid: child.pid!, finalized };
 }

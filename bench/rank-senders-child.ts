@@ -5,7 +5,8 @@
  * It reports when it has sent everything, and closes its sockets only when told: on a cluster, ranks
  * tear down on their own nodes, not on the CPU the aggregator is finalising with.
  */
-import { Push } from 'zeromq';
+import { context, Push } from 'zeromq';
+import { Relay } from '../packages/agent/src/relay/relay.js';
 import { benchSenderId, encodedRank, SimulatedRank } from './simulated-rank.js';
 import type { SenderProcessDone, SenderProcessSpec } from './rank-senders.js';
 
@@ -13,6 +14,11 @@ import type { SenderProcessDone, SenderProcessSpec } from './rank-senders.js';
 const ACK_TIMEOUT_MS = 60_000;
 
 const spec = JSON.parse(process.argv[2]!) as SenderProcessSpec;
+/** A rank's Sender holds four ZeroMQ sockets (PUSH, SUB and the pair that monitors the PUSH); the relay a few more. */
+const SOCKETS_PER_RANK = 4;
+context.maxSockets = Math.max(context.maxSockets, spec.ranks.length * SOCKETS_PER_RANK + 64);
+const log = (line: string): void => void process.stderr.write(`bench node: ${line}\n`);
+const relay = spec.relay === undefined ? undefined : await Relay.start({ bind: spec.endpoint, upstream: spec.relay, log });
 const encoded = spec.ranks.map((rank) => {
   const sender = benchSenderId(rank);
   return { sender, payloads: encodedRank({ ...spec, rank }, sender) };
@@ -24,14 +30,15 @@ async function sendAsAgents(): Promise<void> {
   const endsAt = await Promise.all(
     ranks.map(async (rank) => {
       // The last envelope holds the run end: its hand-over is the rank's end, as endRun's would be.
-      await rank.send(1, rank.frames - 1, ACK_TIMEOUT_MS);
+      await rank.send(1, rank.frames - 1, spec.ackTimeoutMs ?? ACK_TIMEOUT_MS);
       const endAt = Date.now();
-      await rank.send(rank.frames, rank.frames, ACK_TIMEOUT_MS);
+      await rank.send(rank.frames, rank.frames, spec.ackTimeoutMs ?? ACK_TIMEOUT_MS);
       return endAt;
     }),
   );
   await nextMessage({ lastEndAt: Math.max(...endsAt) });
   await Promise.all(ranks.map((rank) => rank.close()));
+  await relay?.close();
 }
 
 async function sendRaw(): Promise<void> {

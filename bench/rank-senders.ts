@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SenderTarget } from '../packages/agent/src/pipeline/sender.js';
 
 const CHILD = fileURLToPath(new URL('./rank-senders-child.ts', import.meta.url));
 
@@ -22,6 +23,12 @@ export interface SenderProcessSpec {
   pointsPerFrame: number;
   frames: number;
   withoutRunEnd?: boolean;
+  /** The process is a node: it runs the node's relay, bound at `endpoint`, forwarding to this aggregator. */
+  relay?: SenderTarget;
+  /** The network namespace the process runs in (`ip netns exec`); this host's otherwise. */
+  netns?: string;
+  /** How long a rank waits for its acks before the bench fails (default: the child's ACK_TIMEOUT_MS). */
+  ackTimeoutMs?: number;
 }
 
 export interface SenderProcessDone {
@@ -44,8 +51,10 @@ export function rankGroups(worldSize: number, processes: number): number[][] {
   );
 }
 
-export async function launchSenders(specs: readonly SenderProcessSpec[]): Promise<ReadySenders> {
-  const children = specs.map((spec) => fork(CHILD, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], timeout: SENDER_PROCESS_TIMEOUT_MS }));
+export async function launchSenders(specs: readonly SenderProcessSpec[], processTimeoutMs = SENDER_PROCESS_TIMEOUT_MS): Promise<ReadySenders> {
+  const children = specs.map((spec) =>
+    fork(CHILD, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], timeout: processTimeoutMs, ...inNamespace(spec.netns) }),
+  );
   const exits = children.map(cleanExit);
   // Every step also watches the exits, so a process that dies fails the bench instead of hanging it.
   const step = <T>(each: Promise<T>[]): Promise<T[]> => Promise.race([Promise.all(each), Promise.all(exits).then(() => Promise.reject(new Error('bench: a sender process exited early')))]);
@@ -66,6 +75,11 @@ export async function launchSenders(specs: readonly SenderProcessSpec[]): Promis
       await Promise.all(exits);
     },
   };
+}
+
+/** fork's options that start the child inside network namespace `netns` (the IPC channel's descriptor goes through `ip netns exec`). */
+function inNamespace(netns: string | undefined): { execPath?: string; execArgv?: string[] } {
+  return netns === undefined ? {} : { execPath: 'ip', execArgv: ['netns', 'exec', netns, process.execPath, ...process.execArgv] };
 }
 
 function nextMessage(child: ChildProcess): Promise<unknown> {

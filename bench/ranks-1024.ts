@@ -26,7 +26,7 @@ const POINTS_PER_SERIES = 500;
 const TIMEOUT_MS = 180_000;
 
 /** Data rows of every metric CSV of the run (each file has a header line). */
-function csvPoints(runDir: string): number {
+export function csvPoints(runDir: string): number {
   const metricsDir = join(runDir, 'metrics');
   let rows = 0;
   for (const name of readdirSync(metricsDir)) {

@@ -18,6 +18,7 @@ import { measurePythonClient } from './python-client.js';
 import { measurePythonStandalone } from './python-standalone.js';
 import { measureRanks1024 } from './ranks-1024.js';
 import { measureRanksCompared } from './ranks-compared.js';
+import { measureRanks16k, RANKS_16K_FD_LIMIT } from './ranks-16k.js';
 import { measureWrapperOverhead } from './wrapper-overhead.js';
 import { measureWatch } from './watch.js';
 
@@ -76,6 +77,17 @@ const PARTS: readonly BenchPart[] = [
   },
   { name: 'memory', measure: measureMemory, targets: { agent_rss_growth_mb_10m: [{ limit: 32 }], aggregator_rss_mb_10m: [{ limit: 256 }] } },
   { name: 'ranks-1024', measure: measureRanks1024, targets: { ranks_1024_lost_points: [{ limit: 0 }], ranks_1024_finalize_s: [{ limit: 2 }] } },
+  // Issue 14: 16 nodes × 1,024 ranks through per-node relays.
+  {
+    name: 'ranks-16k',
+    measure: measureRanks16k,
+    targets: {
+      ranks_16k_lost_points: [{ limit: 0 }],
+      ranks_16k_aggregator_fds: [{ limit: RANKS_16K_FD_LIMIT }],
+      ranks_16k_finalize_s: [{ limit: 10 }],
+      ranks_16k_aggregator_rss_mb: [{ limit: 1024 }],
+    },
+  },
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
   // Issue 15: the step clock costs finalisation at most a fifth of formatting the same points; compareRanks of 64 × 100k steps within half of watch's 200 ms frame, and half of sorting.
   {

@@ -28,6 +28,7 @@ const DEFAULTS: RunOptions = {
   insecure: false,
   keyDir: null,
   metricsFormat: 'csv',
+  relay: null,
 };
 
 
@@ -51,6 +52,7 @@ test('the option table names every option PROV4ML_<UPPER_SNAKE>, exactly the iss
       ['insecure', 'PROV4ML_INSECURE'],
       ['keyDir', 'PROV4ML_KEY_DIR'],
       ['metricsFormat', 'PROV4ML_METRICS_FORMAT'],
+      ['relay', 'PROV4ML_RELAY'],
     ],
   );
   for (const row of RUN_OPTION_VARIABLES) {
@@ -102,6 +104,7 @@ test('every option comes from its PROV4ML_* variable', () => {
     insecure: false,
     keyDir: '/shared/keys',
     metricsFormat: 'zarr',
+    relay: null,
   });
 });
 
@@ -123,6 +126,7 @@ test('explicit arguments beat the environment; null or undefined arguments do no
     insecure: true,
     keyDir: 'keys',
     metricsFormat: 'netcdf',
+    relay: false,
   };
   assert.deepEqual(resolveRunOptions(explicit, FROM_ENV), explicit);
   const fromEnvironment = resolveRunOptions({ experimentName: null, rank: undefined }, FROM_ENV);

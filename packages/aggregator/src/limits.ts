@@ -18,6 +18,13 @@ export const MAX_ZMQ_MESSAGE_BYTES = MAX_FRAME_BYTES + 1024 * 1024;
  */
 export const RECEIVE_HIGH_WATER_MARK = 8;
 
+/**
+ * Acks queued for one subscriber before the PUB socket drops them. A node's relay is one subscriber
+ * carrying the acks of all its ranks, which come in bursts of one per rank (ZeroMQ's default, 1,000,
+ * dropped most of 1,024 ranks' acks, each costing a resend); an ack is ~60 bytes.
+ */
+export const ACK_SEND_HIGH_WATER_MARK = 65_536;
+
 /** Accepted frames held in memory before the receive loop waits for them to reach the received log. */
 export const MAX_PENDING_LOG_BYTES = 32 * 1024 * 1024;
 

@@ -50,6 +50,14 @@ export const SEND_DEADLINE_MS = 2_000;
 /** Without any ack progress for this long, every unacknowledged frame is sent again. */
 export const RESEND_AFTER_MS = 3_000;
 
+/**
+ * Each resend without ack progress doubles the wait before the next, up to this: with thousands of
+ * ranks an aggregator that acks late would otherwise get every unacknowledged frame again every
+ * RESEND_AFTER_MS from every rank, and fall further behind decoding the copies (issue 14's 16k bench).
+ * A connection made again (a restarted aggregator) starts over at RESEND_AFTER_MS.
+ */
+export const MAX_RESEND_AFTER_MS = 12_000;
+
 /** How often the batch processor seals what it has, even below saveAfterNLogs. */
 export const FLUSH_INTERVAL_MS = 1_000;
 

@@ -54,6 +54,8 @@ export interface RunOptions {
   keyDir: string | null;
   /** Format of the run's metric files (start_run's metrics_file_type). */
   metricsFormat: MetricFormat;
+  /** Relay each node's ranks through one connection from local rank 0's wrapper; null: when the job spans several nodes. */
+  relay: boolean | null;
 }
 
 /** What the samplers read from PROV4ML_* (their interval is a run option; visible GPUs are CUDA's and ROCm's own variables). */
@@ -141,6 +143,12 @@ const RUN_OPTIONS: OptionGroupTable<RunOptions> = {
     description: 'format of the metric files: csv, txt (the original\'s text layout), netcdf (.nc) or zarr (.zarr store)',
     reader: oneOfReader(METRIC_FORMATS),
     fallback: DEFAULT_METRIC_FORMAT,
+  },
+  relay: {
+    env: 'PROV4ML_RELAY',
+    description: "relay each node's ranks to the aggregator through one connection from the node's first rank (default: on when the job spans several nodes; prov4ml run only)",
+    reader: flagReader,
+    fallback: null,
   },
 };
 

@@ -1,6 +1,7 @@
 import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
-import { MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
+import { MAX_RESEND_AFTER_MS, MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
+import { RELAY_SILENT_MS, RELAY_UNREACHABLE_MS } from '../relay/limits.js';
 
 /** Where the sender re-reads a frame whose bytes it did not keep: the spool. */
 export interface FrameSource {
@@ -15,6 +16,11 @@ export interface SenderTarget {
   ackEndpoint: string;
   /** The aggregator's CURVE public key: both sockets connect as CURVE clients; null: plain transport. */
   curveServerKey: string | null;
+  /**
+   * Set when `endpoint` is the node's relay: the aggregator itself, used from the moment the relay is
+   * unreachable for RELAY_UNREACHABLE_MS or silent for RELAY_SILENT_MS with frames unacknowledged.
+   */
+  fallback?: SenderTarget;
 }
 
 export interface SenderOptions {
@@ -53,20 +59,33 @@ export class Sender {
   private nextIndex = 0;
   private acked = 0;
   private lastAckProgressAt = Date.now();
+  /** The last ack progress; unlike lastAckProgressAt, not moved by a resend. */
+  private ackedAt = Date.now();
+  /** Whether the push socket has a live connection, and since when it has not (for the relay fallback). */
+  private peerUp = false;
+  private peerDownSince = Date.now();
   private wake: (() => void) | undefined;
   private closing = false;
   private readonly ackWaiters = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private readonly resendAfterMs: number;
+  /** The wait before the next resend: doubled after each resend without ack progress, up to MAX_RESEND_AFTER_MS. */
+  private resendWaitMs: number;
 
   constructor(private readonly options: SenderOptions) {
     this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
+    this.resendWaitMs = this.resendAfterMs;
   }
 
   /** Opens the sockets to `target` and starts sending what is queued. Once. */
   connect(target: SenderTarget): void {
     if (this.target !== undefined) throw new Error(`sender ${this.options.senderId} is already connected to ${this.target.endpoint}`);
     if (this.closing) return;
+    this.open(target);
+    this.loops.push(this.sendLoop());
+  }
+
+  private open(target: SenderTarget): void {
     this.target = target;
     const security = target.curveServerKey === null ? {} : curveClient(target.curveServerKey);
     const push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES, ...security });
@@ -76,8 +95,29 @@ export class Sender {
     acks.subscribe(this.options.senderId);
     this.push = push;
     this.acks = acks;
-    this.lastAckProgressAt = Date.now();
-    this.loops = [this.sendLoop(push), this.ackLoop(acks), this.reportRefusedHandshake(push, target)];
+    this.lastAckProgressAt = this.ackedAt = this.peerDownSince = Date.now();
+    this.peerUp = false;
+    this.loops.push(this.ackLoop(acks), this.watchEvents(push, target));
+  }
+
+  /** The relay this sender goes through is gone (see SenderTarget.fallback) while frames wait for acks. */
+  private relayGone(): boolean {
+    if (this.target?.fallback === undefined || this.acked >= (this.outbound.at(-1)?.seq ?? 0)) return false;
+    const now = Date.now();
+    return (!this.peerUp && now - this.peerDownSince > RELAY_UNREACHABLE_MS) || now - this.ackedAt > RELAY_SILENT_MS;
+  }
+
+  /**
+   * Goes to the aggregator directly and sends every unacknowledged frame again: what the relay held is
+   * lost with it, and what it forwarded is dropped there as a duplicate. For good: a relay does not come back.
+   */
+  private fallBack(): void {
+    const relay = this.target!;
+    this.options.log(`the node's relay at ${relay.endpoint} is gone: sending to the aggregator at ${relay.fallback!.endpoint} directly`);
+    this.push?.close();
+    this.acks?.close();
+    this.open(relay.fallback!);
+    this.nextIndex = 0;
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
@@ -134,11 +174,15 @@ export class Sender {
     await Promise.allSettled(this.loops);
   }
 
-  private async sendLoop(push: Push): Promise<void> {
+  private async sendLoop(): Promise<void> {
     while (!this.closing) {
-      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendAfterMs) {
+      if (this.relayGone()) this.fallBack();
+      const push = this.push!;
+      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendWaitMs) {
         this.nextIndex = 0;
         this.lastAckProgressAt = Date.now();
+        // An aggregator too busy to ack in time (thousands of ranks) must not be flooded with copies.
+        this.resendWaitMs = Math.min(2 * this.resendWaitMs, Math.max(this.resendAfterMs, MAX_RESEND_AFTER_MS));
       }
       const frame = this.outbound[this.nextIndex];
       if (frame === undefined) {
@@ -163,26 +207,41 @@ export class Sender {
   private async ackLoop(acks: Subscriber): Promise<void> {
     try {
       for await (const [, body] of acks) {
+        if (acks !== this.acks) return;
         const ack = decodeAck(body!);
         if (ack === null || ack.sender !== this.options.senderId || ack.upTo <= this.acked) continue;
         this.release(ack.upTo);
       }
     } catch (error) {
-      if (!this.closing) this.options.log(`ack channel failed: ${(error as Error).message}`);
+      if (!this.closing && acks === this.acks) this.options.log(`ack channel failed: ${(error as Error).message}`);
     }
   }
 
-  /** A handshake that fails is retried forever without a word from ZeroMQ: say once why nothing arrives. */
-  private async reportRefusedHandshake(push: Push, target: SenderTarget): Promise<void> {
+  /**
+   * Follows the connection (whether a relay is reachable), and says once why nothing arrives when a
+   * handshake fails: ZeroMQ retries it forever without a word.
+   */
+  private async watchEvents(push: Push, target: SenderTarget): Promise<void> {
+    let reported = false;
     try {
       for await (const event of push.events) {
-        if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth') continue;
+        if (push !== this.push) return;
+        if (event.type === 'connect' || event.type === 'disconnect') {
+          this.peerUp = event.type === 'connect';
+          if (!this.peerUp) this.peerDownSince = Date.now();
+          else this.resendWaitMs = this.resendAfterMs;
+        }
+        // Over plain transport an 'other' handshake error is a timeout or a broken pipe under load, which
+        // ZeroMQ retries: only CURVE can refuse for a key.
+        const refused =
+          event.type === 'handshake:error:protocol' || event.type === 'handshake:error:auth' || (event.type === 'handshake:error:other' && target.curveServerKey !== null);
+        if (reported || !refused) continue;
+        reported = true;
         const security = target.curveServerKey === null ? 'plain transport' : 'CURVE';
         const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
         this.options.log(
           `the security handshake with ${target.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
         );
-        return;
       }
     } catch {
       // The socket closed: nothing left to report.
@@ -198,7 +257,8 @@ export class Sender {
 
   private release(upTo: number): void {
     this.acked = upTo;
-    this.lastAckProgressAt = Date.now();
+    this.lastAckProgressAt = this.ackedAt = Date.now();
+    this.resendWaitMs = this.resendAfterMs;
     let drop = 0;
     while (drop < this.outbound.length && this.outbound[drop]!.seq <= upTo) {
       const frame = this.outbound[drop]!;

@@ -16,6 +16,7 @@ import type { JobInfo } from './detect.js';
 import type { AggregatorPlacement } from './endpoint.js';
 import { FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from '../config/limits.js';
 import { FramePipeline } from '../pipeline/frame-pipeline.js';
+import type { SenderTarget } from '../pipeline/sender.js';
 import { claimRunDir } from './run-dir.js';
 import type { ConfiguredRun, ProgramRunConfig } from './run-config.js';
 import { SampleRequests } from './sample-requests.js';
@@ -42,6 +43,8 @@ export interface AgentOptions {
   rankTimeoutMs: number;
   /** How long the hosting rank waits for the aggregator to finalise the job at shutdown. */
   finalizeTimeoutMs?: number;
+  /** Where the sender goes once the aggregator's link is known (the node's relay); the link itself otherwise. */
+  route?: (link: SenderTarget) => SenderTarget;
 }
 
 /**
@@ -214,7 +217,7 @@ export class Agent {
         // An aggregator started while the rank was already ending would outlive it.
         if (this.closed) return void link.hosted?.shutdown();
         if (link.hosted !== null) this.hosted = link.hosted;
-        pipeline.connect(link);
+        pipeline.connect(this.options.route?.(link) ?? link);
       },
       (error: unknown) => log(`cannot reach the aggregator: ${(error as Error).message}; records stay in ${pipeline.spoolPath}`),
     );

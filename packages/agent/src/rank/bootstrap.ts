@@ -15,6 +15,7 @@ import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
 import { runStartRecord, type ObservedProcess } from './observe.js';
 import type { ProgramRunConfig } from './run-config.js';
+import { nodeRelayFor, type RelaySetting } from '../relay/node-relay.js';
 
 export interface RankOptions {
   run: RunOptions;
@@ -26,6 +27,8 @@ export interface RankOptions {
   fallbackConfig: ProgramRunConfig;
   /** The points of an in-process logging hot path, which the batch processor watches and takes. */
   pending?: PendingPoints;
+  /** Whether this rank goes through its node's relay (see RelaySetting; only the wrapper sets it). */
+  relay?: RelaySetting;
 }
 
 /** A rank's agent with what surrounds it from start to end. */
@@ -50,6 +53,7 @@ export interface Rank {
 export function bootstrapRank(options: RankOptions): Rank {
   const { run, log } = options;
   const job = detectJob(options.env, { rank: run.rank, worldSize: run.worldSize, jobId: run.jobId }, hostname());
+  const relay = nodeRelayFor(job, options.relay, log);
   const agent = new Agent({
     job,
     placement: resolveAggregatorEndpoint(job, { aggregator: run.aggregator, port: run.port, hostname: hostname() }),
@@ -60,6 +64,7 @@ export function bootstrapRank(options: RankOptions): Rank {
     rankTimeoutMs: run.rankTimeout * 1000,
     log,
     ...(options.pending ? { pending: options.pending } : {}),
+    ...(relay ? { route: relay.route } : {}),
   });
   let samplers: Promise<RankMetrics | null> = Promise.resolve(null);
   let ending: Promise<ShutdownReport> | undefined;
@@ -78,6 +83,8 @@ export function bootstrapRank(options: RankOptions): Rank {
       ending ??= (async () => {
         await (await samplers)?.stop();
         const report = await agent.shutdown(end);
+        // On local rank 0 the node's other ranks may still send through its relay.
+        await relay?.end();
         const notice = shutdownNotice(report);
         if (notice !== null) log(notice);
         return report;

@@ -15,6 +15,7 @@ import { exitStatus } from './exit-status.js';
 import { START_RUN_GRACE_MS } from '../config/limits.js';
 import type { MetricsOptions } from '../metrics/options.js';
 import { runConfigFrom } from '../rank/run-config.js';
+import type { RelaySetting } from '../relay/node-relay.js';
 
 /** The Python client shipped with this package; the wrapper puts it on the child's PYTHONPATH. */
 export const PYTHON_CLIENT_DIR = fileURLToPath(new URL('../../python', import.meta.url));
@@ -46,7 +47,7 @@ export async function runWrapped(options: WrapOptions): Promise<number> {
   try {
     // The wrapper outlives its program and ends the rank once it has exited: end_run only needs the
     // program's records in the spool.
-    rank = await openRank(options, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`), async () => {
+    rank = await openRank({ ...options, relay: options.run.relay }, join(tmpdir(), `prov4ml-${process.pid}-${randomBytes(4).toString('hex')}.sock`), async () => {
       await rank.agent.persist();
       return { complete: true };
     });
@@ -117,7 +118,7 @@ interface OpenRank extends Rank {
 
 /** The parts every rank's agent process has: the rank (see bootstrapRank) and the channel its program talks to. */
 async function openRank(
-  options: Omit<WrapOptions, 'command'>,
+  options: Omit<WrapOptions, 'command'> & { relay?: RelaySetting },
   channelPath: string,
   onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
 ): Promise<OpenRank> {

@@ -199,16 +199,15 @@ class LiveAggregator implements Aggregator {
 
   async #receiveLoop(): Promise<void> {
     try {
+      // A rank sends one frame a message; a node's relay forwards several of its ranks' frames as the parts of one.
       for await (const parts of this.#pull) {
-        if (parts.length !== 1) {
-          this.#drop('malformed', `a message of ${parts.length} parts`);
-          continue;
-        }
-        try {
-          await this.#ingest(parts[0]!);
-        } catch (error) {
-          // A bug in handling one frame must not stop the aggregator; the frame is not acked and is resent.
-          this.#log(`cannot handle a frame: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        for (const part of parts) {
+          try {
+            await this.#ingest(part);
+          } catch (error) {
+            // A bug in handling one frame must not stop the aggregator; the frame is not acked and is resent.
+            this.#log(`cannot handle a frame: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          }
         }
       }
     } catch (error) {

@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { Publisher, Pull, type Socket } from 'zeromq';
 import { UserError, ZmqEndpoint, type CurveKeyPair } from '@prov4ml/prov-core';
-import { MAX_ZMQ_MESSAGE_BYTES, RECEIVE_HIGH_WATER_MARK } from '../limits.js';
+import { ACK_SEND_HIGH_WATER_MARK, MAX_ZMQ_MESSAGE_BYTES, RECEIVE_HIGH_WATER_MARK } from '../limits.js';
 
 /** How long the PUB socket keeps unsent acks after close. */
 const ACK_LINGER_MS = 1_000;
@@ -50,7 +50,7 @@ export async function bindSockets(options: BindOptions): Promise<BoundSockets> {
   const security = curve === undefined ? {} : { curveServer: true, curveSecretKey: curve.secretKey };
   for (let attempt = 1; ; attempt++) {
     const pull = new Pull({ maxMessageSize: MAX_ZMQ_MESSAGE_BYTES, receiveHighWaterMark: RECEIVE_HIGH_WATER_MARK, linger: 0, ...security });
-    const acks = new Publisher({ linger: ACK_LINGER_MS, ...security });
+    const acks = new Publisher({ linger: ACK_LINGER_MS, sendHighWaterMark: ACK_SEND_HIGH_WATER_MARK, ...security });
     try {
       await pull.bind(endpoint.toString());
     } catch (error) {
