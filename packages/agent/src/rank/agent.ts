@@ -31,6 +31,8 @@ export interface AgentOptions {
   defaultSaveDir: string;
   /** PROV4ML_RUN_ID, if given. */
   runId: number | null;
+  /** When the job started, for telling a purged job's claim from this job's (rank/slurm-job-start.ts). */
+  jobStartedAt?: () => number | null;
   /** Used at shutdown when the program never called startRun. */
   fallbackConfig: ProgramRunConfig;
   log: (line: string) => void;
@@ -194,6 +196,7 @@ export class Agent {
         experimentName: config.experimentName,
         jobKey: job.jobKey,
         runId: runId ?? this.options.runId,
+        ...(this.options.jobStartedAt ? { jobStartedAt: this.options.jobStartedAt } : {}),
       }),
       config,
     };

@@ -14,6 +14,7 @@ import type { MetricsOptions } from '../metrics/options.js';
 import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
 import { runStartRecord, type ObservedProcess } from './observe.js';
+import { slurmJobStartReader } from './slurm-job-start.js';
 import type { ProgramRunConfig } from './run-config.js';
 
 export interface RankOptions {
@@ -56,6 +57,7 @@ export function bootstrapRank(options: RankOptions): Rank {
     transport: { insecure: run.insecure, keyDir: run.keyDir },
     defaultSaveDir: run.provenanceSaveDir ?? 'prov',
     runId: run.runId,
+    jobStartedAt: slurmJobStartReader(options.env, job),
     fallbackConfig: options.fallbackConfig,
     rankTimeoutMs: run.rankTimeout * 1000,
     log,
