@@ -21,3 +21,4 @@ export * from './vocabulary/original.js';
 export * from './vocabulary/rank-summary.js';
 export * from './vocabulary/rank-document.js';
 export * from './vocabulary/collection.js';
+export * from './vocabulary/node-agent.js';

@@ -13,7 +13,8 @@ import { resolveAggregatorEndpoint } from './endpoint.js';
 import type { MetricsOptions } from '../metrics/options.js';
 import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
-import { runStartRecord, type ObservedProcess } from './observe.js';
+import { nodeNameOf, runStartRecord, type ObservedProcess } from './observe.js';
+import { describeNode } from '../metrics/node/describe-node.js';
 import { slurmJobStartReader } from './slurm-job-start.js';
 import type { ProgramRunConfig } from './run-config.js';
 
@@ -63,6 +64,8 @@ export function bootstrapRank(options: RankOptions): Rank {
     log,
     ...(options.pending ? { pending: options.pending } : {}),
   });
+  // Once per node: its local rank 0 describes it (the others only name it in their run start).
+  const nodeFacts = job.localRank === 0 ? describeNode(agent, { nodeName: nodeNameOf(job), hostname: hostname(), log }) : Promise.resolve();
   let samplers: Promise<RankMetrics | null> = Promise.resolve(null);
   let ending: Promise<ShutdownReport> | undefined;
   return {
@@ -79,6 +82,7 @@ export function bootstrapRank(options: RankOptions): Rank {
     end(end) {
       ending ??= (async () => {
         await (await samplers)?.stop();
+        await nodeFacts;
         const report = await agent.shutdown(end);
         const notice = shutdownNotice(report);
         if (notice !== null) log(notice);

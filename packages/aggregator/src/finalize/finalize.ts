@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import {
   buildCollection,
   buildRankDocument,
+  jobNodes,
   buildUnifiedDocument,
   COLLECTION_FILE,
   dotToSvg,
@@ -92,7 +93,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     ranks = await replay.finish(worldSize);
   }
   const job = jobIdentity(input, ranks);
-  const summaries: RankSummary[] = ranks.map((rank) => ({ job, ...rank }));
+  const { nodes, summaries } = jobNodes<RankSummary>(ranks.map((rank) => ({ job, ...rank })));
   const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
   const members: CollectionMember[] = [];
   for (const summary of summaries) {
@@ -101,7 +102,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     members.push(member);
     progress.advance(`wrote rank ${summary.rank}`);
   }
-  const collection = { job, members, ...jobSpan(summaries) };
+  const collection = { job, members, ...jobSpan(summaries), nodes };
   writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
   written.push(COLLECTION_FILE);
   if (input.unified === true) {

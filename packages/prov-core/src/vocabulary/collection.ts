@@ -9,6 +9,7 @@ import { ProvDocument, type Attributes, type ProvBundle } from '../prov/model.js
 import type { JobIdentity, RankSummary } from './rank-summary.js';
 import { DEFAULT_USER_NAMESPACE, PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './rank-document.js';
 import { UserError } from '../errors.js';
+import { addNodeAgent, nodeAgentId, type JobNode } from './node-agent.js';
 
 /** One rank document listed in the collection. */
 export interface CollectionMember {
@@ -28,7 +29,10 @@ export interface JobCollection {
   /** Epoch ms of the first rank's start and the last rank's end, when known. */
   startMs: number | null;
   endMs: number | null;
+  /** The job's nodes, each once, with the ranks that ran on it. */
+  nodes?: readonly JobNode[];
 }
+
 
 /** The collection document of a job whose ranks prov4ml recorded. */
 export function buildCollection(collection: JobCollection): ProvDocument {
@@ -105,7 +109,7 @@ function copyRecords(source: ProvDocument, bundle: ProvBundle, path: string): vo
   for (const record of source.records()) bundle.addRecord(record.id?.startsWith('_:') ? { ...record, id: null } : record);
 }
 
-function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs }: JobCollection): void {
+function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs, nodes = [] }: JobCollection): void {
   const run = localName(job.runName);
   const collection = `${run}.collection`;
   const jobActivity = `${run}.job`;
@@ -125,6 +129,10 @@ function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs 
     const runActivity = runActivityId(job, member.rank);
     doc.activity(runActivity, null, null, { 'prov-ml:global_rank': int(member.rank) });
     doc.wasStartedBy(runActivity, null, jobActivity);
+  }
+  for (const { node, ranks } of nodes) {
+    addNodeAgent(doc, node);
+    for (const rank of ranks) doc.wasAssociatedWith(runActivityId(job, rank), nodeAgentId(node.nodeName));
   }
 }
 

@@ -66,6 +66,8 @@ export interface RunStartRecord {
   gitCommit: string | null;
   /** True when the wrapper (`prov4ml run`) observes a child; false when the API runs in-process. */
   wrapped: boolean;
+  /** The node this rank runs on, as its {@link NodeRecord} names it (absent from older agents: the hostname counts). */
+  nodeName?: string;
 }
 
 /** What the program's `startRun` / `start_run` said. The first one of a job names the experiment. */
@@ -214,6 +216,50 @@ export interface CarbonAttributionRecord {
   intensitySource: string;
 }
 
+/** One GPU of a node, as `nvidia-smi` describes it. */
+export interface NodeGpu {
+  index: number;
+  model: string;
+  uuid: string | null;
+  memoryMiB: number | null;
+  driver: string | null;
+}
+
+/** One network interface of a node. */
+export interface NodeInterface {
+  name: string;
+  /** IPv4 and IPv6 addresses without prefix length. */
+  addresses: string[];
+  mac: string | null;
+  /** Link speed in Mbit/s; null when the kernel does not say (loopback, virtual links). */
+  speedMbps: number | null;
+}
+
+/**
+ * What a node is (hardware and system), sent once per node by its local rank 0's agent; every rank of
+ * the node names it in its run start (`nodeName`).
+ */
+export interface NodeRecord {
+  kind: 'node';
+  time: number;
+  /** The node's name in the job (its Slurm node name, else the host name): one node record per name. */
+  nodeName: string;
+  hostname: string;
+  cpuModel: string;
+  cpuSockets: number;
+  /** Physical cores, all sockets together. */
+  cpuCores: number;
+  /** Hardware threads (logical CPUs). */
+  cpuThreads: number;
+  memoryBytes: number;
+  gpus: NodeGpu[];
+  /** e.g. 'Debian GNU/Linux 12 (bookworm)'. */
+  os: string;
+  kernel: string;
+  arch: string;
+  interfaces: NodeInterface[];
+}
+
 /**
  * A record as a rank logs it and an envelope carries it (run start, a parameter, a metric series…): not
  * a PROV record (prov/model.ts `ProvRecord`), which the aggregator makes from these.
@@ -229,7 +275,8 @@ export type EnvelopeRecord =
   | RunEndRecord
   | CarbonAttributionRecord
   | ContextRecord
-  | SourceCodeRecord;
+  | SourceCodeRecord
+  | NodeRecord;
 
 export type EnvelopeRecordKind = EnvelopeRecord['kind'];
 

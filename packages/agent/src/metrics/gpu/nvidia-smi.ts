@@ -85,11 +85,11 @@ export function parseNvidiaSmiList(text: string): MigParent[] {
 }
 
 /** A number, optionally followed by its unit; null for N/A, bracketed notes or anything else. */
-function measuredNumber(value: string): number | null {
+export function measuredNumber(value: string): number | null {
   const match = /^(-?\d+(?:\.\d+)?)(?: \S+)?$/.exec(value);
   return match === null ? null : Number(match[1]);
 }
 
-function textOrNull(value: string): string | null {
+export function textOrNull(value: string): string | null {
   return value === '' || value === 'N/A' || value.startsWith('[') ? null : value;
 }
