@@ -1,7 +1,6 @@
 // Node facts against what the kernel says on this host (/proc/cpuinfo, /proc/meminfo, uname), and the
 // GPU facts' parser on real nvidia-smi captures (this machine has no GPU).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -10,28 +9,17 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseNvidiaSmiNodeGpus, NVIDIA_SMI_NODE_FIELDS } from '../../src/metrics/node/gpu-facts.js';
 import { collectNodeFacts } from '../../src/metrics/node/node-facts.js';
+import { hostFacts } from '../../../../test/support/host-facts.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/nvidia-smi/', import.meta.url));
-
-/** What /proc/cpuinfo says: model name, logical CPUs, sockets (physical ids) and cores (physical id, core id pairs). */
-function procCpuinfo(): { model: string; threads: number; sockets: number; cores: number } {
-  const blocks = readFileSync('/proc/cpuinfo', 'utf8').split('\n\n').filter((block) => /^processor\s*:/m.test(block));
-  const field = (block: string, name: string) => new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim();
-  const sockets = new Set(blocks.map((block) => field(block, 'physical id')));
-  const cores = new Set(blocks.map((block) => `${field(block, 'physical id')}/${field(block, 'core id')}`));
-  return { model: field(blocks[0]!, 'model name')!, threads: blocks.length, sockets: sockets.size, cores: cores.size };
-}
 
 test('node facts equal /proc/cpuinfo, /proc/meminfo and uname on this host; GPUs from nvidia-smi', async () => {
   const logged: string[] = [];
   const node = await collectNodeFacts({ nodeName: 'node01', hostname: hostname(), nvidiaSmiCommand: join(fixtures, 'fake-bin/nvidia-smi'), log: (line) => logged.push(line) });
   assert.deepEqual(logged, []);
-  const cpu = procCpuinfo();
-  assert.deepEqual([node.cpuModel, node.cpuThreads, node.cpuSockets, node.cpuCores], [cpu.model, cpu.threads, cpu.sockets, cpu.cores]);
-  const memTotalKb = Number(/^MemTotal:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1]);
-  assert.equal(node.memoryBytes, memTotalKb * 1024);
-  assert.equal(node.kernel, execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim());
-  assert.equal(node.arch, execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim());
+  const host = hostFacts();
+  const { cpuModel, cpuThreads, cpuSockets, cpuCores, memoryBytes, kernel, arch } = node;
+  assert.deepEqual({ cpuModel, cpuThreads, cpuSockets, cpuCores, memoryBytes, kernel, arch }, host);
   const osRelease = readFileSync('/etc/os-release', 'utf8');
   assert.match(node.os, new RegExp(`^${/^NAME="?([^"\n]*)/m.exec(osRelease)![1]!.replace(/[/.()]/g, '\\$&')}`));
   assert.deepEqual([node.nodeName, node.hostname], ['node01', hostname()]);
