@@ -58,6 +58,7 @@ export class Sender {
   private readonly ackWaiters = new Set<() => void>();
   private loops: Promise<void>[] = [];
   private readonly resendAfterMs: number;
+  private handshaken = false;
 
   constructor(private readonly options: SenderOptions) {
     this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
@@ -78,6 +79,11 @@ export class Sender {
     this.acks = acks;
     this.lastAckProgressAt = Date.now();
     this.loops = [this.sendLoop(push), this.ackLoop(acks), this.reportRefusedHandshake(push, target)];
+  }
+
+  /** True once the aggregator accepted this sender's connection (the ZeroMQ handshake completed). */
+  get reachedAggregator(): boolean {
+    return this.handshaken;
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
@@ -172,17 +178,29 @@ export class Sender {
     }
   }
 
-  /** A handshake that fails is retried forever without a word from ZeroMQ: say once why nothing arrives. */
+  /**
+   * Notes the first completed handshake (an aggregator past its open-file limit never completes one),
+   * and says once why nothing arrives when a handshake fails: ZeroMQ retries it forever without a word.
+   */
   private async reportRefusedHandshake(push: Push, target: SenderTarget): Promise<void> {
+    let refusalSaid = false;
     try {
       for await (const event of push.events) {
-        if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth') continue;
+        if (event.type === 'handshake') this.handshaken = true;
+        if (refusalSaid || (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth')) continue;
+        refusalSaid = true;
         const security = target.curveServerKey === null ? 'plain transport' : 'CURVE';
         const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
+        if (event.type === 'handshake:error:other' && /timed out/i.test(reason)) {
+          // Not a key mismatch: the connection waited in the aggregator's backlog, never accepted.
+          this.options.log(
+            `the aggregator at ${target.endpoint} did not complete the handshake in time (an aggregator past its open-file limit, \`ulimit -n\`, leaves connections waiting: see its log); frames stay in the spool and are resent`,
+          );
+          continue;
+        }
         this.options.log(
           `the security handshake with ${target.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
         );
-        return;
       }
     } catch {
       // The socket closed: nothing left to report.

@@ -269,6 +269,7 @@ export class Agent {
       hosted: this.hosted !== undefined,
       spoolFailure: pipeline.spoolFailure,
       droppedFrames: pipeline.droppedFrames,
+      aggregatorReached: pipeline.aggregatorReached,
     };
   }
 }

@@ -1,5 +1,5 @@
 /** Shape validation of a node record (see envelope-validation.ts for the rules every check follows). */
-import type { NodeGpu, NodeInterface, NodeRecord } from './records.js';
+import type { NodeGpu, NodeInterface, NodeRecord } from './node-record.js';
 import { MAX_NODE_ADDRESSES, MAX_NODE_GPUS, MAX_NODE_INTERFACES } from './limits.js';
 import { finite, integer, list, nullable, plainObject, text, textValue, integerValue } from './field-checks.js';
 
