@@ -46,7 +46,7 @@ describe(`an aggregator under ulimit -n ${LIMIT} and ${RANKS} ranks`, () => {
         'to raise it, raise the hard limit before the aggregator starts (`ulimit -Hn 65536` as root, limits.conf or LimitNOFILE): Node raises its soft limit to the hard one itself',
     );
     // Every rank holds its connection until the aggregator has run out of descriptors for real.
-    const release = join(saveDir, 'release');
+    const release = join(mkdtempSync(join(tmpdir(), 'prov4ml-nofile-release-')), 'release');
     const job = startJob(RANKS, saveDir, { PROV4ML_AGGREGATOR: `tcp://127.0.0.1:${port}`, POINTS: String(POINTS), END_AFTER_FILE: release });
     await waitUntil(() => aggregate.stderr().includes('cannot accept') || job.child.exitCode !== null, 180_000);
     assert.match(aggregate.stderr(), /cannot accept a rank's connection: out of file descriptors \(EMFILE, limit 96\); .*prov4ml merge <run dir>/);

@@ -77,8 +77,7 @@ export async function bindSockets(options: BindOptions): Promise<BoundSockets> {
 }
 
 /** Said once when a connection cannot be accepted; past the open-file limit ZeroMQ retries without a word. */
-function acceptFailureLine(error: Error & { code?: string }): string {
-  const limit = readOpenFileLimit()?.soft;
+function acceptFailureLine(error: Error & { code?: string }, limit: number | null | undefined): string {
   const cause = error.code === 'EMFILE' || error.code === 'ENFILE' ? `out of file descriptors (${error.code}${limit == null ? '' : `, limit ${limit}`})` : error.message;
   return (
     `cannot accept a rank's connection: ${cause}; the ranks it cannot accept keep their records in their spools and say so. ` +
@@ -92,11 +91,13 @@ function acceptFailureLine(error: Error & { code?: string }): string {
  */
 function countRefusedHandshakes(sockets: Socket[], log: (line: string) => void): { count: number; acceptFailures: number } {
   const refused = { count: 0, acceptFailures: 0 };
+  // Read now: once descriptors run out, /proc/self/limits cannot be opened either.
+  const openFileLimit = readOpenFileLimit()?.soft;
   for (const socket of sockets) {
     void (async () => {
       for await (const event of socket.events) {
         if (event.type === 'accept:error') {
-          if (refused.acceptFailures++ === 0) log(acceptFailureLine(event.error));
+          if (refused.acceptFailures++ === 0) log(acceptFailureLine(event.error, openFileLimit));
           continue;
         }
         if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:auth' && event.type !== 'handshake:error:other') continue;
