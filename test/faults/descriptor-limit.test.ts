@@ -1,9 +1,12 @@
 /**
  * The aggregator's open-file limit (issue 14, item 3): a real `prov4ml aggregate` started under
  * `ulimit -n 96` says at start how many ranks the limit allows (none, by the (limit − 256) / 2 rule),
- * and more ranks than its descriptors can serve point at it. The ranks it cannot accept keep their
- * records in their spools and say why and how to merge; after `prov4ml merge` every point is in the
- * files exactly once.
+ * and more ranks than its descriptors can serve hold their connections until it runs out for real
+ * (EMFILE, said once). Ranks it could not serve keep their records in their spools; a rank that ends so
+ * says how to merge (which of them end unserved depends on who disconnects first: a rank that ends frees
+ * its descriptors and ZeroMQ accepts a waiting one, so the wording for a rank never accepted is checked
+ * in packages/agent/test/shutdown-notice.test.ts). After `prov4ml merge` every point is in the files
+ * exactly once.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -33,7 +36,7 @@ function underLimit(limit: number, args: string[]) {
 }
 
 describe(`an aggregator under ulimit -n ${LIMIT} and ${RANKS} ranks`, () => {
-  test('it says its limit at start; the ranks it cannot accept say so and keep their spools; merge has every point once', async (t) => {
+  test('it says its limit at start and when it runs out; no point is lost: merge has every point once', async (t) => {
     const saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-nofile-'));
     const port = await freePortPair();
     const aggregate = underLimit(LIMIT, [CLI, 'aggregate', '--bind', `tcp://127.0.0.1:${port}`, '--world-size', String(RANKS), '--rank-timeout', '5']);

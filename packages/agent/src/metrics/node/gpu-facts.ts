@@ -3,7 +3,7 @@
  * systeminformation: its graphics() asks nvidia-smi without the UUID and runs lspci first.
  */
 import type { NodeGpu } from '@prov4ml/prov-core';
-import { measuredNumber, textOrNull } from '../gpu/nvidia-smi.js';
+import { measuredNumber, nvidiaSmiRows, textOrNull } from '../gpu/nvidia-smi.js';
 
 export const NVIDIA_SMI_NODE_FIELDS = ['index', 'uuid', 'name', 'memory.total', 'driver_version'] as const;
 
@@ -16,18 +16,11 @@ export const NVIDIA_SMI_NODE_ARGS: readonly string[] = [`--query-gpu=${NVIDIA_SM
  */
 export function parseNvidiaSmiNodeGpus(text: string): NodeGpu[] {
   const gpus: NodeGpu[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const values = line.split(', ').map((value) => value.trim());
-    if (values.length !== NVIDIA_SMI_NODE_FIELDS.length) {
-      throw new Error(`nvidia-smi printed a row of ${values.length} values where ${NVIDIA_SMI_NODE_FIELDS.length} were asked: '${line.slice(0, 200)}'`);
-    }
-    const [index, uuid, name, memory, driver] = values as [string, string, string, string, string];
-    const number = measuredNumber(index);
-    if (number === null || !Number.isInteger(number)) throw new Error(`nvidia-smi printed a row without a GPU index: '${line.slice(0, 200)}'`);
+  for (const { values, index } of nvidiaSmiRows(text, NVIDIA_SMI_NODE_FIELDS.length, 0)) {
+    const [, uuid, name, memory, driver] = values as [string, string, string, string, string];
     const memoryMiB = measuredNumber(memory);
     gpus.push({
-      index: number,
+      index,
       model: textOrNull(name) ?? 'unknown GPU',
       uuid: textOrNull(uuid),
       memoryMiB: memoryMiB === null ? null : Math.round(memoryMiB),
