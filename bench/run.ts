@@ -6,6 +6,7 @@
  * unless their name says otherwise.
  */
 import { writeFile } from 'node:fs/promises';
+import { measureCrate } from './crate.js';
 import { measureFinalize } from './finalize.js';
 import { measureHotPath } from './hot-path.js';
 import { measureIngest } from './ingest.js';
@@ -62,6 +63,8 @@ const PARTS: readonly BenchPart[] = [
   { name: 'wrapper-overhead', measure: measureWrapperOverhead, targets: { wrapper_overhead_pct: [{ limit: 2 }] } },
   // Issue 5: one full metrics sample within 5 ms of the agent's CPU.
   { name: 'metrics', measure: measureSampling, targets: { sample_cpu_ms: [{ limit: 5 }] } },
+  // Issue 16: the RO-Crate of 64 ranks × 100k points, every file hashed, within 2 s; sha256sum of the same files beside it.
+  { name: 'crate', measure: measureCrate, targets: { crate_64x100k_s: [{ limit: 2 }] } },
 ];
 
 /** The value after `flag`, if the flag is given. */

@@ -3,12 +3,10 @@
  * job's files, and a read-only one. Each needs root to mount (CI runs as root).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { needs } from '../support/components.js';
+import { canMountTmpfs, mount, tmpfs } from '../support/tmpfs.js';
 import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, runCommand } from '../support/run-dir.js';
 import { LOG_POINTS_PROGRAM } from './support.js';
 
@@ -21,28 +19,6 @@ const POINTS = 15_000;
 const TOO_SMALL_FOR_THE_FILES = '1m';
 /** Smaller than the spool alone. */
 const TOO_SMALL_FOR_THE_SPOOL = '128k';
-
-function mount(args: string[]): void {
-  const result = spawnSync('mount', args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`mount ${args.join(' ')}: ${result.stderr}`);
-}
-
-/** A fresh tmpfs mounted with `options`; unmounted by the returned function. */
-function tmpfs(options: string): { dir: string; unmount(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'prov4ml-tmpfs-'));
-  mount(['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
-  return { dir, unmount: () => void spawnSync('umount', [dir]) };
-}
-
-function canMountTmpfs(): boolean {
-  if (process.getuid?.() !== 0) return false;
-  try {
-    tmpfs('size=64k').unmount();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const mounts = needs('root, to mount a tmpfs', canMountTmpfs());
 

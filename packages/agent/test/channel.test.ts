@@ -137,6 +137,8 @@ describe('messages of the newest API (issue 12)', () => {
     const end = { t: 'end_run', id: 5, createGraph: false, createSvg: false, crateRoCrate: true };
     assert.deepEqual(decode(end), { ok: true, message: end });
     assert.equal(refusal({ ...end, crateRoCrate: 'x' }), 'end_run: crateRoCrate is not a boolean');
+    assert.deepEqual(decode({ ...end, zipRunDir: true }), { ok: true, message: { ...end, zipRunDir: true } });
+    assert.equal(refusal({ ...end, zipRunDir: 1 }), 'end_run: zipRunDir is not a boolean');
     const documents = { t: 'documents', id: 6, createGraph: true, createSvg: false };
     assert.deepEqual(decode(documents), { ok: true, message: documents });
     assert.equal(refusal({ t: 'documents', id: 6, createGraph: true }), 'documents: createSvg is not a boolean');

@@ -155,8 +155,17 @@ describe('log_provenance_documents and the newest start_run options over the cha
     assert.deepEqual([input['prov-ml:is_input'], input['prov-ml:copied']], [true, true]);
   });
 
-  it('end_run(crate_ro_crate=True) says in one line that this version writes no RO-Crate', () => {
-    assert.equal(run.result.stderr.split('\n').filter((line) => line.includes('RO-Crate')).length, 1);
+  it('end_run(crate_ro_crate=True) has the RO-Crate written once the job is finalised: the copied input is an object of the rank, the kept model a result', () => {
+    assert.equal(run.result.stderr.split('\n').filter((line) => line.includes('RO-Crate')).length, 0, run.result.stderr);
+    const crate = JSON.parse(readFileSync(join(run.runDir, 'ro-crate-metadata.json'), 'utf8')) as { '@graph': Record<string, unknown>[] };
+    const byId = new Map(crate['@graph'].map((entity) => [entity['@id'] as string, entity]));
+    const ids = (value: unknown): string[] => (value as { '@id': string }[]).map((ref) => ref['@id']);
+    assert.ok(ids(byId.get('./')!['hasPart']).includes('artifacts/GR0/inputs/raw/in.csv'));
+    const rank = byId.get('#rank-0')!;
+    assert.ok(ids(rank['object']).includes('artifacts/GR0/inputs/raw/in.csv'), JSON.stringify(rank['object']));
+    const results = ids(rank['result']).map((id) => byId.get(id)!);
+    assert.ok(results.some((entity) => entity['identifier'] === join(run.dir, 'mid', 'big.bin')), JSON.stringify(results));
+    assert.equal(byId.get('prov_docs_GR0.json')!['sha256'], createHash('sha256').update(readFileSync(join(run.runDir, 'prov_docs_GR0.json'))).digest('hex'));
   });
 });
 

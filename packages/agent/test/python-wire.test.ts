@@ -171,6 +171,8 @@ describe('Python client on the wire (the whole suite against a recording channel
       const connection = suite().only('itwinai_style');
       assert.deepEqual(samplesOf(connection).map((m) => [m.kind, m.context, m.step]), [['system', 'TRAINING', 2], ['carbon', 'TRAINING', 2]]);
       assert.deepEqual(connection.messages.map((m) => m.t).filter((t) => t === 'documents' || t === 'end_run'), ['documents', 'end_run']);
+      // log_provenance_documents(crate_ro_crate=True) asks for the crate of the finished run: end_run carries it.
+      assert.equal((connection.messages.at(-1) as EndRunMessage).crateRoCrate, true);
     });
 
     it('models in both orders: names, steps, roles, subdirectories, model and input flags; each model_name sent', withTorch, () => {

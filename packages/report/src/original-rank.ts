@@ -106,7 +106,7 @@ function emptyFacts(rank: number, file: DocumentFile, generation: DocumentGenera
   return {
     rank, document: file.name, generation, experiment: null, runId: null, jobId: null, launcher: null, worldSize: null,
     host: null, pid: null, user: null, command: null, startMs: null, endMs: null, exitCode: null, signal: null, clean: null,
-    parameters: [], finalMetrics: [],
+    parameters: [], finalMetrics: [], userNamespace: null, entities: [],
   };
 }
 

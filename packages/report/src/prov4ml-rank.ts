@@ -6,10 +6,11 @@ import type { Attributes, ProvDocument, ProvRecord } from '@prov4ml/prov-core';
 import { attributeBoolean, attributeNumber, attributeText, attributeTimeMs, hasType } from './attributes.js';
 import { pathInside, type DocumentFile } from './documents.js';
 import { forEachMetricCsvPoint } from './metric-csv.js';
-import type { FinalMetricValue, ParameterValue, RankFacts, RankReading, SeriesSource } from './run-contents.js';
+import type { FinalMetricValue, ParameterValue, RankEntityFact, RankFacts, RankReading, SeriesSource } from './run-contents.js';
 
 const TYPE_KEYS = ['prov-ml:type', 'prov:type'];
 const FINAL_METRIC_SUFFIXES = ['_operation', '_count'];
+const ENTITY_TYPES: readonly (readonly [string, RankEntityFact['kind']])[] = [['Artifact', 'artifact'], ['ModelVersion', 'model'], ['SourceCode', 'source']];
 
 export function readProv4mlRank(doc: ProvDocument, file: DocumentFile, directory: string): RankReading {
   const records = doc.records();
@@ -45,6 +46,11 @@ export function readProv4mlRank(doc: ProvDocument, file: DocumentFile, directory
     clean: unfinished === true ? false : clean,
     parameters: ofType('Parameter').map(parameter),
     finalMetrics: ofType('RunStatistics').flatMap((record) => finalMetrics(record.attributes)),
+    userNamespace: attributeText(stageAttributes, 'prov-ml:user_namespace'),
+    entities: [
+      ...ENTITY_TYPES.flatMap(([type, kind]) => ofType(type).map((record) => entityFact(record.attributes, kind))),
+      ...ofType('Dataset').map((record) => datasetFact(record)),
+    ],
   };
   const series: SeriesSource[] = [];
   for (const metric of ofType('Metric')) {
@@ -69,6 +75,24 @@ function commandLine(argvJson: string | null): string | null {
   } catch {
     return argvJson;
   }
+}
+
+/** An artifact's copy is in the run directory only when its path stays inside it. */
+function entityFact(attributes: Attributes, kind: RankEntityFact['kind']): RankEntityFact {
+  const path = attributeText(attributes, 'prov-ml:artifact_path');
+  const originalPath = attributeText(attributes, 'prov-ml:original_path') ?? attributeText(attributes, 'prov-ml:source_path');
+  return {
+    kind,
+    name: attributeText(attributes, 'prov:label') ?? attributeText(attributes, 'prov-ml:source_name') ?? originalPath ?? kind,
+    path: path !== null && pathInside('.', path) !== null ? path : null,
+    originalPath,
+    // Source code is what the program ran: an input. An artifact is one only when the program said so.
+    input: kind === 'source' || attributeBoolean(attributes, 'prov-ml:is_input') === true,
+  };
+}
+
+function datasetFact(record: ProvRecord): RankEntityFact {
+  return { kind: 'dataset', name: attributeText(record.attributes, 'prov:label') ?? record.id ?? 'dataset', path: null, originalPath: null, input: true };
 }
 
 function parameter(record: ProvRecord): ParameterValue {
@@ -103,6 +127,7 @@ function metricSeries(attributes: Attributes, rank: number, directory: string): 
     context,
     unit: attributeText(attributes, 'prov-ml:unit') ?? '',
     lastValue: attributeNumber(attributes, 'prov-ml:last_value'),
+    file,
     forEachPoint: (visit) => forEachMetricCsvPoint(path, visit),
   };
 }

@@ -7,8 +7,8 @@ import type { RankGraph, RankReading, RunContents } from './run-contents.js';
 import { readG1Rank, readG3Rank } from './original-rank.js';
 import { readProv4mlRank } from './prov4ml-rank.js';
 
-/** Reads `input` (a run directory or one PROV-JSON file), one document at a time. */
-export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS): Promise<RunContents> {
+/** Reads `input` (a run directory or one PROV-JSON file), one document at a time; `graphs: false` draws none (the crate needs none). */
+export async function readRun(input: string, progress: ProgressReporter = NO_PROGRESS, options: { graphs?: boolean } = {}): Promise<RunContents> {
   const documents = await findRunDocuments(input);
   progress.addTotal(documents.files.length);
   const graphs = new GraphBudget();
@@ -18,7 +18,7 @@ export async function readRun(input: string, progress: ProgressReporter = NO_PRO
     const doc = await readProvDocument(file);
     const reading = readRank(doc, file, documents.directory);
     readings.push(reading);
-    rankGraphs.push(await graphs.render(reading.facts.rank, doc));
+    if (options.graphs !== false) rankGraphs.push(await graphs.render(reading.facts.rank, doc));
     progress.advance(file.name);
   }
   return {

@@ -45,6 +45,22 @@ export interface RankFacts {
   readonly clean: boolean | null;
   readonly parameters: readonly ParameterValue[];
   readonly finalMetrics: readonly FinalMetricValue[];
+  /** The run's prov_user_namespace (the agent of the run); null when the document does not say. */
+  readonly userNamespace: string | null;
+  /** Artifacts, model versions, source code and datasets the rank used or produced (our documents only). */
+  readonly entities: readonly RankEntityFact[];
+}
+
+/** An artifact, model version, source code or dataset of a rank, as its document records it. */
+export interface RankEntityFact {
+  readonly kind: 'artifact' | 'model' | 'source' | 'dataset';
+  readonly name: string;
+  /** Its copy in the run directory, relative to it; null when it was left in place or is no file. */
+  readonly path: string | null;
+  /** Where the program had it; null for a dataset. */
+  readonly originalPath: string | null;
+  /** Used by the rank (an input), rather than produced by it. */
+  readonly input: boolean;
 }
 
 /** Points of one series: parallel arrays, NaN and ±Infinity kept. */
@@ -66,6 +82,8 @@ export interface SeriesSource {
   readonly unit: string;
   /** Value at the largest step when the document says it without reading the points (our summaries); else null. */
   readonly lastValue: number | null;
+  /** The file holding the points, relative to the run directory, when the document names one there. */
+  readonly file?: string;
   /** Calls `visit` for every point in file order. Throws UserError naming the file when it is unreadable. */
   forEachPoint(visit: (step: number, value: number) => void): Promise<void>;
 }

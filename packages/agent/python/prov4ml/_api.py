@@ -179,7 +179,7 @@ def _start_run(
         "metricsFileType": _metrics_file_type(metrics_file_type, call),
         "runId": None if use_run_id is None else _non_negative(use_run_id, "use_run_id", call),
     }
-    _check_compressor(use_compressor, call)
+    zip_run_dir = _check_compressor(use_compressor, call)
     with _lifecycle:
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
@@ -194,6 +194,7 @@ def _start_run(
             _uninstall(None)
             return
         _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
+        session.packages["zipRunDir"] = zip_run_dir
         _install(session)
         _exit.install()
     log_execution_start_time()
@@ -217,8 +218,10 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
             log_execution_end_time()
         _remember_dirs(session)
         _uninstall(_NOT_STARTED)
-        # The agent writes the crate (or says, once, that this version does not).
-        session.end(create_graph, create_svg, crate_ro_crate=bool(crate_ro_crate))
+        if crate_ro_crate:
+            session.packages["crateRoCrate"] = True
+        # The agent writes the crate once the job is finalised (every rank's documents complete).
+        session.end(create_graph, create_svg)
     if _run.unify_experiments:
         _unify(_run)
 
@@ -226,14 +229,16 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
 def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crate=False):
     """Has the agent write this rank's PROV-JSON (and DOT, SVG) now, mid-run, and returns their
     absolute paths (json, dot, svg); dot and svg are None when not asked for. end_run later rewrites
-    the same files with everything (nothing is duplicated)."""
+    the same files with everything (nothing is duplicated). crate_ro_crate: the RO-Crate needs the
+    finished run, so it is written when the run ends (as end_run(crate_ro_crate=True) does)."""
     call = "log_provenance_documents"
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
-    _warn_no_crate(crate_ro_crate, call)
     session = _recording(call)
     if session is None:
         return None, None, None
+    if crate_ro_crate:
+        session.packages["crateRoCrate"] = True
     try:
         _deliver_pending(session)
         reply = session.channel.request({"t": "documents", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}, END_RUN_TIMEOUT_S)
@@ -241,11 +246,6 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
         warn("prov4ml.%s: the documents are not written: %s" % (call, error))
         return None, None, None
     return reply.get("json"), reply.get("dot"), reply.get("svg")
-
-
-def _warn_no_crate(crate_ro_crate, call):
-    if crate_ro_crate:
-        warn_once("ro-crate", "prov4ml.%s: crate_ro_crate: this version of prov4ml writes no RO-Crate mid-run; the PROV documents are written" % call)
 
 
 def _unify(run):
@@ -753,8 +753,11 @@ def _metrics_file_type(file_type, call):
 
 
 def _check_compressor(compressor, call):
+    """True for ZIP: the agent zips the run directory to <run dir>.zip once the job is finalised."""
     if compressor is None or compressor is CompressorType.NONE:
-        return
+        return False
     if not isinstance(compressor, CompressorType):
         raise TypeError("%s: use_compressor must be a CompressorType (%s) or None, got %r" % (call, ", ".join(m.name for m in CompressorType), compressor))
+    if compressor is CompressorType.ZIP:
+        return True
     warn_once("compressor", "prov4ml.%s: use_compressor=%s: the run's files are not compressed yet (that comes with the interoperability work)" % (call, compressor.name))

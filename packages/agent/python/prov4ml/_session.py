@@ -108,6 +108,9 @@ class Session:
         self.outbox = Outbox(self.request_flush, self.wait_for_pass)
         self.flops_per_batch = 0
         self.flops_per_epoch = 0
+        #: The packages of the run the agent writes once the job is finalised, sent with end_run:
+        #: crateRoCrate (end_run/log_provenance_documents(crate_ro_crate=True)), zipRunDir (use_compressor=ZIP).
+        self.packages = {"crateRoCrate": False, "zipRunDir": False}
         self._pass_lock = threading.Lock()
         self._stopping = False
         self._flusher = threading.Thread(target=self._run, name="prov4ml-flush", daemon=True)
@@ -280,15 +283,15 @@ class Session:
 
     # ---- the end ---------------------------------------------------------------------------------
 
-    def end(self, create_graph, create_svg, exit=None, crate_ro_crate=False):
+    def end(self, create_graph, create_svg, exit=None):
         """Sends everything and ends the run with the agent: at end_run (`exit` None) or on the program's
         exit path (`exit`: how it ends, from _exit.how_it_ends). Returns once the rank's files are complete
         (an agent this process started) or its records are in the wrapper's spool (the wrapper outlives
         the program and finishes the run); bounded, past the bound one line says what is kept."""
         with _exit.ending():
-            self._end(create_graph, create_svg, exit, crate_ro_crate)
+            self._end(create_graph, create_svg, exit)
 
-    def _end(self, create_graph, create_svg, exit, crate_ro_crate):
+    def _end(self, create_graph, create_svg, exit):
         if self.collecting:
             for final in list(self.table.folds.values()):
                 try:
@@ -304,8 +307,7 @@ class Session:
             request, timeout = {"t": "flush"}, EXIT_END_TIMEOUT_S
         else:
             request = {"t": "end_run", "createGraph": bool(create_graph), "createSvg": bool(create_svg)}
-            if crate_ro_crate:
-                request["crateRoCrate"] = True
+            request.update((name, True) for name, asked in self.packages.items() if asked)
             if exit is not None:
                 request["exit"] = exit
             timeout = END_RUN_TIMEOUT_S if exit is None else EXIT_END_TIMEOUT_S

@@ -160,7 +160,8 @@ class Generations(unittest.TestCase):
         prov4ml.log_param(key="batch_size", value=32)
         prov4ml.log_dataset(dataset=list(range(5)), label="train")
         yprov4ml.log_dataset(dataset_label="valid", dataset=list(range(3)))
-        json_path, dot_path, svg_path = prov4ml.log_provenance_documents(create_graph=True, create_svg=False)
+        # crate_ro_crate mid-run: the crate needs the finished run, so end_run carries it.
+        json_path, dot_path, svg_path = prov4ml.log_provenance_documents(create_graph=True, create_svg=False, crate_ro_crate=True)
         self.assertEqual((json_path, dot_path, svg_path), _harness.documents("itwinai_style", save_dir=self.directory)[:2] + (None,))
         prov4ml.end_run(create_graph=True, create_svg=True)
 

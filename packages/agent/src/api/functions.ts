@@ -27,6 +27,14 @@ export type Fold = (accumulated: number, value: number) => number;
 export interface EndRunOptions {
   createGraph?: boolean;
   createSvg?: boolean;
+  /** Write the job's RO-Crate (`ro-crate-metadata.json` in the run directory) once the job is finalised. */
+  crateRoCrate?: boolean;
+  /**
+   * The original's start_run(use_compressor=ZIP): zip the run directory to `<run dir>.zip` once the job is
+   * finalised. An endRun option here (not startRun): the zip is made at the end, and it travels with the
+   * run end record like crateRoCrate; the Python client keeps start_run's argument until end_run.
+   */
+  useCompressor?: 'zip' | 'none';
 }
 
 interface FinalMetric {
@@ -111,6 +119,9 @@ export async function endRun(options: EndRunOptions = {}): Promise<void> {
   const createGraph = options.createGraph ?? false;
   const createSvg = options.createSvg ?? false;
   if (createSvg && !createGraph) throw new UserError('endRun: createSvg needs createGraph (the SVG is drawn from the graph)');
+  if (options.useCompressor !== undefined && options.useCompressor !== 'zip' && options.useCompressor !== 'none') {
+    throw new UserError(`endRun: useCompressor must be 'zip' or 'none', not ${JSON.stringify(options.useCompressor)}`);
+  }
   const run = requireRun('endRun');
   logExecutionEndTime();
   for (const [name, { operation, initialValue, value, count }] of run.finals) {
@@ -119,7 +130,7 @@ export async function endRun(options: EndRunOptions = {}): Promise<void> {
   current = undefined;
   run.sink.submit({ kind: 'metrics', series: run.series.drain() });
   try {
-    await run.sink.end({ createGraph, createSvg });
+    await run.sink.end({ createGraph, createSvg, crateRoCrate: options.crateRoCrate === true, zipRunDir: options.useCompressor === 'zip' });
   } finally {
     await run.clock.stop();
   }

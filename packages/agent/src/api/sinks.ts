@@ -1,4 +1,5 @@
 import type { ContextName, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov-core';
+import type { RunEndDetails } from '../rank/shutdown-report.js';
 import type { ArtifactRequest } from '../rank/artifacts.js';
 import { bootstrapRank } from '../rank/bootstrap.js';
 import { connectChannel, type ChannelClient } from '../channel/client.js';
@@ -22,7 +23,7 @@ export interface RunSink {
   submit(record: EnvelopeRecord): void;
   logArtifact(request: ArtifactRequest): Promise<void>;
   sample(kind: SampleKind, context: ContextName, step: number): void;
-  end(options: { createGraph: boolean; createSvg: boolean }): Promise<void>;
+  end(options: Pick<RunEndDetails, 'createGraph' | 'createSvg' | 'crateRoCrate' | 'zipRunDir'>): Promise<void>;
 }
 
 export interface SinkEnvironment {
@@ -75,8 +76,8 @@ async function openInProcessSink(
       await agent.logArtifact(request);
     },
     sample: (kind, context, step) => agent.sample(kind, context, step),
-    end: async ({ createGraph, createSvg }) => {
-      await rank.end({ exitCode: null, signal: null, clean: true, createGraph, createSvg });
+    end: async (asked) => {
+      await rank.end({ exitCode: null, signal: null, clean: true, ...asked });
     },
   };
 }
@@ -112,9 +113,9 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
       await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
     },
     sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
-    end: async ({ createGraph, createSvg }) => {
+    end: async ({ createGraph, createSvg, crateRoCrate, zipRunDir }) => {
       pacer.stop();
-      await client.request({ t: 'end_run', createGraph, createSvg });
+      await client.request({ t: 'end_run', createGraph, createSvg, crateRoCrate, zipRunDir });
       await client.close();
     },
   };

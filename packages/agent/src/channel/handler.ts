@@ -9,6 +9,8 @@ import { rankArtifactsDir } from '@prov4ml/prov-core';
 export interface ProgramEnd {
   createGraph: boolean;
   createSvg: boolean;
+  crateRoCrate: boolean;
+  zipRunDir: boolean;
   /** How the program is exiting when it ends the run from its exit path; null: it called end_run. */
   exit: { exitCode: number | null; signal: string | null } | null;
 }
@@ -99,8 +101,13 @@ export function agentChannelHandler(
           );
           return;
         case 'end_run':
-          if (message.crateRoCrate === true) log('end_run(crate_ro_crate=True): this version of prov4ml writes no RO-Crate; the PROV documents are written');
-          onProgramEnd({ createGraph: message.createGraph, createSvg: message.createSvg, exit: message.exit ?? null }).then(
+          onProgramEnd({
+            createGraph: message.createGraph,
+            createSvg: message.createSvg,
+            crateRoCrate: message.crateRoCrate === true,
+            zipRunDir: message.zipRunDir === true,
+            exit: message.exit ?? null,
+          }).then(
             (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),
             (error: unknown) => reply({ t: 'error', id: message.id, message: (error as Error).message }),
           );

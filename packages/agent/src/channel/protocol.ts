@@ -108,8 +108,10 @@ export interface EndRunMessage {
   id: number;
   createGraph: boolean;
   createSvg: boolean;
-  /** crate_ro_crate: RO-Crate output comes with issue 16; until then the agent says it is not written. */
+  /** crate_ro_crate: the job's RO-Crate is written once the job is finalised. */
   crateRoCrate?: boolean | null;
+  /** start_run(use_compressor=ZIP), sent at the end: `<run dir>.zip` is written once the job is finalised. */
+  zipRunDir?: boolean | null;
   /**
    * Sent by a client ending the run from its exit path (no end_run call: a normal exit, an uncaught
    * exception, a signal): the exit status as far as it knows it. Absent or null: the program called end_run.

@@ -12,6 +12,7 @@ import { curveKeyDir, loadOrCreateServerKeys, waitForServerPublicKey, type Trans
 import type { JobInfo } from './detect.js';
 import type { AggregatorPlacement } from './endpoint.js';
 import { waitForFileText } from './wait-for-file.js';
+import { lazyRunPackager } from './run-packager.js';
 
 export interface LinkRequest {
   job: JobInfo;
@@ -64,6 +65,7 @@ export async function resolveAggregatorLink(request: LinkRequest): Promise<Aggre
       rankTimeoutMs: request.rankTimeoutMs,
       curve,
       insecure: transport.insecure,
+      crateWriter: lazyRunPackager,
       log: request.log,
     });
     try {

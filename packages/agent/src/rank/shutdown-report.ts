@@ -6,6 +6,10 @@ export interface RunEndDetails {
   clean: boolean;
   createGraph: boolean;
   createSvg: boolean;
+  /** The program asked for the job's RO-Crate (written when the job is finalised). */
+  crateRoCrate: boolean;
+  /** The program asked for `<run dir>.zip` (use_compressor=ZIP), written when the job is finalised. */
+  zipRunDir: boolean;
 }
 
 export interface ShutdownReport {

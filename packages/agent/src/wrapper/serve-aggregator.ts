@@ -4,6 +4,7 @@ import { UserError } from '@prov4ml/prov-core';
 import type { RunOptions } from '../config/options.js';
 import { curveKeyDir, loadOrCreateServerKeys } from '../rank/curve-keys.js';
 import { ephemeralPortRisk } from '../rank/endpoint.js';
+import { lazyRunPackager } from '../rank/run-packager.js';
 
 export interface ServeAggregatorOptions {
   /** ZeroMQ endpoint to bind (--bind, PROV4ML_BIND); acks on port + 1 or PATH.ack. */
@@ -43,6 +44,7 @@ export async function serveAggregator(options: ServeAggregatorOptions): Promise<
     unified: options.unified,
     curve,
     insecure: run.insecure,
+    crateWriter: lazyRunPackager,
     log,
   });
   options.announce(aggregator.endpoint);

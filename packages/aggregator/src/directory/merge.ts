@@ -9,6 +9,7 @@ import { decodeEnvelope, RECEIVED_LOG_DIR, rankOfReceivedLog, rankOfSpoolFile, S
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import { readFirstFrame } from '../receive/frame-file.js';
 import type { ProgressReporter } from '../finalize/progress.js';
+import type { CrateWriter } from '../finalize/crate-writer.js';
 
 export interface MergeOptions {
   /** Ranks of the job; else what the frames say. */
@@ -19,6 +20,8 @@ export interface MergeOptions {
   unified?: boolean;
   log?: (line: string) => void;
   progress?: ProgressReporter;
+  /** Writes the RO-Crate and the run's zip when a rank asked for them at its run end. */
+  crateWriter?: CrateWriter;
 }
 
 interface FrameFile {
@@ -47,7 +50,7 @@ export async function mergeRunDir(runDir: string, options: MergeOptions = {}): P
     const files = [...log, ...rankSpools];
     if (files.length > 0) sources.set(rank, { files: files.map((file) => file.path), sender: files[0]!.first.sender });
   }
-  return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log, progress: options.progress });
+  return finalizeJob({ runDir: dir, jobKey, worldSize, sources, unified: options.unified, log: options.log, progress: options.progress, crateWriter: options.crateWriter });
 }
 
 /** Frame files of a directory by rank, each with its first valid envelope; a missing directory has none. */

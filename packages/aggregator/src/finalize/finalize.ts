@@ -24,6 +24,7 @@ import {
   type JobIdentity,
   type RankSummary,
 } from '@prov4ml/prov-core';
+import { writeRequestedPackages, type CrateWriter } from './crate-writer.js';
 import { MetricCsvWriter } from './csv-writer.js';
 import type { CsvFormatPool } from './format-pool.js';
 import { JobReplay } from './job-replay.js';
@@ -54,6 +55,8 @@ export interface FinalizeInput {
   log?: (line: string) => void;
   /** Told of each rank read and each document written (a bar on a TTY for `merge`). */
   progress?: ProgressReporter;
+  /** Writes the RO-Crate and the run's zip when a rank asked for them (report's `runPackager`); without it, that is logged. */
+  crateWriter?: CrateWriter;
 }
 
 export interface RankOutcome {
@@ -110,6 +113,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     writeText(join(runDir, unified), toProvJson(buildUnifiedDocument(collection, summaries)));
     written.push(unified);
   }
+  written.push(...(await writeRequestedPackages(runDir, summaries, input.crateWriter, log)));
   return {
     runDir,
     jobKey: input.jobKey,

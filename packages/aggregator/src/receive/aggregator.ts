@@ -22,6 +22,7 @@ import {
 } from '@prov4ml/prov-core';
 import type { Publisher, Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
+import type { CrateWriter } from '../finalize/crate-writer.js';
 import { MetricCsvWriter } from '../finalize/csv-writer.js';
 import { CsvFormatPool } from '../finalize/format-pool.js';
 import { readFrameFile } from './frame-file.js';
@@ -45,6 +46,8 @@ export interface AggregatorOptions {
   rankTimeoutMs?: number;
   /** Also write the unified document (the collection with one bundle per rank). */
   unified?: boolean;
+  /** Writes the RO-Crate and the run's zip at finalisation when a rank asked (see FinalizeInput.crateWriter). */
+  crateWriter?: CrateWriter;
   /** The job's CURVE server key pair; required off loopback unless `insecure` (README "Security / threat model"). */
   curve?: CurveKeyPair;
   /** Plain transport even off loopback (PROV4ML_INSECURE). */
@@ -369,6 +372,7 @@ class LiveAggregator implements Aggregator {
         worldSize,
         sources,
         unified: this.#options.unified,
+        crateWriter: this.#options.crateWriter,
         formatPool: this.#formatPool ?? undefined,
         ...(this.#replay === null ? {} : { replay: this.#replay }),
         log: this.#log,

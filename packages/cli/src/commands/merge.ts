@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { mergeRunDir, progressBar } from '@prov4ml/aggregator';
+import { runPackager } from '@prov4ml/report';
 
 interface MergeArgs {
   'run-dir': string;
@@ -30,6 +31,7 @@ export const mergeCommand: CommandModule<object, MergeArgs> = {
         unified: args.unified,
         log: (line) => void process.stderr.write(`prov4ml merge: ${line}\n`),
         progress,
+        crateWriter: runPackager,
       });
     } finally {
       progress.finish();

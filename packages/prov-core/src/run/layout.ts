@@ -110,6 +110,26 @@ export function unifiedDocumentFile(experimentName: string): string {
 /** The job's collection: one member per rank document. */
 export const COLLECTION_FILE = 'prov_collection.json';
 
+// ---- packages of a finished run (`prov4ml crate`, use_compressor=ZIP) ------------------------------------
+
+/** The RO-Crate metadata file, at the top of the run directory (the name RO-Crate 1.1 prescribes). */
+export const CRATE_METADATA_FILE = 'ro-crate-metadata.json';
+
+/** `<run dir>.crate.zip`, beside the run directory: the crate as one file. */
+export function crateZipPath(runDir: string): string {
+  return `${resolve(runDir)}.crate.zip`;
+}
+
+/** `<run dir>.zip`, beside the run directory: the run's files zipped (start_run(use_compressor=ZIP)). */
+export function runZipPath(runDir: string): string {
+  return `${resolve(runDir)}.zip`;
+}
+
+/** What a file being written is called until it is complete (then renamed), so no reader sees half of it. */
+export function partialPath(path: string): string {
+  return `${path}.partial`;
+}
+
 // ---- names from users ----------------------------------------------------------------------------------
 
 /** Longest part of a file name that comes from a user's name, in UTF-8 bytes (file systems allow 255 in all). */

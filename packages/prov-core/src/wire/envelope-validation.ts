@@ -236,6 +236,9 @@ function runEnd(o: Record<string, unknown>, at: string): RunEndRecord {
     clean: boolean(o, 'clean', at),
     createGraph: boolean(o, 'createGraph', at),
     createSvg: boolean(o, 'createSvg', at),
+    // Absent in the spools of agents older than the crate: false.
+    crateRoCrate: o.crateRoCrate === undefined ? false : boolean(o, 'crateRoCrate', at),
+    zipRunDir: o.zipRunDir === undefined ? false : boolean(o, 'zipRunDir', at),
     counts: cleanCounts,
   };
 }

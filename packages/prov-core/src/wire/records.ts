@@ -205,6 +205,10 @@ export interface RunEndRecord {
   /** What the program's `endRun` asked for (false when it never called it). */
   createGraph: boolean;
   createSvg: boolean;
+  /** end_run(crate_ro_crate=True): the job's RO-Crate is written once it is finalised (absent: no). */
+  crateRoCrate?: boolean;
+  /** start_run(use_compressor=ZIP): the run directory is zipped beside itself once finalised (absent: no). */
+  zipRunDir?: boolean;
   /** Number of records (metric points for 'metrics') this sender produced, per kind. */
   counts: Record<string, number>;
 }
