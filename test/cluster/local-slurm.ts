@@ -100,6 +100,19 @@ async function jobIdByName(name: string): Promise<string> {
   return jobId;
 }
 
+/** The cluster's name (slurm.conf ClusterName), which Slurm gives each job as SLURM_CLUSTER_NAME. */
+export async function slurmClusterName(): Promise<string> {
+  const result = await runCommand('scontrol', ['show', 'config']);
+  const name = /^ClusterName\s*=\s*(\S+)/m.exec(result.stdout)?.[1];
+  if (name === undefined) throw new Error(`no ClusterName in scontrol show config:\n${result.stdout}`);
+  return name;
+}
+
+/** The job key of step `stepId` of Slurm job `jobId` on this cluster (`slurm-<cluster>-<job>.<step>`). */
+export async function slurmJobKey(jobId: string, stepId = 0): Promise<string> {
+  return `slurm-${await slurmClusterName()}-${jobId}.${stepId}`;
+}
+
 /**
  * The port of the aggregator rank 0 hosts for Slurm job J, step S when PROV4ML_PORT is not set, as the
  * README documents it ("Where the aggregator listens"): 20000 + 2 × ((J × 64 + S) mod 6000).

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { commandWorks, needs } from '../support/components.js';
 import { launch, RANK_PROGRAM_COMMAND, SBATCH_EXAMPLES } from './launch.js';
-import { runBatchJob, slurmInstalled, startLocalSlurm } from './local-slurm.js';
+import { runBatchJob, slurmInstalled, slurmJobKey, startLocalSlurm } from './local-slurm.js';
 import { assertRankProgramRun, onlyRunDirOf, ranksOf, recordedJobKey, type ExpectedJob } from './rank-documents.js';
 
 const openMpiInstalled = commandWorks('mpirun.openmpi', ['--version']);
@@ -76,7 +76,7 @@ describe('MPI inside a Slurm allocation of two nodes (slurm/examples/mpirun.sbat
     const experiment = 'mpich_allocation';
     const env = { PROV4ML_EXPERIMENT_NAME: experiment, RANK_VARIABLE: 'PMI_RANK', MPIRUN: 'mpiexec.mpich' };
     const job = await runBatchJob({ script, scriptArguments: RANK_PROGRAM_COMMAND, sbatchOptions: TWO_NODES, env });
-    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'mpich' };
+    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: await slurmJobKey(job.jobId), stepId: '0', launcher: 'mpich' };
     assertRankProgramRun(job.saveDir, experiment, ranksOf(shared));
   });
 });

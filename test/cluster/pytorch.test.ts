@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { DEBIAN_PYTHON, needs, pythonModuleAvailable } from '../support/components.js';
 import { DDP_EXAMPLE, DDP_SBATCH, freePort, launch, SBATCH_EXAMPLES } from './launch.js';
-import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, srun, startLocalSlurm } from './local-slurm.js';
+import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, slurmJobKey, srun, startLocalSlurm } from './local-slurm.js';
 import { assertDdpRun, DDP_DEFAULT_ARGUMENTS } from './loss-curves.js';
 import { ranksOf, type ExpectedJob } from './rank-documents.js';
 
@@ -24,7 +24,7 @@ const TORCHRUN_FLAGS = ['--monitor_interval', '0.2', '--redirects', '9:1', '--te
 describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
   before(startLocalSlurm);
   /** srun's tasks under MpiDefault=pmix all have PMIX_RANK, so the PMIx row detects them. */
-  const srunTasks = (jobId: string): ExpectedJob => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: `slurm-${jobId}.0`, stepId: '0', launcher: 'pmix' });
+  const srunTasks = async (jobId: string): Promise<ExpectedJob> => ({ worldSize: 4, localWorldSize: 4, jobId, jobKey: await slurmJobKey(jobId), stepId: '0', launcher: 'pmix' });
 
   test('srun -n 4 prov4ml run -- python ddp_train.py --epochs 2 …: every rank\'s document and loss curve', needs('python3-torch', torchInstalled), async () => {
     const experiment = 'ddp_srun';
@@ -34,12 +34,12 @@ describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
       env: { PROV4ML_EXPERIMENT_NAME: experiment, MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(await freePort()) },
     });
     assert.equal(step.code, 0, step.stderr);
-    assertDdpRun(step.saveDir, experiment, ranksOf(srunTasks(step.jobId)), step.stdout);
+    assertDdpRun(step.saveDir, experiment, ranksOf(await srunTasks(step.jobId)), step.stdout);
   });
 
   test('sbatch examples/pytorch/ddp_train.sbatch, waited for', needs('python3-torch', torchInstalled), async () => {
     const job = await runBatchJob({ script: DDP_SBATCH, sbatchOptions: ['-N', '1'], env: { PYTHON: DEBIAN_PYTHON } });
-    assertDdpRun(job.saveDir, 'ddp_example', ranksOf(srunTasks(job.jobId)), job.output);
+    assertDdpRun(job.saveDir, 'ddp_example', ranksOf(await srunTasks(job.jobId)), job.output);
   });
 
   test('sbatch of slurm/examples/torchrun.sbatch on two nodes: torchrun\'s ranks, node ranks and the aggregator at MASTER_ADDR', needs('python3-torch', torchInstalled), async () => {
@@ -51,7 +51,7 @@ describe('PyTorch DDP example on Slurm', needs('slurm', slurmInstalled), () => {
       env: { PROV4ML_EXPERIMENT_NAME: experiment },
     });
     // torchrun's variables win over the srun step's it inherits (SLURM_PROCID is the node's agent's).
-    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0`, stepId: '0', launcher: 'torchrun' };
+    const shared: ExpectedJob = { worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: await slurmJobKey(job.jobId), stepId: '0', launcher: 'torchrun' };
     const runDir = assertDdpRun(job.saveDir, experiment, ranksOf(shared), job.output);
     assert.equal(readFileSync(join(runDir, 'aggregator.endpoint'), 'utf8').trim(), `tcp://${EMULATED_NODES[0]}:${derivedAggregatorPort(job.jobId, 0)}`);
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { needs } from '../support/components.js';
 import { FAILED_RANK_STATUS, RANK_PROGRAM_COMMAND, SBATCH_EXAMPLES } from './launch.js';
-import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, srun, startLocalSlurm } from './local-slurm.js';
+import { derivedAggregatorPort, EMULATED_NODES, runBatchJob, slurmInstalled, slurmJobKey, srun, startLocalSlurm } from './local-slurm.js';
 import { assertRankProgramRun, ranksOf, type ExpectedJob } from './rank-documents.js';
 
 /** srun's tasks under MpiDefault=pmix all have PMIX_RANK, so the PMIx row detects them (sizes from the step). */
@@ -23,7 +23,7 @@ describe('Slurm: srun and sbatch with the wrapper', needs('slurm', slurmInstalle
       env: { PROV4ML_EXPERIMENT_NAME: experiment, RANK_VARIABLE: 'SLURM_PROCID', FAIL_RANK: '2' },
     });
     assert.equal(step.code, FAILED_RANK_STATUS, `srun reports the failed rank\n${step.stderr}`);
-    const job: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, localWorldSize: 4, jobId: step.jobId, jobKey: `slurm-${step.jobId}.0` };
+    const job: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, localWorldSize: 4, jobId: step.jobId, jobKey: await slurmJobKey(step.jobId) };
     assertRankProgramRun(step.saveDir, experiment, ranksOf({ ...job, failedRank: 2, failedStatus: FAILED_RANK_STATUS }));
   });
 
@@ -35,7 +35,7 @@ describe('Slurm: srun and sbatch with the wrapper', needs('slurm', slurmInstalle
       sbatchOptions: ['-N', '2', '--ntasks-per-node=2'],
       env: { PROV4ML_EXPERIMENT_NAME: experiment, RANK_VARIABLE: 'SLURM_PROCID' },
     });
-    const shared: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0` };
+    const shared: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, ranksPerNode: 2, localWorldSize: 2, jobId: job.jobId, jobKey: await slurmJobKey(job.jobId) };
     const runDir = assertRankProgramRun(job.saveDir, experiment, ranksOf(shared));
     // Ranks on node02 reach rank 0's aggregator at the first host of SLURM_STEP_NODELIST=node[01-02].
     assert.equal(readFileSync(join(runDir, 'aggregator.endpoint'), 'utf8').trim(), `tcp://${EMULATED_NODES[0]}:${derivedAggregatorPort(job.jobId, 0)}`);
@@ -50,7 +50,7 @@ describe('Slurm: srun and sbatch with the wrapper', needs('slurm', slurmInstalle
       env: { PROV4ML_EXPERIMENT_NAME: experiment, RANK_VARIABLE: 'SLURM_PROCID' },
     });
     assert.match(job.output, /prov4ml aggregate: wrote \d+ files in /, 'the stand-alone aggregator finalised the job');
-    const shared: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, localWorldSize: 4, jobId: job.jobId, jobKey: `slurm-${job.jobId}.0` };
+    const shared: ExpectedJob = { ...SRUN_TASKS, worldSize: 4, localWorldSize: 4, jobId: job.jobId, jobKey: await slurmJobKey(job.jobId) };
     const runDir = assertRankProgramRun(job.saveDir, experiment, ranksOf(shared));
     assert.equal(existsSync(join(runDir, 'aggregator.endpoint')), false, 'no rank hosted an aggregator');
   });

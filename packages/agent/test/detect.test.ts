@@ -421,6 +421,8 @@ test('under real torchrun --standalone --nproc_per_node 2', needs('torchrun (pyt
 });
 
 const haveSlurm = commandWorks('sinfo', ['--noheader']);
+/** slurm.conf's ClusterName, which Slurm gives each job as SLURM_CLUSTER_NAME and the job key carries. */
+const clusterName = () => /^ClusterName\s*=\s*(\S+)/m.exec(spawnSync('scontrol', ['show', 'config'], { encoding: 'utf8' }).stdout ?? '')?.[1];
 for (const [mpi, launcher] of [['--mpi=pmix', 'pmix'], ['--mpi=pmi2', 'mpich'], ['--mpi=none', 'slurm']] as const) {
   test(`under real srun ${mpi} -n 2`, needs('Slurm (srun)', haveSlurm), () => {
     const { status, jobs } = launch(['srun', '--quiet', mpi, '-n', '2']);
@@ -428,7 +430,7 @@ for (const [mpi, launcher] of [['--mpi=pmix', 'pmix'], ['--mpi=pmi2', 'mpich'], 
     assertTwoLocalRanks(jobs, launcher);
     assert.match(jobs[0]?.jobId ?? '', /^\d+$/);
     assert.match(jobs[0]?.stepId ?? '', /^\d+$/);
-    assert.equal(jobs[0]?.jobKey, `slurm-${jobs[0]?.jobId}.${jobs[0]?.stepId}`);
+    assert.equal(jobs[0]?.jobKey, `slurm-${clusterName()}-${jobs[0]?.jobId}.${jobs[0]?.stepId}`);
   });
 }
 
@@ -458,7 +460,7 @@ test('inside a real sbatch allocation: mpirun and mpiexec.mpich ranks win over t
   assert.match(openmpi[0]?.jobKey ?? '', /^ompi-\d+$/);
   assertTwoLocalRanks(mpich, 'mpich');
   assert.equal(mpich[0]?.jobId, slurmJobId);
-  assert.equal(mpich[0]?.jobKey, `slurm-${slurmJobId}.${mpich[0]?.stepId}`);
+  assert.equal(mpich[0]?.jobKey, `slurm-${clusterName()}-${slurmJobId}.${mpich[0]?.stepId}`);
   assert.equal(single.length, 1);
   assert.deepEqual(single.map((job) => [job.launcher, job.rank, job.worldSize, job.stepId]), [['single', 0, 1, null]]);
 });

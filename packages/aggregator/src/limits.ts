@@ -63,3 +63,13 @@ export const COMPLETION_CHECK_INTERVAL_MS = 1_000;
 
 /** Default rankTimeoutMs: a rank silent this long no longer holds up finalisation. */
 export const DEFAULT_RANK_TIMEOUT_MS = 60_000;
+
+/** Descriptors one rank (or one relay) takes at the aggregator: its PUSH → PULL and SUB → PUB connections. */
+export const DESCRIPTORS_PER_CONNECTION = 2;
+
+/**
+ * Descriptors kept for everything but rank connections: MAX_OPEN_LOG_FILES received logs, the files
+ * being finalised, the process's own (~32 idle: stdio, epoll, eventfds, ZeroMQ's and the CSV workers'
+ * threads). docs/SCALING.md "Order of work" 1.
+ */
+export const RESERVED_DESCRIPTORS = 256;

@@ -23,3 +23,4 @@ export * from './vocabulary/rank-summary.js';
 export * from './vocabulary/rank-document.js';
 export * from './vocabulary/collection.js';
 export * from './vocabulary/ranks-compared.js';
+export * from './vocabulary/node-agent.js';

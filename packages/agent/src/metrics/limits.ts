@@ -38,3 +38,9 @@ export const SYSFS_ATTRIBUTE_READ_BYTES = 256;
  * data loader with thousands of workers) is measured on its first PROCESS_TREE_MAX_PROCESSES members.
  */
 export const PROCESS_TREE_MAX_PROCESSES = 4_096;
+
+/**
+ * How long a rank's end waits for its node's facts (systeminformation and nvidia-smi take ~1 s on a
+ * loaded node, see docs/ARCHITECTURE.md); past it the node is recorded by name only.
+ */
+export const NODE_FACTS_TIMEOUT_MS = 10_000;

@@ -129,6 +129,11 @@ export class FramePipeline {
     this.relay();
   }
 
+  /** True once the aggregator accepted the sender's connection. */
+  get aggregatorReached(): boolean {
+    return this.sender.reachedAggregator;
+  }
+
   /** True once the aggregator has acknowledged every frame sealed so far; false after `timeoutMs`. */
   delivered(timeoutMs: number): Promise<boolean> {
     return this.sender.waitForAck(this.seq, timeoutMs);

@@ -71,6 +71,7 @@ export class Sender {
   private readonly resendAfterMs: number;
   /** The wait before the next resend: doubled after each resend without ack progress, up to MAX_RESEND_AFTER_MS. */
   private resendWaitMs: number;
+  private handshaken = false;
 
   constructor(private readonly options: SenderOptions) {
     this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
@@ -118,6 +119,11 @@ export class Sender {
     this.acks?.close();
     this.open(relay.fallback!);
     this.nextIndex = 0;
+  }
+
+  /** True once the aggregator accepted this sender's connection (the ZeroMQ handshake completed). */
+  get reachedAggregator(): boolean {
+    return this.handshaken;
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
@@ -218,7 +224,8 @@ export class Sender {
   }
 
   /**
-   * Follows the connection (whether a relay is reachable), and says once why nothing arrives when a
+   * Follows the connection (whether a relay is reachable), notes the first completed handshake (an
+   * aggregator past its open-file limit never completes one), and says once why nothing arrives when a
    * handshake fails: ZeroMQ retries it forever without a word.
    */
   private async watchEvents(push: Push, target: SenderTarget): Promise<void> {
@@ -226,19 +233,27 @@ export class Sender {
     try {
       for await (const event of push.events) {
         if (push !== this.push) return;
+        if (event.type === 'handshake') this.handshaken = true;
         if (event.type === 'connect' || event.type === 'disconnect') {
           this.peerUp = event.type === 'connect';
           if (!this.peerUp) this.peerDownSince = Date.now();
           else this.resendWaitMs = this.resendAfterMs;
         }
-        // Over plain transport an 'other' handshake error is a timeout or a broken pipe under load, which
-        // ZeroMQ retries: only CURVE can refuse for a key.
-        const refused =
-          event.type === 'handshake:error:protocol' || event.type === 'handshake:error:auth' || (event.type === 'handshake:error:other' && target.curveServerKey !== null);
-        if (reported || !refused) continue;
-        reported = true;
+        if (reported || (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:other' && event.type !== 'handshake:error:auth')) continue;
         const security = target.curveServerKey === null ? 'plain transport' : 'CURVE';
         const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;
+        if (event.type === 'handshake:error:other' && /timed out/i.test(reason)) {
+          // Not a key mismatch: the connection waited in the aggregator's backlog, never accepted.
+          reported = true;
+          this.options.log(
+            `the aggregator at ${target.endpoint} did not complete the handshake in time (an aggregator past its open-file limit, \`ulimit -n\`, leaves connections waiting: see its log); frames stay in the spool and are resent`,
+          );
+          continue;
+        }
+        // Over plain transport any other 'other' error is a broken pipe under load, which ZeroMQ retries:
+        // only CURVE can refuse for a key.
+        if (event.type === 'handshake:error:other' && target.curveServerKey === null) continue;
+        reported = true;
         this.options.log(
           `the security handshake with ${target.endpoint} failed (${reason}) using ${security}: the aggregator and every rank need the same PROV4ML_KEY_DIR and PROV4ML_INSECURE; frames stay in the spool`,
         );

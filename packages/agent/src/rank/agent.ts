@@ -32,6 +32,8 @@ export interface AgentOptions {
   defaultSaveDir: string;
   /** PROV4ML_RUN_ID, if given. */
   runId: number | null;
+  /** When the job started, for telling a purged job's claim from this job's (rank/slurm-job-start.ts). */
+  jobStartedAt?: () => number | null;
   /** Used at shutdown when the program never called startRun. */
   fallbackConfig: ProgramRunConfig;
   log: (line: string) => void;
@@ -197,6 +199,7 @@ export class Agent {
         experimentName: config.experimentName,
         jobKey: job.jobKey,
         runId: runId ?? this.options.runId,
+        ...(this.options.jobStartedAt ? { jobStartedAt: this.options.jobStartedAt } : {}),
       }),
       config,
     };
@@ -269,6 +272,7 @@ export class Agent {
       hosted: this.hosted !== undefined,
       spoolFailure: pipeline.spoolFailure,
       droppedFrames: pipeline.droppedFrames,
+      aggregatorReached: pipeline.aggregatorReached,
     };
   }
 }

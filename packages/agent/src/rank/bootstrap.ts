@@ -13,7 +13,9 @@ import { resolveAggregatorEndpoint } from './endpoint.js';
 import type { MetricsOptions } from '../metrics/options.js';
 import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { startRankMetrics, type RankMetrics } from '../metrics/sampling.js';
-import { runStartRecord, type ObservedProcess } from './observe.js';
+import { nodeNameOf, runStartRecord, type ObservedProcess } from './observe.js';
+import { describeNode } from '../metrics/node/describe-node.js';
+import { slurmJobStartReader } from './slurm-job-start.js';
 import type { ProgramRunConfig } from './run-config.js';
 import { nodeRelayFor, type RelaySetting } from '../relay/node-relay.js';
 
@@ -60,12 +62,15 @@ export function bootstrapRank(options: RankOptions): Rank {
     transport: { insecure: run.insecure, keyDir: run.keyDir },
     defaultSaveDir: run.provenanceSaveDir ?? 'prov',
     runId: run.runId,
+    jobStartedAt: slurmJobStartReader(options.env, job),
     fallbackConfig: options.fallbackConfig,
     rankTimeoutMs: run.rankTimeout * 1000,
     log,
     ...(options.pending ? { pending: options.pending } : {}),
     ...(relay ? { route: relay.route } : {}),
   });
+  // Once per node: its local rank 0 describes it (the others only name it in their run start).
+  const nodeFacts = job.localRank === 0 ? describeNode(agent, { nodeName: nodeNameOf(job), hostname: hostname(), log }) : Promise.resolve();
   let samplers: Promise<RankMetrics | null> = Promise.resolve(null);
   let ending: Promise<ShutdownReport> | undefined;
   return {
@@ -82,6 +87,7 @@ export function bootstrapRank(options: RankOptions): Rank {
     end(end) {
       ending ??= (async () => {
         await (await samplers)?.stop();
+        await nodeFacts;
         const report = await agent.shutdown(end);
         // On local rank 0 the node's other ranks may still send through its relay.
         await relay?.end();

@@ -38,7 +38,16 @@ export function runStartRecord(job: JobInfo, observed: ObservedProcess): RunStar
     versions: { node: process.version, prov4ml: PROV4ML_VERSION, ...observed.versions },
     gitCommit: gitCommit(observed.cwd),
     wrapped: observed.wrapped,
+    nodeName: nodeNameOf(job),
   };
+}
+
+/**
+ * The node's name in the job, the same on all its ranks: its entry in the job's node list (the Slurm
+ * node name; emulated nodes share a host name), else the host name.
+ */
+export function nodeNameOf(job: Pick<JobInfo, 'hosts' | 'nodeRank'>): string {
+  return job.hosts[job.nodeRank] ?? hostname();
 }
 
 /** The commit checked out in `cwd`, or null outside a git work tree (or without git). */

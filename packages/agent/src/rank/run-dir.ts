@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { claimLockPath, jobClaimFileName, jobClaimsDir, runDirPath, UserError } from '@prov4ml/prov-core';
 
@@ -13,6 +13,13 @@ export interface RunDirRequest {
   jobKey: string;
   /** PROV4ML_RUN_ID: use this run id instead of searching for a free one. */
   runId: number | null;
+  /**
+   * When the job started (ms since the epoch; null: unknown), asked only for a claim made before this
+   * process started: a claim older than its job was left by an earlier job with the same id.
+   */
+  jobStartedAt?: () => number | null;
+  /** When this process started (ms since the epoch); default performance.timeOrigin. */
+  processStartedAt?: number;
 }
 
 export interface ClaimedRunDir {
@@ -53,13 +60,15 @@ export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
     throw new UserError(`cannot create the provenance save directory ${saveDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const claimPath = join(claimsDir, jobClaimFileName(request.jobKey));
-  const existing = readClaim(claimPath);
+  const existing = readLiveClaim(claimPath, request);
   if (existing) return existing;
   // One claimer at a time per save directory, so that the job gets the smallest free id rather than
   // whichever its racing ranks happened to create first.
   return withSaveDirLock(claimLockPath(saveDir), () => {
-    const claimed = readClaim(claimPath);
+    const claimed = readLiveClaim(claimPath, request);
     if (claimed) return claimed;
+    // A stale claim (see readLiveClaim) gives way to this job's.
+    rmSync(claimPath, { force: true });
     const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
     const mine: ClaimedRunDir = { runDir: runDirPath(saveDir, experimentName, runId), runId, experimentName };
     if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
@@ -118,6 +127,33 @@ function createFreeRunDir(saveDir: string, experimentName: string): number {
       }
     }
   }
+}
+
+/**
+ * Clocks of the file server and of slurmctld may differ by this much. A purged job's claim is older by
+ * far more: its job ended and slurmctld was restarted with its state cleared before the id came back.
+ */
+const CLAIM_CLOCK_SKEW_MS = 2_000;
+
+/**
+ * The job's claim, or undefined when there is none or it is stale: made before the job started, by an
+ * earlier job whose id Slurm gave out again. A stale claim is removed (under the lock), so the job
+ * claims a fresh run directory; the earlier job's directory is left as it is.
+ */
+function readLiveClaim(path: string, request: RunDirRequest): ClaimedRunDir | undefined {
+  const claim = readClaim(path);
+  if (claim === undefined || request.jobStartedAt === undefined) return claim;
+  let madeAt: number;
+  try {
+    madeAt = statSync(path).mtimeMs;
+  } catch {
+    return undefined; // removed meanwhile as stale: claim under the lock
+  }
+  // Made after this process started, so after the job did: no need to ask when the job started.
+  if (madeAt >= (request.processStartedAt ?? performance.timeOrigin)) return claim;
+  const jobStart = request.jobStartedAt();
+  if (jobStart === null || madeAt >= jobStart - CLAIM_CLOCK_SKEW_MS) return claim;
+  return undefined;
 }
 
 function readClaim(path: string): ClaimedRunDir | undefined {

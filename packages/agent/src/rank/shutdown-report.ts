@@ -25,6 +25,8 @@ export interface ShutdownReport {
   spoolFailure: string | undefined;
   /** Envelopes dropped because neither the spool nor memory (MAX_UNSPOOLED_BYTES_IN_MEMORY) could keep them. */
   droppedFrames: number;
+  /** False when the aggregator never accepted this rank's connection (absent: not known). */
+  aggregatorReached?: boolean;
 }
 
 /**
@@ -40,6 +42,12 @@ export function shutdownNotice(report: ShutdownReport): string | null {
     return (
       `the aggregator did not confirm every record, and the spool ${report.spoolPath} stopped taking them (${report.spoolFailure}): ` +
       `what it holds is kept; records it could not take that the aggregator did not confirm are lost${dropped}. To rebuild the files from what is kept: ${merge}`
+    );
+  }
+  if (!report.delivered && report.aggregatorReached === false) {
+    return (
+      'the aggregator never accepted this rank\'s connection (an aggregator past its open-file limit, `ulimit -n`, accepts no more ranks: ' +
+      `its log says how many it takes; or it is not running); nothing is lost: the records are in ${report.spoolPath}. After the job, run: ${merge}`
     );
   }
   if (!report.delivered) {

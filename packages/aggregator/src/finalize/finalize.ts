@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import {
   buildCollection,
   buildRankDocument,
+  jobNodes,
   buildUnifiedDocument,
   COLLECTION_FILE,
   dotToSvg,
@@ -97,7 +98,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     ranks = await replay.finish(worldSize);
   }
   const job = jobIdentity(input, ranks);
-  const summaries: RankSummary[] = ranks.map((rank) => ({ job, ...rank }));
+  const { nodes, summaries } = jobNodes<RankSummary>(ranks.map((rank) => ({ job, ...rank })));
   const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
   const members: CollectionMember[] = [];
   for (const summary of summaries) {
@@ -107,7 +108,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
     progress.advance(`wrote rank ${summary.rank}`);
   }
   const diagnostics = compareRanks(ranks.map((rank) => rankTimingInput(rank, replay.timing(rank.rank))));
-  const collection = { job, members, ...jobSpan(summaries), diagnostics };
+  const collection = { job, members, ...jobSpan(summaries), diagnostics, nodes };
   writeText(join(runDir, COLLECTION_FILE), toProvJson(buildCollection(collection)));
   written.push(COLLECTION_FILE);
   if (input.unified === true) {

@@ -62,7 +62,7 @@ export class RankAccumulator {
   readonly #finalMetrics = new Map<string, FinalMetricRecord>();
   readonly #contexts = new Map<string, ContextRecord>();
   readonly #sourceCode = new Map<string | null, SourceCodeRecord>();
-  readonly #facts: Pick<AccumulatedRank, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
+  readonly #facts: Pick<AccumulatedRank, 'sender' | 'runStart' | 'runConfig' | 'runEnd' | 'carbonAttribution' | 'node' | 'firstSeenMs' | 'lastSeenMs' | 'missingFrames'>;
   readonly #stepClock = new StepClock();
   #gpuUsageSum = 0;
   #gpuUsageCount = 0;
@@ -74,7 +74,7 @@ export class RankAccumulator {
     this.#rank = rank;
     this.#files = files;
     this.#sink = sink;
-    this.#facts = { sender: null, runStart: null, runConfig: null, runEnd: null, carbonAttribution: null, firstSeenMs: null, lastSeenMs: null, missingFrames: 0 };
+    this.#facts = { sender: null, runStart: null, runConfig: null, runEnd: null, carbonAttribution: null, node: null, firstSeenMs: null, lastSeenMs: null, missingFrames: 0 };
   }
 
   /** The sender this rank's records come from: the first one added. */
@@ -108,6 +108,9 @@ export class RankAccumulator {
           break;
         case 'carbon_attribution':
           facts.carbonAttribution = record;
+          break;
+        case 'node':
+          facts.node = record;
           break;
         case 'param':
           // One parameter per name and context (the newest API logs the same key in several contexts).

@@ -31,6 +31,7 @@ import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
 import { bindSockets, type BoundSockets } from './sockets.js';
+import { openFileLimitLine, readOpenFileLimit } from './descriptor-limit.js';
 
 export interface AggregatorOptions {
   /** ZeroMQ endpoint of the PULL socket, e.g. 'tcp://127.0.0.1:0' (0 or *: ephemeral) or 'tcp://0.0.0.0:41000'. Acks use port + 1. */
@@ -68,7 +69,9 @@ export interface Aggregator {
 }
 
 export async function startAggregator(options: AggregatorOptions): Promise<Aggregator> {
-  const sockets = await bindSockets({ bind: options.bind, curve: options.curve, insecure: options.insecure, log: options.log ?? (() => undefined) });
+  const log = options.log ?? (() => undefined);
+  const sockets = await bindSockets({ bind: options.bind, curve: options.curve, insecure: options.insecure, log });
+  log(openFileLimitLine(readOpenFileLimit(), options.worldSize));
   const aggregator = new LiveAggregator(options, sockets);
   try {
     if (options.runDir !== undefined) await aggregator.openRunDir(options.runDir);
@@ -114,6 +117,7 @@ class LiveAggregator implements Aggregator {
   readonly #liveStops = new Set<string>();
   /** The replay of what the received logs gained, while it runs. */
   #replayingBehind: Promise<void> | null = null;
+  #lastReplayProblem: string | null = null;
   #resolveFinalized!: (result: FinalizeResult) => void;
   #rejectFinalized!: (error: unknown) => void;
 
@@ -337,7 +341,12 @@ class LiveAggregator implements Aggregator {
       onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
     this.#replayingBehind = this.#replayLogs(this.#replay)
-      .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
+      .catch((error) => {
+        // Retried behind every write: said once per cause (out of descriptors, it would repeat each time).
+        const line = `replaying the received logs: ${(error as Error).message}`;
+        if (line !== this.#lastReplayProblem) this.#log(line);
+        this.#lastReplayProblem = line;
+      })
       .finally(() => (this.#replayingBehind = null));
   }
 

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { Publisher, Pull, type Socket } from 'zeromq';
 import { UserError, ZmqEndpoint, type CurveKeyPair } from '@prov4ml/prov-core';
 import { ACK_SEND_HIGH_WATER_MARK, MAX_ZMQ_MESSAGE_BYTES, RECEIVE_HIGH_WATER_MARK } from '../limits.js';
+import { readOpenFileLimit } from './descriptor-limit.js';
 
 /** How long the PUB socket keeps unsent acks after close. */
 const ACK_LINGER_MS = 1_000;
@@ -75,15 +76,30 @@ export async function bindSockets(options: BindOptions): Promise<BoundSockets> {
   }
 }
 
+/** Said once when a connection cannot be accepted; past the open-file limit ZeroMQ retries without a word. */
+function acceptFailureLine(error: Error & { code?: string }, limit: number | null | undefined): string {
+  const cause = error.code === 'EMFILE' || error.code === 'ENFILE' ? `out of file descriptors (${error.code}${limit == null ? '' : `, limit ${limit}`})` : error.message;
+  return (
+    `cannot accept a rank's connection: ${cause}; the ranks it cannot accept keep their records in their spools and say so. ` +
+    'Raise `ulimit -n` for the next job; for this one, after it ends: prov4ml merge <run dir>'
+  );
+}
+
 /**
  * Counts the peers the sockets refuse at the security handshake (a plain sender at a CURVE socket, a
  * client with a wrong server key); the first is logged. The count ends with the sockets.
  */
-function countRefusedHandshakes(sockets: Socket[], log: (line: string) => void): { count: number } {
-  const refused = { count: 0 };
+function countRefusedHandshakes(sockets: Socket[], log: (line: string) => void): { count: number; acceptFailures: number } {
+  const refused = { count: 0, acceptFailures: 0 };
+  // Read now: once descriptors run out, /proc/self/limits cannot be opened either.
+  const openFileLimit = readOpenFileLimit()?.soft;
   for (const socket of sockets) {
     void (async () => {
       for await (const event of socket.events) {
+        if (event.type === 'accept:error') {
+          if (refused.acceptFailures++ === 0) log(acceptFailureLine(event.error, openFileLimit));
+          continue;
+        }
         if (event.type !== 'handshake:error:protocol' && event.type !== 'handshake:error:auth' && event.type !== 'handshake:error:other') continue;
         if (refused.count++ === 0) {
           const reason = event.type === 'handshake:error:protocol' ? event.error.code : event.error.message;

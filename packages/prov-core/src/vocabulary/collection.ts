@@ -10,6 +10,7 @@ import type { JobIdentity, RankSummary } from './rank-summary.js';
 import { DEFAULT_USER_NAMESPACE, PROV_ML_NS, PROV_ML_PREFIX, addRankRecords, declareNamespaces, localName, rankIdPrefix, runActivityId } from './rank-document.js';
 import { UserError } from '../errors.js';
 import { rankComparedAttributes, ranksComparedAttributes, type RanksCompared } from './ranks-compared.js';
+import { addNodeAgent, nodeAgentId, type JobNode } from './node-agent.js';
 
 /** One rank document listed in the collection. */
 export interface CollectionMember {
@@ -31,7 +32,10 @@ export interface JobCollection {
   endMs: number | null;
   /** Cross-rank diagnostics, stated on the collection and on each rank's run activity. */
   diagnostics?: RanksCompared;
+  /** The job's nodes, each once, with the ranks that ran on it. */
+  nodes?: readonly JobNode[];
 }
+
 
 /** The collection document of a job whose ranks prov4ml recorded. */
 export function buildCollection(collection: JobCollection): ProvDocument {
@@ -108,7 +112,7 @@ function copyRecords(source: ProvDocument, bundle: ProvBundle, path: string): vo
   for (const record of source.records()) bundle.addRecord(record.id?.startsWith('_:') ? { ...record, id: null } : record);
 }
 
-function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs, diagnostics }: JobCollection): void {
+function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs, diagnostics, nodes = [] }: JobCollection): void {
   const run = localName(job.runName);
   const collection = `${run}.collection`;
   const jobActivity = `${run}.job`;
@@ -130,6 +134,10 @@ function addCollectionRecords(doc: ProvDocument, { job, members, startMs, endMs,
     const compared = diagnostics?.ranks.find((rank) => rank.rank === member.rank);
     doc.activity(runActivity, null, null, { 'prov-ml:global_rank': int(member.rank), ...(compared === undefined ? {} : rankComparedAttributes(compared)) });
     doc.wasStartedBy(runActivity, null, jobActivity);
+  }
+  for (const { node, ranks } of nodes) {
+    addNodeAgent(doc, node);
+    for (const rank of ranks) doc.wasAssociatedWith(runActivityId(job, rank), nodeAgentId(node.nodeName));
   }
 }
 

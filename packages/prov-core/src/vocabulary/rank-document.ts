@@ -18,6 +18,8 @@ import {
 import type { ArtifactRecord, ContextRecord, ParamRecord, SourceCodeRecord } from '../wire/records.js';
 import type { JobIdentity, RankSummary, SeriesSummary } from './rank-summary.js';
 import { rankArtifactsPath } from '../run/layout.js';
+import { localName } from './local-name.js';
+import { addNodeAgent, nodeAgentId, nodeNameOf } from './node-agent.js';
 
 export const PROV_ML_PREFIX = 'prov-ml';
 export const PROV_ML_NS = 'https://prov4ml.org/ns#';
@@ -43,17 +45,8 @@ export function userNamespaceIri(namespace: string): string {
   return /[/#]$/.test(withScheme) ? withScheme : `${withScheme}/`;
 }
 
-/**
- * A name as the local part of a qualified name: letters, digits, `_` and `-` stay, everything else is
- * percent-encoded (PROV-N allows %XX in local names), so ids never contain `:` or end in a dot.
- */
-export function localName(name: string): string {
-  let out = '';
-  for (const char of name) {
-    out += /[A-Za-z0-9_-]/.test(char) ? char : [...Buffer.from(char, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
-  }
-  return out;
-}
+// The node agent's module uses it too, and this module uses that one (no cycle).
+export { localName };
 
 /** The document prefix of a rank: `<run name>_GR<rank>`; every id of the rank starts with it. */
 export function rankIdPrefix(job: JobIdentity, rank: number): string {
@@ -200,6 +193,11 @@ class RankWriter {
       const user = `user_${localName(start.user)}`;
       this.#bundle.agent(user, { 'prov:type': qname('prov:Person'), 'prov-ml:user_id': start.user });
       this.#bundle.wasAssociatedWith(this.#runActivity, user);
+      // The node that ran it: described in full when its record reached this rank (node-agent.ts says why an agent).
+      const nodeName = nodeNameOf(start);
+      const node = this.#rank.node?.nodeName === nodeName ? this.#rank.node : null;
+      addNodeAgent(this.#bundle, node ?? { nodeName });
+      this.#bundle.wasAssociatedWith(this.#runActivity, nodeAgentId(nodeName));
     }
   }
 

@@ -9,6 +9,7 @@ import type {
   ContextRecord,
   DatasetRecord,
   FinalMetricRecord,
+  NodeRecord,
   ParamRecord,
   RunConfigRecord,
   RunEndRecord,
@@ -64,6 +65,11 @@ export interface RankSummary {
   /** Last result per final-metric name. */
   finalMetrics: FinalMetricRecord[];
   carbonAttribution: CarbonAttributionRecord | null;
+  /**
+   * The node this rank ran on, as its node's local rank 0 described it (finalisation gives it to every
+   * rank of the node); null or absent when no node record arrived.
+   */
+  node?: NodeRecord | null;
   /** Contexts the program declared, last declaration per name, in the order first declared. */
   contexts: ContextRecord[];
   /** What log_source_code found, last call per path, in the order first logged. */

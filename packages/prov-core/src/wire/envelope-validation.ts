@@ -20,6 +20,7 @@ import {
   nullable, number, optional, paramValue, plainObject, stringMap, text, textValue, type ShapeCause
 } from './field-checks.js';
 import { seriesBatch } from './series-validation.js';
+import { nodeRecord } from './node-validation.js';
 
 export type EnvelopeCheck = { ok: true; envelope: Envelope } | { ok: false; cause: ShapeCause; detail: string };
 
@@ -87,6 +88,7 @@ const RECORDS: { [K in EnvelopeRecordKind]: (o: Record<string, unknown>, at: str
   carbon_attribution: carbonAttribution,
   context: contextRecord,
   source_code: sourceCode,
+  node: nodeRecord,
 };
 
 function record(raw: unknown, at: string): EnvelopeRecord {
@@ -121,6 +123,7 @@ function runStart(o: Record<string, unknown>, at: string): RunStartRecord {
     versions: stringMap(o, 'versions', at),
     gitCommit: nullable(o, 'gitCommit', at, (v, where) => textValue(v, where, 64)),
     wrapped: boolean(o, 'wrapped', at),
+    ...optional(o, 'nodeName', at, (v, where) => textValue(v, where, 255, 1)),
   };
 }
 

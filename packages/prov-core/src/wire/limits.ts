@@ -67,3 +67,8 @@ export const MAX_WORLD_SIZE = 1 << 20;
  * hence the restricted alphabet.
  */
 export const SENDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** GPUs, network interfaces and addresses per interface a node record may list. */
+export const MAX_NODE_GPUS = 256;
+export const MAX_NODE_INTERFACES = 1024;
+export const MAX_NODE_ADDRESSES = 256;

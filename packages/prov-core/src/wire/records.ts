@@ -7,6 +7,11 @@
  */
 import type { MetricFormat, ZarrCodec } from '../vocabulary/metric-format.js';
 
+import type { NodeRecord } from './node-record.js';
+
+// The node record lives beside its sub-records; callers find it here with the others.
+export type { NodeGpu, NodeInterface, NodeRecord } from './node-record.js';
+
 /** Bumped on any incompatible change of the envelope or of a record's shape. */
 export const PROTOCOL_VERSION = 1;
 
@@ -67,6 +72,8 @@ export interface RunStartRecord {
   gitCommit: string | null;
   /** True when the wrapper (`prov4ml run`) observes a child; false when the API runs in-process. */
   wrapped: boolean;
+  /** The node this rank runs on, as its {@link NodeRecord} names it (absent from older agents: the hostname counts). */
+  nodeName?: string;
 }
 
 /** What the program's `startRun` / `start_run` said. The first one of a job names the experiment. */
@@ -238,7 +245,8 @@ export type EnvelopeRecord =
   | RunEndRecord
   | CarbonAttributionRecord
   | ContextRecord
-  | SourceCodeRecord;
+  | SourceCodeRecord
+  | NodeRecord;
 
 export type EnvelopeRecordKind = EnvelopeRecord['kind'];
 

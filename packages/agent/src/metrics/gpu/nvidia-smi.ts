@@ -46,14 +46,7 @@ export function parseNvidiaSmiQuery(text: string, fields: readonly string[] = NV
     power: column('power.draw'),
   };
   const devices: GpuDeviceReading[] = [];
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const values = line.split(', ').map((value) => value.trim());
-    if (values.length !== fields.length) {
-      throw new Error(`nvidia-smi printed a row of ${values.length} values where ${fields.length} were asked: '${line.slice(0, 200)}'`);
-    }
-    const index = measuredNumber(values[at.index]!);
-    if (index === null || !Number.isInteger(index)) throw new Error(`nvidia-smi printed a row without a GPU index: '${line.slice(0, 200)}'`);
+  for (const { values, index } of nvidiaSmiRows(text, fields.length, at.index)) {
     devices.push({
       index,
       uuid: textOrNull(values[at.uuid]!),
@@ -66,6 +59,25 @@ export function parseNvidiaSmiQuery(text: string, fields: readonly string[] = NV
     });
   }
   return devices;
+}
+
+/**
+ * The rows of a `--format=csv,noheader` answer, each with its GPU index. A row of the wrong width or
+ * without a numeric index is an error: the tool is not answering what was asked.
+ */
+export function nvidiaSmiRows(text: string, width: number, indexColumn: number): { values: string[]; index: number }[] {
+  const rows: { values: string[]; index: number }[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const values = line.split(', ').map((value) => value.trim());
+    if (values.length !== width) {
+      throw new Error(`nvidia-smi printed a row of ${values.length} values where ${width} were asked: '${line.slice(0, 200)}'`);
+    }
+    const index = measuredNumber(values[indexColumn]!);
+    if (index === null || !Number.isInteger(index)) throw new Error(`nvidia-smi printed a row without a GPU index: '${line.slice(0, 200)}'`);
+    rows.push({ values, index });
+  }
+  return rows;
 }
 
 /** MIG instances and their parent GPUs from `nvidia-smi -L`. */
@@ -85,11 +97,11 @@ export function parseNvidiaSmiList(text: string): MigParent[] {
 }
 
 /** A number, optionally followed by its unit; null for N/A, bracketed notes or anything else. */
-function measuredNumber(value: string): number | null {
+export function measuredNumber(value: string): number | null {
   const match = /^(-?\d+(?:\.\d+)?)(?: \S+)?$/.exec(value);
   return match === null ? null : Number(match[1]);
 }
 
-function textOrNull(value: string): string | null {
+export function textOrNull(value: string): string | null {
   return value === '' || value === 'N/A' || value.startsWith('[') ? null : value;
 }

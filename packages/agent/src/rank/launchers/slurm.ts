@@ -23,7 +23,7 @@ function readSlurm({ env }: DetectionInput): LauncherReading {
     layout: step.layout,
     hosts: step.hosts,
     stepId: step.stepId,
-    jobKey: `slurm-${step.jobId}.${step.stepId}`,
+    jobKey: slurmJobKey(env, step.jobId, step.stepId),
     jobId: step.jobId,
   };
 }
@@ -88,7 +88,25 @@ export function slurmStepId(env: Environment): string | null {
 export function slurmStepKey(env: Environment): string | null {
   const jobId = variable(env, 'SLURM_JOB_ID', 'SLURM_JOBID');
   const stepId = slurmStepId(env);
-  return jobId !== undefined && stepId !== null ? `slurm-${jobId}.${stepId}` : null;
+  return jobId !== undefined && stepId !== null ? slurmJobKey(env, jobId, stepId) : null;
+}
+
+/**
+ * `slurm-<cluster>-<job>.<step>`: a job id is unique only within one cluster, and two clusters may share
+ * a save directory. SLURM_CLUSTER_NAME is set by Slurm in every job; without it, `slurm-<job>.<step>`.
+ */
+function slurmJobKey(env: Environment, jobId: string, stepId: string): string {
+  const cluster = variable(env, 'SLURM_CLUSTER_NAME');
+  return cluster === undefined ? `slurm-${jobId}.${stepId}` : `slurm-${cluster}-${jobId}.${stepId}`;
+}
+
+/**
+ * When the Slurm job started (ms since the epoch), from SLURM_JOB_START_TIME (seconds; set by Slurm
+ * 23.02 and later), or null when this Slurm does not set it or this is no Slurm job.
+ */
+export function slurmJobStartFromEnv(env: Environment): number | null {
+  const seconds = Number(variable(env, 'SLURM_JOB_START_TIME'));
+  return Number.isInteger(seconds) && seconds > 0 ? seconds * 1000 : null;
 }
 
 export function slurmStepHosts(env: Environment): string[] | null {
