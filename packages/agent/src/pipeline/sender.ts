@@ -1,3 +1,5 @@
+// Over 300 lines: the send loop, the ack loop, resends with their backoff and the relay fallback all move
+// the one outbound queue and its cursor; split apart, each would reach into the others' state.
 import { curveKeyPair, Push, Subscriber } from 'zeromq';
 import { decodeAck } from '@prov4ml/prov-core';
 import { MAX_RESEND_AFTER_MS, MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
