@@ -21,8 +21,11 @@ const POINTS_PER_FRAME = 100;
 const FRAMES = 6;
 /** Frames 1..IN_FAILED_WRITE are in the write that fails; the rest arrive while it is under way. */
 const IN_FAILED_WRITE = 3;
-/** A two-part message: dropped as malformed, it shows that everything pushed before it has been read. */
-const MARKER = [Buffer.from('two'), Buffer.from('parts')];
+/**
+ * Bytes that are not a frame: dropped as malformed (one count: the aggregator takes each part of a
+ * message as a frame), it shows that everything pushed before it has been read.
+ */
+const MARKER = [Buffer.from('junk')];
 
 /** Fills a pipe through a non-blocking writer of its own, so that the next write to it blocks. */
 function fillPipe(fifo: string): number {
@@ -40,7 +43,7 @@ function fillPipe(fifo: string): number {
   return writer;
 }
 
-test('a failed append drops the rank\'s frames waiting behind it: acks never cover a gap, every frame lands once after the resends', async () => {
+test('a failed append drops the rank\'s frames waiting behind it: acks never cover a gap, every frame lands once after the resends', async (t) => {
   const runDir = temporaryRunDir();
   const lines: string[] = [];
   const aggregator = await startAggregator({ bind: 'tcp://127.0.0.1:0', runDir, worldSize: 1, log: (line) => lines.push(line) });
@@ -59,6 +62,16 @@ test('a failed append drops the rank\'s frames waiting behind it: acks never cov
   assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo');
   const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   const writer = fillPipe(fifo);
+  // Whatever fails below, the pipe's ends close, so the aggregator's blocked write cannot hang the test.
+  let pipeOpen = true;
+  const closePipe = (): void => {
+    if (!pipeOpen) return;
+    pipeOpen = false;
+    unlinkSync(fifo);
+    closeSync(reader);
+    closeSync(writer);
+  };
+  t.after(closePipe);
 
   // The first frames: their write blocks on the pipe. The flush runs on a later turn of the event loop
   // than the marker's drop, so it has begun once a turn after that has come.
@@ -70,9 +83,7 @@ test('a failed append drops the rank\'s frames waiting behind it: acks never cov
   await waitFor(() => aggregator.dropCounts().malformed === 2, 10_000);
 
   // The write fails (no reader left); the next appends go to a plain file at the same path.
-  unlinkSync(fifo);
-  closeSync(reader);
-  closeSync(writer);
+  closePipe();
   const failed = (line: string): boolean => line.startsWith(`cannot write the received log ${fifo}: EPIPE;`);
   await waitFor(() => lines.some(failed), 10_000);
 
