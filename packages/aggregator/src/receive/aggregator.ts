@@ -27,6 +27,7 @@ import { CsvFormatPool } from '../metric-files/format-pool.js';
 import { MetricFiles } from '../metric-files/metric-files.js';
 import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
+import { EarlyRankDocuments } from '../finalize/early-documents.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
@@ -108,6 +109,7 @@ class LiveAggregator implements Aggregator {
   #formatPool: CsvFormatPool | null = null;
   /** The job's frames replayed so far. */
   #replay: JobReplay | null = null;
+  #early: EarlyRankDocuments | null = null;
   /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
   readonly #adoptedBytes = new Map<string, number>();
   /** Places (log:offset) where the live replay stopped, each said once. */
@@ -336,12 +338,13 @@ class LiveAggregator implements Aggregator {
       validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
       onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
-    this.#replayingBehind = this.#replayLogs(this.#replay)
+    this.#early ??= new EarlyRankDocuments({ runDir: this.#runDir, jobKey, worldSize: this.#tracker.worldSize! });
+    this.#replayingBehind = this.#replayLogs(this.#replay, this.#early)
       .catch((error) => this.#log(`replaying the received logs: ${(error as Error).message}`))
       .finally(() => (this.#replayingBehind = null));
   }
 
-  async #replayLogs(replay: JobReplay): Promise<void> {
+  async #replayLogs(replay: JobReplay, early: EarlyRankDocuments): Promise<void> {
     const runDir = this.#runDir!;
     for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
       progressed = false;
@@ -352,6 +355,7 @@ class LiveAggregator implements Aggregator {
         if (to <= from) continue;
         replay.expectSender(rank, sender);
         await replay.replayLive(rank, path, to);
+        await early.offer(replay, rank);
         progressed ||= replay.replayedUpTo(path) > from;
       }
     }
@@ -392,6 +396,7 @@ class LiveAggregator implements Aggregator {
         crateWriter: this.#options.crateWriter,
         formatPool: this.#formatPool ?? undefined,
         ...(this.#replay === null ? {} : { replay: this.#replay }),
+        ...(this.#early === null ? {} : { early: this.#early }),
         log: this.#log,
       });
       const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);
