@@ -23,7 +23,6 @@ import { seconds } from './stats.js';
 
 const NODES = 16;
 const RANKS_PER_NODE = 1_024;
-const RANKS = NODES * RANKS_PER_NODE;
 /** Two series of 50 per rank, in one frame (then the run end): the figures are about ranks, not points. */
 const POINTS_PER_SERIES = 50;
 /** Descriptors an aggregator has besides its connections (ZeroMQ, Node, received logs); SCALING.md's margin. */
@@ -52,20 +51,22 @@ function openFileLimit(pid: number): number {
   return Number(line?.split(/\s{2,}/)[1] ?? NaN);
 }
 
-export async function measureRanks16k(): Promise<Record<string, number>> {
-  const network = benchNetwork(NODES, (line) => void process.stderr.write(`ranks-16k: ${line}\n`));
+/** `nodes` other than 16 is for measuring a scaled-down job (the figures' names stay the same). */
+export async function measureRanks16k(nodes = NODES): Promise<Record<string, number>> {
+  const rankCount = nodes * RANKS_PER_NODE;
+  const network = benchNetwork(nodes, (line) => void process.stderr.write(`ranks-16k: ${line}\n`));
   const runDir = mkdtempSync(join(tmpdir(), 'prov4ml-bench-16k-'));
   try {
     const job = `bench-16k-${randomUUID()}`;
     const curve = curveKeyPair();
-    const aggregator = await startAggregatorProcess(job, RANKS, TIMEOUT_MS, { bind: `tcp://${network.aggregatorHost}:0`, curve });
+    const aggregator = await startAggregatorProcess(job, rankCount, TIMEOUT_MS, { bind: `tcp://${network.aggregatorHost}:0`, curve });
     let peakDescriptors = 0;
     const sampler = setInterval(() => (peakDescriptors = Math.max(peakDescriptors, openDescriptors(aggregator.pid))), FD_SAMPLE_MS);
     const fdLimit = openFileLimit(aggregator.pid);
     try {
       const upstream = { endpoint: aggregator.endpoint, ackEndpoint: ackEndpointFor(aggregator.endpoint), curveServerKey: curve.publicKey };
       const senders = await launchSenders(
-        rankGroups(RANKS, NODES).map((ranks, index) => {
+        rankGroups(rankCount, nodes).map((ranks, index) => {
           const netns = network.namespace(index + 1);
           return {
             mode: 'agent' as const,
@@ -74,7 +75,7 @@ export async function measureRanks16k(): Promise<Record<string, number>> {
             ...(netns === undefined ? {} : { netns }),
             job,
             runDir,
-            worldSize: RANKS,
+            worldSize: rankCount,
             ranks,
             pointsPerFrame: POINTS_PER_SERIES,
             frames: 1,
@@ -90,14 +91,14 @@ export async function measureRanks16k(): Promise<Record<string, number>> {
       const { peakRssMiB } = await aggregator.finalized;
       await senders.close();
       return {
-        ranks_16k_lost_points: RANKS * 2 * POINTS_PER_SERIES - csvPoints(runDir),
+        ranks_16k_lost_points: rankCount * 2 * POINTS_PER_SERIES - csvPoints(runDir),
         ranks_16k_aggregator_fds: peakDescriptors,
         ranks_16k_finalize_s: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000,
         ranks_16k_aggregator_rss_mb: peakRssMiB,
         ranks_16k_send_s: sendSeconds,
         ranks_16k_in_namespaces: network.mode === 'netns' ? 1 : 0,
         // Without relays: 2 connections a rank, past the aggregator's limit here, so not run.
-        ranks_16k_direct_fds_needed: 2 * RANKS + BASE_DESCRIPTORS,
+        ranks_16k_direct_fds_needed: 2 * rankCount + BASE_DESCRIPTORS,
         ranks_16k_aggregator_fd_limit: fdLimit,
       };
     } finally {

@@ -17,13 +17,14 @@ export interface StepTimes {
   readonly omittedSteps: number;
 }
 
-const INITIAL_CAPACITY = 1024;
+/** Steps of the first allocation: nothing is allocated before the first step (16k ranks' clocks add up). */
+const MIN_CAPACITY = 64;
 /** Pending out-of-order steps merged in once they reach this many, or an eighth of the clock. */
 const MIN_PENDING_MERGE = 4096;
 
 export class StepClock {
-  #steps = new Float64Array(INITIAL_CAPACITY);
-  #times = new Float64Array(INITIAL_CAPACITY);
+  #steps = new Float64Array(0);
+  #times = new Float64Array(0);
   #count = 0;
   /** Steps earlier than the clock's last one and not in it: [step, time] pairs. */
   #pending: number[] = [];
@@ -73,7 +74,7 @@ export class StepClock {
       }
       return;
     }
-    if (this.#count === this.#steps.length) this.#grow(this.#count * 2);
+    if (this.#count === this.#steps.length) this.#grow(Math.max(MIN_CAPACITY, this.#count * 2));
     this.#steps[this.#count] = step;
     this.#times[this.#count] = timeMs;
     this.#count++;
@@ -122,7 +123,7 @@ export class StepClock {
     const order = Array.from({ length: pending.length / 2 }, (_, i) => i).sort((a, b) => (pending[2 * a] as number) - (pending[2 * b] as number) || (pending[2 * a + 1] as number) - (pending[2 * b + 1] as number));
     const oldSteps = this.#steps.subarray(0, this.#count);
     const oldTimes = this.#times.subarray(0, this.#count);
-    const capacity = Math.max(INITIAL_CAPACITY, this.#count + order.length);
+    const capacity = this.#count + order.length;
     const steps = new Float64Array(capacity);
     const times = new Float64Array(capacity);
     let n = 0;

@@ -5,7 +5,7 @@
  * finalisation and `merge` both run this, so their files are the same.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   buildCollection,
@@ -59,6 +59,13 @@ export interface FinalizeInput {
   progress?: ProgressReporter;
   /** Writes the RO-Crate and the run's zip when a rank asked for them (report's `runPackager`); without it, that is logged. */
   crateWriter?: CrateWriter;
+  /** Rank documents written while the job ran: reused where still what finalisation would write. */
+  early?: ReusableDocuments;
+}
+
+/** Rank documents written before finalisation (early-documents.ts). */
+export interface ReusableDocuments {
+  reusable(rank: number, seq: number, job: JobIdentity, graphs: GraphFiles): { files: string[]; member: CollectionMember } | null;
 }
 
 export interface RankOutcome {
@@ -101,8 +108,11 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const { nodes, summaries } = jobNodes<RankSummary>(ranks.map((rank) => ({ job, ...rank })));
   const written = summaries.flatMap((summary) => summary.series.map((series) => series.file));
   const members: CollectionMember[] = [];
+  const present = new Set(readdirSync(runDir));
   for (const summary of summaries) {
-    const { files, member } = await writeRankDocument(runDir, summary, finalGraphs(runDir, summary));
+    const graphs = finalGraphs(runDir, summary, present);
+    const early = input.early?.reusable(summary.rank, replay.lastSeq(summary.rank), job, graphs) ?? null;
+    const { files, member } = early ?? (await writeRankDocument(runDir, summary, graphs));
     written.push(...files);
     members.push(member);
     progress.advance(`wrote rank ${summary.rank}`);
@@ -148,7 +158,7 @@ export async function replayRank(replay: JobReplay, rank: number, sources: RankS
 }
 
 /** The experiment names the documents: rank 0's startRun, else the lowest rank's, else the run directory's name. */
-export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, ranks: readonly AccumulatedRank[]): JobIdentity {
+export function jobIdentity(input: Pick<FinalizeInput, 'runDir' | 'jobKey' | 'worldSize'>, ranks: readonly Pick<AccumulatedRank, 'runConfig'>[]): JobIdentity {
   const runName = basename(input.runDir);
   const config = ranks.find((rank) => rank.runConfig !== null)?.runConfig ?? null;
   return {
@@ -183,11 +193,13 @@ export interface GraphFiles {
  * What the program asked for at end_run; a DOT or SVG written mid-run (log_provenance_documents) is
  * rewritten too, so that no rendering of a partial document is left beside the complete one.
  */
-function finalGraphs(runDir: string, summary: RankSummary): GraphFiles {
-  const stem = join(runDir, rankDocumentStem(summary.job.experimentName, summary.rank));
+/** Which renderings a rank gets: asked for by its run end, or already there (`present`: the run directory's names, read once). */
+export function finalGraphs(runDir: string, summary: RankSummary, present?: ReadonlySet<string>): GraphFiles {
+  const stem = rankDocumentStem(summary.job.experimentName, summary.rank);
+  const exists = (name: string) => (present === undefined ? existsSync(join(runDir, name)) : present.has(name));
   return {
-    createGraph: summary.runEnd?.createGraph === true || existsSync(`${stem}.dot`),
-    createSvg: summary.runEnd?.createSvg === true || existsSync(`${stem}.svg`),
+    createGraph: summary.runEnd?.createGraph === true || exists(`${stem}.dot`),
+    createSvg: summary.runEnd?.createSvg === true || exists(`${stem}.svg`),
   };
 }
 

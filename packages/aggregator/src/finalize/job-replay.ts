@@ -107,6 +107,20 @@ export class JobReplay {
   }
 
   /** What the diagnostics need of `rank` beyond its summary; call after {@link finish}. */
+  /** Whether the rank's run end has been replayed. */
+  ended(rank: number): boolean {
+    return this.#ranks.get(rank)?.accumulator.ended === true;
+  }
+
+  lastSeq(rank: number): number {
+    return this.#ranks.get(rank)?.accumulator.lastSeq ?? 0;
+  }
+
+  /** The rank as replayed so far. */
+  accumulated(rank: number): AccumulatedRank {
+    return this.#rank(rank).accumulator.accumulated();
+  }
+
   timing(rank: number): RankTiming {
     return this.#rank(rank).accumulator.timing();
   }

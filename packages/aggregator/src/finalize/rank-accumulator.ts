@@ -44,6 +44,8 @@ const GPU_USAGE_METRIC = 'gpu_usage';
 export interface PointSink {
   create(relativePath: string, spec: MetricFileSpec): void;
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
+  /** The series' rank ended: its buffered points can go to the file now rather than at finalisation. */
+  settle?(relativePath: string): void;
 }
 
 interface SeriesState extends SeriesSummary {
@@ -85,6 +87,11 @@ export class RankAccumulator {
   /** Seq of the last envelope added; envelopes at or below it are duplicates. */
   get lastSeq(): number {
     return this.#lastSeq;
+  }
+
+  /** Whether its run end has been read. */
+  get ended(): boolean {
+    return this.#facts.runEnd !== null;
   }
 
   /** Adds an envelope of this rank's sender whose seq is above {@link lastSeq}. */
@@ -136,6 +143,8 @@ export class RankAccumulator {
           break;
       }
     }
+    // Written while other ranks still run, so finalisation does not write 16k ranks' points at once.
+    if (envelope.records.some((record) => record.kind === 'run_end')) for (const series of this.#series.values()) this.#sink.settle?.(series.file);
   }
 
   accumulated(): AccumulatedRank {

@@ -60,7 +60,7 @@ export class MetricCsvWriter implements MetricFileWriter {
     } catch (error) {
       this.#fail(path, error);
     }
-    this.#files.set(relativePath, { path, separator, layout, ...allocate(256), length: 0, written: Promise.resolve() });
+    this.#files.set(relativePath, { path, separator, layout, ...allocate(0), length: 0, written: Promise.resolve() });
   }
 
   /**
@@ -95,6 +95,13 @@ export class MetricCsvWriter implements MetricFileWriter {
   }
 
   /** Writes what every file still gathers and waits for all writes. */
+  settle(relativePath: string): void {
+    const file = this.#files.get(relativePath);
+    if (file === undefined) return;
+    if (file.length > 0) this.#dispatch(file);
+    Object.assign(file, allocate(0));
+  }
+
   async finish(): Promise<void> {
     for (const file of this.#files.values()) if (file.length > 0) this.#dispatch(file);
     try {

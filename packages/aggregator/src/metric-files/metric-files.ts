@@ -34,6 +34,10 @@ export class MetricFiles implements MetricFileWriter {
     return writer.append(relativePath, steps, values, timestamps);
   }
 
+  settle(relativePath: string): void {
+    this.#writerOf.get(relativePath)?.settle?.(relativePath);
+  }
+
   async finish(): Promise<void> {
     // Every writer finishes even when one fails, so that each completes (or leaves incomplete) its own files.
     const outcomes = await Promise.allSettled([...this.#writers.values()].map((writer) => writer.finish()));

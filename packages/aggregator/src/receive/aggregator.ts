@@ -27,6 +27,7 @@ import { CsvFormatPool } from '../metric-files/format-pool.js';
 import { MetricFiles } from '../metric-files/metric-files.js';
 import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
+import { EarlyRankDocuments } from '../finalize/early-documents.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
@@ -111,6 +112,7 @@ class LiveAggregator implements Aggregator {
   #formatPool: CsvFormatPool | null = null;
   /** The job's frames replayed so far. */
   #replay: JobReplay | null = null;
+  #early: EarlyRankDocuments | null = null;
   /** Per received log adopted from an earlier aggregator: where this one's own (validated) frames start. */
   readonly #adoptedBytes = new Map<string, number>();
   /** Places (log:offset) where the live replay stopped, each said once. */
@@ -340,7 +342,8 @@ class LiveAggregator implements Aggregator {
       validatedFrom: (path) => this.#adoptedBytes.get(path) ?? 0,
       onLiveStop: (path, offset, reason) => this.#liveStop(path, offset, reason),
     });
-    this.#replayingBehind = this.#replayLogs(this.#replay)
+    this.#early ??= new EarlyRankDocuments({ runDir: this.#runDir, jobKey, worldSize: this.#tracker.worldSize! });
+    this.#replayingBehind = this.#replayLogs(this.#replay, this.#early)
       .catch((error) => {
         // Retried behind every write: said once per cause (out of descriptors, it would repeat each time).
         const line = `replaying the received logs: ${(error as Error).message}`;
@@ -350,7 +353,7 @@ class LiveAggregator implements Aggregator {
       .finally(() => (this.#replayingBehind = null));
   }
 
-  async #replayLogs(replay: JobReplay): Promise<void> {
+  async #replayLogs(replay: JobReplay, early: EarlyRankDocuments): Promise<void> {
     const runDir = this.#runDir!;
     for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
       progressed = false;
@@ -361,6 +364,7 @@ class LiveAggregator implements Aggregator {
         if (to <= from) continue;
         replay.expectSender(rank, sender);
         await replay.replayLive(rank, path, to);
+        await early.offer(replay, rank);
         progressed ||= replay.replayedUpTo(path) > from;
       }
     }
@@ -401,6 +405,7 @@ class LiveAggregator implements Aggregator {
         crateWriter: this.#options.crateWriter,
         formatPool: this.#formatPool ?? undefined,
         ...(this.#replay === null ? {} : { replay: this.#replay }),
+        ...(this.#early === null ? {} : { early: this.#early }),
         log: this.#log,
       });
       const unfinished = result.ranks.filter((rank) => !rank.finished).map((rank) => rank.rank);

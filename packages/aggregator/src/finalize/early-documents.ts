@@ -1,0 +1,62 @@
+/**
+ * Rank documents written while the job still runs: once a rank's run end has been replayed, its
+ * document is written then, so finalising 16,384 ranks writes the collection and only the ranks that
+ * changed since, not every rank's document after the last one ends. A document is reused at
+ * finalisation only when what it was built from is the same (the job's identity, the rank's last
+ * frame, the renderings asked for); else finalisation writes it again, as it would have anyway.
+ */
+import type { CollectionMember, JobIdentity, RunConfigRecord } from '@prov4ml/prov-core';
+import { finalGraphs, jobIdentity, writeRankDocument, type GraphFiles } from './finalize.js';
+import type { JobReplay } from './job-replay.js';
+
+interface WrittenDocument {
+  key: string;
+  files: string[];
+  member: CollectionMember;
+}
+
+export interface EarlyDocumentsJob {
+  runDir: string;
+  jobKey: string;
+  worldSize: number;
+}
+
+export class EarlyRankDocuments {
+  readonly #job: EarlyDocumentsJob;
+  readonly #written = new Map<number, WrittenDocument>();
+  /** The lowest ended rank's run config: the job identity finalisation derives, unless a lower rank brings another. */
+  #config: { rank: number; runConfig: RunConfigRecord } | null = null;
+
+  constructor(job: EarlyDocumentsJob) {
+    this.#job = job;
+  }
+
+  /** Writes the rank's document if its run has ended and it was not written at its current last frame. */
+  async offer(replay: JobReplay, rank: number): Promise<void> {
+    if (!replay.ended(rank)) return;
+    const seq = replay.lastSeq(rank);
+    if (this.#written.get(rank)?.key.startsWith(`${seq}\u0000`) === true) return;
+    const accumulated = replay.accumulated(rank);
+    if (accumulated.runConfig !== null && (this.#config === null || rank < this.#config.rank)) this.#config = { rank, runConfig: accumulated.runConfig };
+    const job = jobIdentity(this.#job, this.#config === null ? [] : [this.#config]);
+    const summary = { job, ...accumulated };
+    const graphs = finalGraphs(this.#job.runDir, summary);
+    try {
+      const written = await writeRankDocument(this.#job.runDir, summary, graphs);
+      this.#written.set(rank, { key: documentKey(seq, job, graphs), ...written });
+    } catch {
+      // Not recorded, so finalisation writes it again and reports what still fails.
+      this.#written.delete(rank);
+    }
+  }
+
+  /** What was written for the rank, if it was built from the same identity, last frame and renderings. */
+  reusable(rank: number, seq: number, job: JobIdentity, graphs: GraphFiles): { files: string[]; member: CollectionMember } | null {
+    const written = this.#written.get(rank);
+    return written !== undefined && written.key === documentKey(seq, job, graphs) ? written : null;
+  }
+}
+
+function documentKey(seq: number, job: JobIdentity, graphs: GraphFiles): string {
+  return `${seq}\u0000${JSON.stringify([job, graphs.createGraph, graphs.createSvg])}`;
+}
