@@ -51,14 +51,22 @@ function halfway(job: Job): Promise<void> {
 
 /**
  * The ranks go through their nodes' relays: the aggregator on `node` holds one connection at its data
- * port per node (8 without relays). `port`: the stand-alone aggregator's; by default the hosted one's.
+ * port per node (8 without relays), and one more per rank that fell back from its relay (it says so on
+ * stderr; a loaded machine can delay a relay's start past RELAY_UNREACHABLE_MS). `port`: the stand-alone
+ * aggregator's; by default the hosted one's.
  */
 async function assertThroughRelays(t: TestContext, job: Job, node: NetnsNode = AGGREGATOR_NODE, port?: number): Promise<void> {
   const dataPort = port ?? ZmqEndpoint.parse(readFileSync(join(onlyRunDir(job.saveDir), ENDPOINT_FILE), 'utf8').trim())?.port;
   assert.ok(dataPort !== undefined && dataPort !== null, 'the aggregator published its endpoint');
   const connections = await establishedOn(node, dataPort);
-  t.diagnostic(`the aggregator's data port ${dataPort} holds ${connections} connections (${NODES} nodes, ${RANKS} ranks)`);
-  assert.equal(connections, NODES, `one connection per node's relay at the aggregator, not one per rank:\n${job.srun.stderr()}`);
+  const fallbacks = fallbackLines(job.srun.stderr()).length;
+  t.diagnostic(`the aggregator's data port ${dataPort} holds ${connections} connections (${NODES} nodes, ${RANKS} ranks, ${fallbacks} fallen back so far)`);
+  assert.ok(connections >= NODES && connections <= NODES + fallbacks, `one connection per node's relay (+1 per rank fallen back) at the aggregator:\n${job.srun.stderr()}`);
+}
+
+/** The lines of the ranks that found their node's relay gone and went to the aggregator directly. */
+function fallbackLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /the node's relay at ipc:\/\/\S+ is gone: sending to the aggregator at tcp:\/\/\S+ directly/.test(line));
 }
 
 /** Takes a node's link down for PARTITION_MS, then up. */
@@ -262,8 +270,11 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     const runDir = onlyRunDir(job.saveDir);
     const stderr = job.srun.stderr();
     assert.ok(readdirSync(runDir).includes('prov_collection.json'), `the run was finalised (srun exited ${jobEnd.code}):\n${stderr}`);
-    const fallbacks = stderr.split('\n').filter((line) => /the node's relay at ipc:\/\/\S+ is gone: sending to the aggregator at tcp:\/\/\S+ directly/.test(line));
-    assert.equal(fallbacks.length, 1, `one rank (the killed relay's neighbour) fell back:\n${stderr}`);
+    // The killed relay's neighbour falls back; a rank of another node can too, when its relay closes
+    // at its own rank's end while it still waits for acks (the aggregator waits for the killed rank).
+    const fallbacks = fallbackLines(stderr).length;
+    t.diagnostic(`${fallbacks} ranks fell back to the aggregator directly`);
+    assert.ok(fallbacks >= 1, `the killed relay's neighbour fell back:\n${stderr}`);
     assert.match(stderr, new RegExp(`unfinished ranks: ${relay.rank}\\b`));
     const others = Array.from({ length: RANKS }, (_, rank) => rank).filter((rank) => rank !== relay.rank);
     const live = { loss: receivedPoints(runDir, relay.rank, 'loss'), acc: receivedPoints(runDir, relay.rank, 'acc') };
