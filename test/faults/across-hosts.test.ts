@@ -33,11 +33,14 @@ interface Job {
   srun: Running;
 }
 
-/** `srun -N 4 --ntasks-per-node=2 prov4ml run -- node log-points.mjs` on the namespace cluster. */
+/**
+ * `srun -N 4 --ntasks-per-node=2 prov4ml run -- node log-points.mjs` on the namespace cluster; `-l`:
+ * srun labels each output line with its task (the rank), so the diagnostics say which ranks fell back.
+ */
 function startJob(name: string, env: Record<string, string>, srunOptions: string[] = []): Job {
   const saveDir = mkdtempSync(join(tmpdir(), `prov4ml-hosts-${name}-`));
   const srun = startSrun(
-    ['-N', String(NODES), `--ntasks-per-node=${RANKS_PER_NODE}`, ...srunOptions],
+    ['-l', '-N', String(NODES), `--ntasks-per-node=${RANKS_PER_NODE}`, ...srunOptions],
     ['prov4ml', 'run', '--', process.execPath, LOG_POINTS_PROGRAM],
     netnsEnv(saveDir, { POINTS: String(POINTS), ...PACED, ...env }),
   );
@@ -60,8 +63,14 @@ async function assertThroughRelays(t: TestContext, job: Job, node: NetnsNode = A
   assert.ok(dataPort !== undefined && dataPort !== null, 'the aggregator published its endpoint');
   const connections = await establishedOn(node, dataPort);
   const fallbacks = fallbackLines(job.srun.stderr()).length;
-  t.diagnostic(`the aggregator's data port ${dataPort} holds ${connections} connections (${NODES} nodes, ${RANKS} ranks, ${fallbacks} fallen back so far)`);
+  t.diagnostic(`the aggregator's data port ${dataPort} holds ${connections} connections (${NODES} nodes, ${RANKS} ranks, ${fallbacks} fallen back so far${fallenBack(job.srun.stderr())})`);
   assert.ok(connections >= NODES && connections <= NODES + fallbacks, `one connection per node's relay (+1 per rank fallen back) at the aggregator:\n${job.srun.stderr()}`);
+}
+
+/** `: ranks 1, 5` for the ranks that fell back (srun's `-l` labels), or nothing. */
+function fallenBack(stderr: string): string {
+  const ranks = fallbackLines(stderr).map((line) => line.slice(0, line.indexOf(':')).trim());
+  return ranks.length === 0 ? '' : `: ranks ${ranks.join(', ')}`;
 }
 
 /** The lines of the ranks that found their node's relay gone and went to the aggregator directly. */
@@ -273,7 +282,7 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     // The killed relay's neighbour falls back; a rank of another node can too, when its relay closes
     // at its own rank's end while it still waits for acks (the aggregator waits for the killed rank).
     const fallbacks = fallbackLines(stderr).length;
-    t.diagnostic(`${fallbacks} ranks fell back to the aggregator directly`);
+    t.diagnostic(`${fallbacks} ranks fell back to the aggregator directly${fallenBack(stderr)}`);
     assert.ok(fallbacks >= 1, `the killed relay's neighbour fell back:\n${stderr}`);
     assert.match(stderr, new RegExp(`unfinished ranks: ${relay.rank}\\b`));
     const others = Array.from({ length: RANKS }, (_, rank) => rank).filter((rank) => rank !== relay.rank);
