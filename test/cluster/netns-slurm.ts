@@ -2,6 +2,7 @@
 // nodes are network namespaces on one bridge, started once through slurm/start-netns-cluster.sh and
 // left running (`.ci/run` stops it after `npm test`). Its names and addresses are those of
 // slurm/netns-layout.sh. Jobs reach it through SLURM_CONF; the emulated cluster stays the default.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandWorks } from '../support/components.js';
 import { REPO_ROOT, runCommand } from '../support/run-dir.js';
@@ -75,4 +76,41 @@ export async function allLinksUp(): Promise<void> {
 export async function netnsJobs(): Promise<string> {
   const result = await runCommand('squeue', ['-h', '-o', '%i %T %N'], { env: { ...process.env, SLURM_CONF: NETNS_SLURM_CONF } });
   return result.stdout.trim();
+}
+
+/** A process of a node's namespace whose /proc/PID/net shows that namespace's sockets; throws when the node runs none. */
+async function processOn(node: NetnsNode): Promise<string> {
+  const pid = (await runCommand('ip', ['netns', 'pids', node])).stdout.split('\n').find((line) => line.trim() !== '');
+  if (pid === undefined) throw new Error(`no process runs in ${node}'s namespace`);
+  return pid.trim();
+}
+
+/**
+ * Established TCP connections in a node's namespace whose local port is `port`: at an aggregator's data
+ * port, one per peer (a relay or a rank going directly), which is how a test sees relays at work.
+ */
+export async function establishedOn(node: NetnsNode, port: number): Promise<number> {
+  const pid = await processOn(node);
+  let count = 0;
+  for (const table of ['tcp', 'tcp6']) {
+    for (const line of readFileSync(`/proc/${pid}/net/${table}`, 'utf8').split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state === '01' && local !== undefined && parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port) count++;
+    }
+  }
+  return count;
+}
+
+/** The `prov4ml run` wrapper of local rank `localRank` on a node (on local rank 0, the node's relay), with its global rank. */
+export async function wrapperOn(node: NetnsNode, localRank: number): Promise<{ pid: number; rank: number }> {
+  for (const pid of (await runCommand('ip', ['netns', 'pids', node])).stdout.split('\n').filter(Boolean)) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.endsWith('prov4ml.js'))) continue;
+      const env = new Map(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+      if (env.get('SLURM_LOCALID') === String(localRank)) return { pid: Number(pid), rank: Number(env.get('SLURM_PROCID')) };
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  throw new Error(`no prov4ml run wrapper of local rank ${localRank} on ${node}`);
 }

@@ -3,18 +3,19 @@
  * netns-slurm.ts) × 2 ranks × 100k points × 2 metrics, every rank `srun … prov4ml run` of
  * test/fixtures/log-points.mjs, reaching its aggregator on nsnode01 over the bridge. A partition is a
  * node's link taken down (this kernel has no netem). Each test counts: points sent per rank (the
- * program's), rows in the files, and after `merge` where a rank could not finish.
- * TODO (issue 14, item 6): a relay SIGKILLed mid-run, once per-node relays (item 2) are on main.
+ * program's), rows in the files, and after `merge` where a rank could not finish. The job spans 4 nodes,
+ * so its ranks go through per-node relays (on by default): each test checks that the aggregator holds
+ * one connection per node, not one per rank, before its fault; (e) SIGKILLs a relay.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
-import { decodeEnvelope, readFrames, receivedLogPath } from '@prov4ml/prov-core';
+import { decodeEnvelope, ENDPOINT_FILE, rankOfSpoolFile, readFrames, receivedLogPath, SPOOL_DIR, ZmqEndpoint } from '@prov4ml/prov-core';
 import { needs } from '../support/components.js';
 import { assertExactlyOnce, CLI, onlyRunDir, readMetricCsv, runCommand } from '../support/run-dir.js';
-import { allLinksUp, netnsEnv, netnsSlurmAvailable, nodeAddress, setLink, startNetnsSlurm, startOnNode, startSrun, type NetnsNode } from '../cluster/netns-slurm.js';
+import { allLinksUp, establishedOn, netnsEnv, netnsSlurmAvailable, nodeAddress, setLink, startNetnsSlurm, startOnNode, startSrun, wrapperOn, type NetnsNode } from '../cluster/netns-slurm.js';
 import { LOG_POINTS_PROGRAM, receivedLogBytes, sleep, waitUntil, type Running } from './support.js';
 
 const NODES = 4;
@@ -32,11 +33,14 @@ interface Job {
   srun: Running;
 }
 
-/** `srun -N 4 --ntasks-per-node=2 prov4ml run -- node log-points.mjs` on the namespace cluster. */
-function startJob(name: string, env: Record<string, string>): Job {
+/**
+ * `srun -N 4 --ntasks-per-node=2 prov4ml run -- node log-points.mjs` on the namespace cluster; `-l`:
+ * srun labels each output line with its task (the rank), so the diagnostics say which ranks fell back.
+ */
+function startJob(name: string, env: Record<string, string>, srunOptions: string[] = []): Job {
   const saveDir = mkdtempSync(join(tmpdir(), `prov4ml-hosts-${name}-`));
   const srun = startSrun(
-    ['-N', String(NODES), `--ntasks-per-node=${RANKS_PER_NODE}`],
+    ['-l', '-N', String(NODES), `--ntasks-per-node=${RANKS_PER_NODE}`, ...srunOptions],
     ['prov4ml', 'run', '--', process.execPath, LOG_POINTS_PROGRAM],
     netnsEnv(saveDir, { POINTS: String(POINTS), ...PACED, ...env }),
   );
@@ -46,6 +50,32 @@ function startJob(name: string, env: Record<string, string>): Job {
 /** Every rank has logged half its points and the aggregator has received some. */
 function halfway(job: Job): Promise<void> {
   return waitUntil(() => job.srun.stdout().split('halfway').length - 1 === RANKS && receivedLogBytes(job.saveDir) > 0, 300_000);
+}
+
+/**
+ * The ranks go through their nodes' relays: the aggregator on `node` holds one connection at its data
+ * port per node (8 without relays), and one more per rank that fell back from its relay (it says so on
+ * stderr; a loaded machine can delay a relay's start past RELAY_UNREACHABLE_MS). `port`: the stand-alone
+ * aggregator's; by default the hosted one's.
+ */
+async function assertThroughRelays(t: TestContext, job: Job, node: NetnsNode = AGGREGATOR_NODE, port?: number): Promise<void> {
+  const dataPort = port ?? ZmqEndpoint.parse(readFileSync(join(onlyRunDir(job.saveDir), ENDPOINT_FILE), 'utf8').trim())?.port;
+  assert.ok(dataPort !== undefined && dataPort !== null, 'the aggregator published its endpoint');
+  const connections = await establishedOn(node, dataPort);
+  const fallbacks = fallbackLines(job.srun.stderr()).length;
+  t.diagnostic(`the aggregator's data port ${dataPort} holds ${connections} connections (${NODES} nodes, ${RANKS} ranks, ${fallbacks} fallen back so far${fallenBack(job.srun.stderr())})`);
+  assert.ok(connections >= NODES && connections <= NODES + fallbacks, `one connection per node's relay (+1 per rank fallen back) at the aggregator:\n${job.srun.stderr()}`);
+}
+
+/** `: ranks 1, 5` for the ranks that fell back (srun's `-l` labels), or nothing. */
+function fallenBack(stderr: string): string {
+  const ranks = fallbackLines(stderr).map((line) => line.slice(0, line.indexOf(':')).trim());
+  return ranks.length === 0 ? '' : `: ranks ${ranks.join(', ')}`;
+}
+
+/** The lines of the ranks that found their node's relay gone and went to the aggregator directly. */
+function fallbackLines(stderr: string): string[] {
+  return stderr.split('\n').filter((line) => /the node's relay at ipc:\/\/\S+ is gone: sending to the aggregator at tcp:\/\/\S+ directly/.test(line));
 }
 
 /** Takes a node's link down for PARTITION_MS, then up. */
@@ -59,8 +89,19 @@ async function partition(t: TestContext, node: NetnsNode, job: Job): Promise<voi
 
 /** Points of `metric` in the frames of a rank's received log (what the aggregator confirmed of it). */
 function receivedPoints(runDir: string, rank: number, metric: string): number {
+  return pointsInFrames(receivedLogPath(runDir, rank), metric);
+}
+
+/** Points of `metric` in a rank's spool files (every frame its agent sealed: what `merge` can add). */
+function spooledPoints(runDir: string, rank: number, metric: string): number {
+  const files = readdirSync(join(runDir, SPOOL_DIR)).filter((name) => rankOfSpoolFile(name) === rank);
+  return files.reduce((sum, name) => sum + pointsInFrames(join(runDir, SPOOL_DIR, name), metric), 0);
+}
+
+/** Points of `metric` in the frames of a file of frames (a received log or a spool). */
+function pointsInFrames(path: string, metric: string): number {
   let points = 0;
-  for (const frame of readFrames(readFileSync(receivedLogPath(runDir, rank))).frames) {
+  for (const frame of readFrames(readFileSync(path)).frames) {
     const decoded = decodeEnvelope(frame);
     if (!decoded.ok) continue;
     for (const record of decoded.envelope.records) {
@@ -99,6 +140,13 @@ function lossRows(runDir: string): number[] {
   return Array.from({ length: RANKS }, (_, rank) => readMetricCsv(join(runDir, 'metrics', `loss_TRAINING_GR${rank}.csv`)).rows);
 }
 
+/** Rank `rank`'s `metric` holds steps 0..points-1, each once (its whole series, or a prefix of it). */
+function assertSeries(runDir: string, rank: number, metric: 'loss_TRAINING' | 'acc_VALIDATION', points: number): void {
+  const series = readMetricCsv(join(runDir, 'metrics', `${metric}_GR${rank}.csv`));
+  assert.equal(series.rows, points, `rank ${rank} ${metric} rows`);
+  assert.deepEqual([...series.steps].sort((a, b) => a - b), Array.from({ length: points }, (_, i) => i), `rank ${rank} ${metric} steps 0..${points - 1}`);
+}
+
 /** PIDs of the processes in a node's namespace that run the program or its wrapper. */
 function rankProcessesOn(node: NetnsNode): Promise<string[]> {
   return runCommand('ip', ['netns', 'pids', node]).then((result) =>
@@ -127,6 +175,7 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
       const end = endFile();
       const job = startJob(node, { END_AFTER_FILE: end });
       await halfway(job);
+      await assertThroughRelays(t, job);
       await partition(t, node, job);
       await allPointsReceived(job);
       writeFileSync(end, '');
@@ -145,6 +194,7 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     const job = startJob('lost', { PROV4ML_RANK_TIMEOUT: '15' });
     try {
       await halfway(job);
+      await assertThroughRelays(t, job);
       await setLink(lost, 'down');
       const runDir = onlyRunDir(job.saveDir);
       await waitUntil(() => readdirSync(runDir).includes('prov_collection.json'), 180_000);
@@ -196,6 +246,7 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     const end = endFile();
     const job = startJob('restart', { PROV4ML_AGGREGATOR: `tcp://${AGGREGATOR_NODE}:${port}`, PROV4ML_KEY_DIR: keyDir, END_AFTER_FILE: end });
     await halfway(job);
+    await assertThroughRelays(t, job, AGGREGATOR_NODE, port);
     first.child.kill('SIGKILL');
     await first.exited;
     assert.equal(job.srun.child.exitCode, null, 'the ranks still run when the aggregator dies');
@@ -211,5 +262,44 @@ describe(`faults across hosts, ${NODES} nodes × ${RANKS_PER_NODE} ranks × ${PO
     const runDir = onlyRunDir(job.saveDir);
     assertExactlyOnce(runDir, RANKS, POINTS);
     t.diagnostic(`sent ${POINTS} loss points per rank; rows in the files: ${lossRows(runDir).join(', ')}`);
+  });
+  test("a node's relay SIGKILLed mid-run with its rank: the node's other rank falls back, every other point once; the killed rank exact to what arrived, complete to its spool after merge", async (t) => {
+    // Not the aggregator's node: there rank 0's wrapper also hosts the aggregator.
+    const node: NetnsNode = 'nsnode03';
+    // The hosted aggregator finalises without the killed rank once it is silent 15 s, later than its
+    // node's other rank falls back (RELAY_UNREACHABLE_MS, 6 s); the other tasks outlive the killed one.
+    const job = startJob('relay', { PROV4ML_RANK_TIMEOUT: '15' }, ['--kill-on-bad-exit=0']);
+    await halfway(job);
+    await assertThroughRelays(t, job);
+    // The relay lives in local rank 0's `prov4ml run` wrapper, which is that rank's agent too.
+    const relay = await wrapperOn(node, 0);
+    process.kill(relay.pid, 'SIGKILL');
+    t.diagnostic(`SIGKILLed the relay on ${node} (the wrapper of rank ${relay.rank}, pid ${relay.pid}) with ${receivedLogBytes(job.saveDir)} received-log bytes written`);
+    const jobEnd = await job.srun.exited;
+    const runDir = onlyRunDir(job.saveDir);
+    const stderr = job.srun.stderr();
+    assert.ok(readdirSync(runDir).includes('prov_collection.json'), `the run was finalised (srun exited ${jobEnd.code}):\n${stderr}`);
+    // The killed relay's neighbour falls back; a rank of another node can too, when its relay closes
+    // at its own rank's end while it still waits for acks (the aggregator waits for the killed rank).
+    const fallbacks = fallbackLines(stderr).length;
+    t.diagnostic(`${fallbacks} ranks fell back to the aggregator directly${fallenBack(stderr)}`);
+    assert.ok(fallbacks >= 1, `the killed relay's neighbour fell back:\n${stderr}`);
+    assert.match(stderr, new RegExp(`unfinished ranks: ${relay.rank}\\b`));
+    const others = Array.from({ length: RANKS }, (_, rank) => rank).filter((rank) => rank !== relay.rank);
+    const live = { loss: receivedPoints(runDir, relay.rank, 'loss'), acc: receivedPoints(runDir, relay.rank, 'acc') };
+    const spooled = { loss: spooledPoints(runDir, relay.rank, 'loss'), acc: spooledPoints(runDir, relay.rank, 'acc') };
+    t.diagnostic(`rank ${relay.rank}: sent ${POINTS / 2}+ loss points before the kill; ${live.loss} arrived live, ${spooled.loss} in its spool`);
+    assert.ok(live.loss > 0 && live.loss <= spooled.loss && spooled.loss < POINTS, `rank ${relay.rank}: 0 < ${live.loss} arrived ≤ ${spooled.loss} spooled < ${POINTS}`);
+    // Live: every other rank whole; the killed one exactly what the aggregator confirmed, from step 0 without a gap.
+    for (const rank of others) for (const metric of ['loss_TRAINING', 'acc_VALIDATION'] as const) assertSeries(runDir, rank, metric, POINTS);
+    assertSeries(runDir, relay.rank, 'loss_TRAINING', live.loss);
+    assertSeries(runDir, relay.rank, 'acc_VALIDATION', live.acc);
+    t.diagnostic(`live: rows ${lossRows(runDir).join(', ')} of ${POINTS} sent per rank`);
+    const merged = await runCommand(process.execPath, [CLI, 'merge', runDir]);
+    assert.equal(merged.code, 0, merged.stderr);
+    for (const rank of others) for (const metric of ['loss_TRAINING', 'acc_VALIDATION'] as const) assertSeries(runDir, rank, metric, POINTS);
+    assertSeries(runDir, relay.rank, 'loss_TRAINING', spooled.loss);
+    assertSeries(runDir, relay.rank, 'acc_VALIDATION', spooled.acc);
+    t.diagnostic(`after merge: rows ${lossRows(runDir).join(', ')}`);
   });
 });
