@@ -1,3 +1,4 @@
+// Over 300 lines: five faults across hosts share one job harness and its counting helpers, each read beside the others.
 /**
  * Faults across real hosts (issue 14, item 6): 4 nodes of the namespace cluster (test/cluster/
  * netns-slurm.ts) × 2 ranks × 100k points × 2 metrics, every rank `srun … prov4ml run` of
