@@ -38,6 +38,24 @@ export function csvPoints(runDir: string): number {
   return rows;
 }
 
+/**
+ * Lets every sender run to its end, then waits for the job's collection: the send time, the seconds from
+ * the last rank's end to the collection file, and the aggregator's peak RSS.
+ */
+export async function sendThenFinalize(
+  senders: Awaited<ReturnType<typeof launchSenders>>,
+  aggregator: Awaited<ReturnType<typeof startAggregatorProcess>>,
+  runDir: string,
+): Promise<{ sendSeconds: number; finalizeSeconds: number; peakRssMiB: number }> {
+  let lastEndAt = 0;
+  const sendSeconds = await seconds(async () => {
+    lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
+  });
+  const { peakRssMiB } = await aggregator.finalized;
+  await senders.close();
+  return { sendSeconds, finalizeSeconds: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000, peakRssMiB };
+}
+
 export async function measureRanks1024(): Promise<Record<string, number>> {
   const runDir = mkdtempSync(join(tmpdir(), 'prov4ml-bench-1024-'));
   const job = `bench-1024-${randomUUID()}`;
@@ -55,15 +73,10 @@ export async function measureRanks1024(): Promise<Record<string, number>> {
         frames: 1,
       })),
     );
-    let lastEndAt = 0;
-    const sendSeconds = await seconds(async () => {
-      lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
-    });
-    const { peakRssMiB } = await aggregator.finalized;
-    await senders.close();
+    const { sendSeconds, finalizeSeconds, peakRssMiB } = await sendThenFinalize(senders, aggregator, runDir);
     return {
       ranks_1024_lost_points: RANKS * 2 * POINTS_PER_SERIES - csvPoints(runDir),
-      ranks_1024_finalize_s: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000,
+      ranks_1024_finalize_s: finalizeSeconds,
       ranks_1024_send_s: sendSeconds,
       ranks_1024_aggregator_rss_mb: peakRssMiB,
     };

@@ -9,17 +9,16 @@
  * aggregator's limit, and run only where that limit allows it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { curveKeyPair } from 'zeromq';
-import { ackEndpointFor, COLLECTION_FILE } from '@prov4ml/prov-core';
+import { ackEndpointFor } from '@prov4ml/prov-core';
 import { relayEndpoint } from '../packages/agent/src/relay/relay-endpoint.js';
 import { startAggregatorProcess } from './aggregator-process.js';
 import { benchNetwork } from './bench-network.js';
-import { csvPoints } from './ranks-1024.js';
+import { csvPoints, sendThenFinalize } from './ranks-1024.js';
 import { launchSenders, rankGroups } from './rank-senders.js';
-import { seconds } from './stats.js';
 
 const NODES = 16;
 const RANKS_PER_NODE = 1_024;
@@ -84,16 +83,11 @@ export async function measureRanks16k(nodes = NODES): Promise<Record<string, num
         }),
         TIMEOUT_MS,
       );
-      let lastEndAt = 0;
-      const sendSeconds = await seconds(async () => {
-        lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
-      });
-      const { peakRssMiB } = await aggregator.finalized;
-      await senders.close();
+      const { sendSeconds, finalizeSeconds, peakRssMiB } = await sendThenFinalize(senders, aggregator, runDir);
       return {
         ranks_16k_lost_points: rankCount * 2 * POINTS_PER_SERIES - csvPoints(runDir),
         ranks_16k_aggregator_fds: peakDescriptors,
-        ranks_16k_finalize_s: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000,
+        ranks_16k_finalize_s: finalizeSeconds,
         ranks_16k_aggregator_rss_mb: peakRssMiB,
         ranks_16k_send_s: sendSeconds,
         ranks_16k_in_namespaces: network.mode === 'netns' ? 1 : 0,
