@@ -92,6 +92,8 @@ export class Sender {
     this.target = target;
     const security = target.curveServerKey === null ? {} : curveClient(target.curveServerKey);
     const push = new Push({ sendTimeout: SEND_DEADLINE_MS, linger: 0, sendHighWaterMark: SEND_WINDOW_FRAMES, ...security });
+    // The socket monitor starts before the connection: a local handshake completes before a later one sees it.
+    const events = this.watchEvents(push, target);
     push.connect(target.endpoint);
     const acks = new Subscriber({ linger: 0, ...security });
     acks.connect(target.ackEndpoint);
@@ -100,7 +102,7 @@ export class Sender {
     this.acks = acks;
     this.lastAckProgressAt = this.ackedAt = this.peerDownSince = Date.now();
     this.peerUp = false;
-    this.loops.push(this.ackLoop(acks), this.watchEvents(push, target));
+    this.loops.push(this.ackLoop(acks), events);
   }
 
   /** The relay this sender goes through is gone (see SenderTarget.fallback) while frames wait for acks. */
@@ -123,9 +125,9 @@ export class Sender {
     this.nextIndex = 0;
   }
 
-  /** True once the aggregator accepted this sender's connection (the ZeroMQ handshake completed). */
+  /** True once the aggregator accepted this sender's connection (a ZeroMQ handshake completed, or an ack came). */
   get reachedAggregator(): boolean {
-    return this.handshaken;
+    return this.handshaken || this.acked > 0;
   }
 
   /** Highest sequence number the aggregator has confirmed on disk. */
