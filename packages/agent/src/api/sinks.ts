@@ -2,10 +2,12 @@ import type { ContextName, EnvelopeRecord, RunConfigRecord } from '@prov4ml/prov
 import type { RunEndDetails } from '../rank/shutdown-report.js';
 import type { ArtifactRequest } from '../rank/artifacts.js';
 import { bootstrapRank } from '../rank/bootstrap.js';
-import { connectChannel, type ChannelClient } from '../channel/client.js';
+import { join } from 'node:path';
+import { SPOOL_DIR } from '@prov4ml/prov-core';
+import { ChannelFailedError, connectChannel, type ChannelClient } from '../channel/client.js';
 import { paceOverChannel } from '../channel/series-pacer.js';
 import type { PendingPoints } from '../pipeline/batch-processor.js';
-import { CHANNEL_RECORD_KINDS, type ChannelRecord } from '../channel/protocol.js';
+import { CHANNEL_RECORD_KINDS, type ChannelRecord, type ClientNotification } from '../channel/protocol.js';
 import type { RunOptions } from '../config/options.js';
 import type { MetricsOptions } from '../metrics/options.js';
 import type { SampleKind } from '../metrics/sampling.js';
@@ -51,7 +53,7 @@ export async function openRunSink(
 ): Promise<RunSink> {
   return environment.channel === null
     ? openInProcessSink(options, environment, pending, recorded)
-    : openChannelSink(explicit, environment.channel, pending, recorded);
+    : openChannelSink(explicit, environment.channel, pending, recorded, environment.log);
 }
 
 async function openInProcessSink(
@@ -82,7 +84,13 @@ async function openInProcessSink(
   };
 }
 
-async function openChannelSink(explicit: Partial<RunOptions>, path: string, pending: PendingPoints, recorded: RecordedRunOptions): Promise<RunSink> {
+async function openChannelSink(
+  explicit: Partial<RunOptions>,
+  path: string,
+  pending: PendingPoints,
+  recorded: RecordedRunOptions,
+  log: (line: string) => void,
+): Promise<RunSink> {
   const client: ChannelClient = await connectChannel(path);
   // A refused start_run must not leave the connection open: it would keep the program from exiting.
   const started = await client
@@ -103,23 +111,54 @@ async function openChannelSink(explicit: Partial<RunOptions>, path: string, pend
       await client.close();
       throw error;
     });
-  const pacer = paceOverChannel(pending, client, started.saveAfterNLogs);
+  const send = sendOrSayLost(client, log);
+  const pacer = paceOverChannel(pending, send, started.saveAfterNLogs);
   return {
     rank: started.rank,
     worldSize: started.worldSize,
     collectAllProcesses: started.collectAllProcesses,
     submit: (record) => {
-      if (isChannelRecord(record)) client.send({ t: 'records', records: [record] });
+      if (isChannelRecord(record)) send({ t: 'records', records: [record] });
     },
     logArtifact: async (request) => {
-      await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
+      try {
+        await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
+      } catch (error) {
+        if (!(error instanceof ChannelFailedError)) throw error;
+        log(`${request.path} is not recorded: ${error.message}`);
+      }
     },
-    sample: (kind, context, step) => client.send({ t: 'sample', kind, context, step }),
+    sample: (kind, context, step) => send({ t: 'sample', kind, context, step }),
     end: async ({ createGraph, createSvg, crateRoCrate, zipRunDir }) => {
       pacer.stop();
-      await client.request({ t: 'end_run', createGraph, createSvg, crateRoCrate, zipRunDir });
+      try {
+        await client.request({ t: 'end_run', createGraph, createSvg, crateRoCrate, zipRunDir });
+      } catch (error) {
+        if (!(error instanceof ChannelFailedError)) throw error;
+        log(
+          `${error.message}; the records the agent received are kept in ${join(started.runDir, SPOOL_DIR)}; ` +
+            `once it has stopped, \`prov4ml merge ${started.runDir}\` writes the documents`,
+        );
+      }
       await client.close();
     },
+  };
+}
+
+/**
+ * A program's records go to its wrapper's agent; when that channel fails (the wrapper was killed), the
+ * first loss is said once and the program goes on: a provenance problem never ends a user's job.
+ */
+function sendOrSayLost(client: ChannelClient, log: (line: string) => void): (message: ClientNotification) => void {
+  let said = false;
+  return (message) => {
+    try {
+      client.send(message);
+    } catch (error) {
+      if (!(error instanceof ChannelFailedError)) throw error;
+      if (!said) log(`${error.message}; what is logged from now on is lost, training goes on`);
+      said = true;
+    }
   };
 }
 

@@ -25,8 +25,13 @@ export class ChannelRequestError extends Error {
   }
 }
 
+/** The channel failed (the agent is gone, or stopped reading): nothing sent from now on reaches it. */
+export class ChannelFailedError extends Error {
+  override readonly name = 'ChannelFailedError';
+}
+
 export interface ChannelClient {
-  /** Queues a message that gets no reply. Throws when the channel is closed or the agent stopped reading. */
+  /** Queues a message that gets no reply. Throws ChannelFailedError once the channel has failed. */
   send(message: ClientNotification): void;
   /** Sends a request and resolves with its reply; rejects with ChannelRequestError on an error reply. */
   request<M extends ChannelRequestBody>(message: M): Promise<ReplyFor[M['t']]>;
@@ -61,7 +66,7 @@ class SocketChannelClient implements ChannelClient {
   private readonly pending = new Map<number, Waiter>();
   private readonly reader = new FrameReader();
   private nextId = 1;
-  private failure: Error | undefined;
+  private failure: ChannelFailedError | undefined;
   private readonly closed: Promise<void>;
 
   constructor(
@@ -70,8 +75,8 @@ class SocketChannelClient implements ChannelClient {
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (error) => this.fail(new Error(`channel to the prov4ml agent at ${path} failed: ${error.message}`)));
-    socket.on('close', () => this.fail(new Error(`channel to the prov4ml agent at ${path} is closed`)));
+    socket.on('error', (error) => this.fail(`the channel to the prov4ml agent at ${path} failed: ${error.message}`));
+    socket.on('close', () => this.fail(`the channel to the prov4ml agent at ${path} is closed`));
   }
 
   send(message: ClientNotification): void {
@@ -102,7 +107,9 @@ class SocketChannelClient implements ChannelClient {
   private write(message: ClientMessage): void {
     if (this.failure) throw this.failure;
     if (this.socket.writableLength > MAX_CLIENT_BACKLOG_BYTES) {
-      throw new Error(`the prov4ml agent at ${this.path} stopped reading (${MAX_CLIENT_BACKLOG_BYTES} bytes queued)`);
+      // An agent that left this much unread is hung: the channel fails for good, as when it is gone.
+      this.fail(`the prov4ml agent at ${this.path} stopped reading (${MAX_CLIENT_BACKLOG_BYTES} bytes queued)`);
+      throw this.failure;
     }
     this.socket.write(jsonFrame(encodeClientMessage(message)));
   }
@@ -111,7 +118,7 @@ class SocketChannelClient implements ChannelClient {
     try {
       for (const frame of this.reader.push(chunk)) this.settle(decodeAgentReply(JSON.parse(decodeUtf8(frame, 'reply'))));
     } catch (error) {
-      this.fail(new Error(`the prov4ml agent at ${this.path} sent a broken reply: ${oneLine((error as Error).message)}`));
+      this.fail(`the prov4ml agent at ${this.path} sent a broken reply: ${oneLine((error as Error).message)}`);
       this.socket.destroy();
     }
   }
@@ -126,8 +133,8 @@ class SocketChannelClient implements ChannelClient {
     else waiter.resolve(reply);
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
+  private fail(reason: string): void {
+    this.failure ??= new ChannelFailedError(reason);
     for (const waiter of this.pending.values()) waiter.reject(this.failure);
     this.pending.clear();
   }

@@ -1,6 +1,6 @@
 import type { PendingPoints } from '../pipeline/batch-processor.js';
 import { FLUSH_INTERVAL_MS, MAX_PENDING_POINTS } from '../config/limits.js';
-import type { ChannelClient } from './client.js';
+import type { RecordsMessage } from './protocol.js';
 
 export interface SeriesPacer {
   /** Sends what the table holds now and stops the interval. Idempotent. */
@@ -13,34 +13,30 @@ export interface SeriesPacer {
  * at MAX_PENDING_POINTS at once (a loop that never yields), and at least every FLUSH_INTERVAL_MS. It
  * decides nothing about envelopes: the agent's batch processor applies the same policy to what arrives.
  */
-export function paceOverChannel(table: PendingPoints, client: ChannelClient, saveAfterNLogs: number): SeriesPacer {
+export function paceOverChannel(table: PendingPoints, send: (message: RecordsMessage) => void, saveAfterNLogs: number): SeriesPacer {
   let scheduled: NodeJS.Immediate | undefined;
   let stopped = false;
-  const send = () => {
+  const flush = () => {
     clearImmediate(scheduled);
     scheduled = undefined;
     const series = table.drain();
     if (series.length === 0) return;
-    try {
-      client.send({ t: 'records', records: [{ kind: 'metrics', series }] });
-    } catch {
-      // A broken channel is reported by the run's next request (end_run); the logging call never throws for it.
-    }
+    send({ t: 'records', records: [{ kind: 'metrics', series }] });
   };
   table.watch({
     dueAt: saveAfterNLogs,
     fullAt: MAX_PENDING_POINTS,
-    due: () => (scheduled ??= setImmediate(send)),
-    full: send,
+    due: () => (scheduled ??= setImmediate(flush)),
+    full: flush,
   });
-  const timer = setInterval(send, FLUSH_INTERVAL_MS);
+  const timer = setInterval(flush, FLUSH_INTERVAL_MS);
   timer.unref();
   return {
     stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(timer);
-      send();
+      flush();
     },
   };
 }
