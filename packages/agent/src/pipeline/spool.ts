@@ -1,4 +1,5 @@
 import { closeSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { encodeFrameHeader, FRAME_HEADER_BYTES, frameHeaderLength, framedLength, framePadding, UserError } from '@prov4ml/prov-core';
@@ -25,7 +26,10 @@ export interface SpoolOptions {
 const QUEUED = 0;
 const PERSISTED = 1;
 const STOP = 2;
-/** Set by the writer when a write failed; the message goes to the 'error' event. */
+/**
+ * Set by the writer when a write failed: the errno (positive; -1 when the error had none), so that the
+ * agent knows the cause the moment it sees the failure, before the writer's message arrives.
+ */
 const FAILED = 3;
 
 /*
@@ -58,7 +62,7 @@ for (;;) {
       left -= n;
     }
   } catch (error) {
-    Atomics.store(counters, ${FAILED}, 1n);
+    Atomics.store(counters, ${FAILED}, BigInt(Math.abs(error.errno || 0) || -1));
     parentPort.postMessage({ error: error.code || String(error) });
     Atomics.notify(counters, ${PERSISTED});
     break;
@@ -161,7 +165,8 @@ export class Spool {
 
   /** Why the file stopped taking frames (an errno code such as ENOSPC); undefined while it takes them all. */
   get writeFailure(): string | undefined {
-    return this.failure ?? (Atomics.load(this.counters, FAILED) !== 0n ? 'write failed' : undefined);
+    this.noteWriterFailure();
+    return this.failure;
   }
 
   /** Bytes of the spool known to be in the file. */
@@ -195,6 +200,14 @@ export class Spool {
     while (this.failure === undefined && Atomics.load(this.counters, FAILED) === 0n && this.persistedBytes() < this.queued) {
       await Atomics.waitAsync(this.counters, PERSISTED, BigInt(this.persistedBytes()), 1000).value;
     }
+    this.noteWriterFailure();
+  }
+
+  /** Takes a failure the writer has flagged, whether or not its message has arrived yet. */
+  private noteWriterFailure(): void {
+    const errno = Number(Atomics.load(this.counters, FAILED));
+    if (errno === 0 || this.failure !== undefined) return;
+    this.fail(Object.entries(constants.errno).find(([, number]) => number === errno)?.[0] ?? 'write failed');
   }
 
   /** Waits until everything queued is in the file, then stops the writer. Idempotent. */
