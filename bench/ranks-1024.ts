@@ -40,20 +40,20 @@ export function csvPoints(runDir: string): number {
 
 /**
  * Lets every sender run to its end, then waits for the job's collection: the send time, the seconds from
- * the last rank's end to the collection file, and the aggregator's peak RSS.
+ * the last rank's end to the collection file, the aggregator's peak RSS and the copies it received.
  */
 export async function sendThenFinalize(
   senders: Awaited<ReturnType<typeof launchSenders>>,
   aggregator: Awaited<ReturnType<typeof startAggregatorProcess>>,
   runDir: string,
-): Promise<{ sendSeconds: number; finalizeSeconds: number; peakRssMiB: number }> {
+): Promise<{ sendSeconds: number; finalizeSeconds: number; peakRssMiB: number; copies: number }> {
   let lastEndAt = 0;
   const sendSeconds = await seconds(async () => {
     lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
   });
-  const { peakRssMiB } = await aggregator.finalized;
+  const { peakRssMiB, copies } = await aggregator.finalized;
   await senders.close();
-  return { sendSeconds, finalizeSeconds: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000, peakRssMiB };
+  return { sendSeconds, finalizeSeconds: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000, peakRssMiB, copies };
 }
 
 export async function measureRanks1024(): Promise<Record<string, number>> {

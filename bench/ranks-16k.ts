@@ -83,13 +83,15 @@ export async function measureRanks16k(nodes = NODES): Promise<Record<string, num
         }),
         TIMEOUT_MS,
       );
-      const { sendSeconds, finalizeSeconds, peakRssMiB } = await sendThenFinalize(senders, aggregator, runDir);
+      const { sendSeconds, finalizeSeconds, peakRssMiB, copies } = await sendThenFinalize(senders, aggregator, runDir);
       return {
         ranks_16k_lost_points: rankCount * 2 * POINTS_PER_SERIES - csvPoints(runDir),
         ranks_16k_aggregator_fds: peakDescriptors,
         ranks_16k_finalize_s: finalizeSeconds,
         ranks_16k_aggregator_rss_mb: peakRssMiB,
         ranks_16k_send_s: sendSeconds,
+        // Frames resent while their acks were on the way (32,768 originals): the load a late ack adds.
+        ranks_16k_copies: copies,
         ranks_16k_in_namespaces: network.mode === 'netns' ? 1 : 0,
         // Without relays: 2 connections a rank, past the aggregator's limit here, so not run.
         ranks_16k_direct_fds_needed: 2 * rankCount + BASE_DESCRIPTORS,

@@ -99,6 +99,8 @@ class LiveAggregator implements Aggregator {
   #pending = new Map<number, AcceptedFrame[]>();
   #pendingBytes = 0;
   #ackDue = new Set<number>();
+  /** Ranks whose received log grew since the background replay last read it (16,384 ranks: no scan of all). */
+  #replayDue = new Set<number>();
   #flushScheduled = false;
   /** The write loop while it runs. */
   #writing: Promise<void> | null = null;
@@ -178,6 +180,7 @@ class LiveAggregator implements Aggregator {
         cutReceivedLog(runDir, rank, end.validBytes);
       }
       this.#receivedLog.adopt(rank, end.validBytes);
+      this.#replayDue.add(rank);
       this.#adoptedBytes.set(receivedLogPath(runDir, rank), end.validBytes);
     }
     if (replayed > 0) {
@@ -291,7 +294,10 @@ class LiveAggregator implements Aggregator {
       if (failures.has(rank)) {
         this.#tracker.rollBack(rank);
         this.#dropPending(rank);
-      } else this.#tracker.markDurable(rank, frames.at(-1)!.seq);
+      } else {
+        this.#tracker.markDurable(rank, frames.at(-1)!.seq);
+        this.#replayDue.add(rank);
+      }
     }
     // Nothing that failed is acked; the agents keep it in their spools and resend it.
     const [failure] = failures.values();
@@ -355,17 +361,23 @@ class LiveAggregator implements Aggregator {
 
   async #replayLogs(replay: JobReplay, early: EarlyRankDocuments): Promise<void> {
     const runDir = this.#runDir!;
-    for (let progressed = true; progressed && this.#finalizing === null && this.#stopping === null; ) {
-      progressed = false;
-      for (const [rank, sender] of this.#tracker.senders()) {
+    while (this.#replayDue.size > 0 && this.#finalizing === null && this.#stopping === null) {
+      const ranks = this.#replayDue;
+      this.#replayDue = new Set();
+      for (const rank of ranks) {
+        // Finalising replays the rest itself: it waits for this replay only to its next file.
+        if (this.#finalizing !== null || this.#stopping !== null) return;
+        const sender = this.#tracker.senderOf(rank);
         const path = receivedLogPath(runDir, rank);
         const from = replay.replayedUpTo(path);
         const to = this.#receivedLog!.durableBytes(rank);
-        if (to <= from) continue;
+        if (sender === null || to <= from) continue;
         replay.expectSender(rank, sender);
         await replay.replayLive(rank, path, to);
         await early.offer(replay, rank);
-        progressed ||= replay.replayedUpTo(path) > from;
+        // A replay that stopped short but moved on goes on; one that waits at a frame is read again when its log grows.
+        const reached = replay.replayedUpTo(path);
+        if (reached > from && reached < to) this.#replayDue.add(rank);
       }
     }
   }
