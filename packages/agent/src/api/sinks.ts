@@ -121,28 +121,32 @@ async function openChannelSink(
       if (isChannelRecord(record)) send({ t: 'records', records: [record] });
     },
     logArtifact: async (request) => {
-      try {
-        await client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time });
-      } catch (error) {
-        if (!(error instanceof ChannelFailedError)) throw error;
-        log(`${request.path} is not recorded: ${error.message}`);
-      }
+      await saidIfChannelFailed(client.request({ t: 'artifact', ...request, name: request.name ?? null, timestamp: request.time }), (reason) =>
+        log(`${request.path} is not recorded: ${reason}`),
+      );
     },
     sample: (kind, context, step) => send({ t: 'sample', kind, context, step }),
     end: async ({ createGraph, createSvg, crateRoCrate, zipRunDir }) => {
       pacer.stop();
-      try {
-        await client.request({ t: 'end_run', createGraph, createSvg, crateRoCrate, zipRunDir });
-      } catch (error) {
-        if (!(error instanceof ChannelFailedError)) throw error;
+      await saidIfChannelFailed(client.request({ t: 'end_run', createGraph, createSvg, crateRoCrate, zipRunDir }), (reason) =>
         log(
-          `${error.message}; the records the agent received are kept in ${join(started.runDir, SPOOL_DIR)}; ` +
+          `${reason}; the records the agent received are kept in ${join(started.runDir, SPOOL_DIR)}; ` +
             `once it has stopped, \`prov4ml merge ${started.runDir}\` writes the documents`,
-        );
-      }
+        ),
+      );
       await client.close();
     },
   };
+}
+
+/** Waits for a request; a failed channel is said (the program goes on), an agent's refusal is thrown. */
+async function saidIfChannelFailed(request: Promise<unknown>, say: (reason: string) => void): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (!(error instanceof ChannelFailedError)) throw error;
+    say(error.message);
+  }
 }
 
 /**
