@@ -22,6 +22,7 @@ import {
   UserError,
   type CollectionMember,
   type JobIdentity,
+  type NodeRecord,
   type RankSummary,
 } from '@prov4ml/prov-core';
 import { compareRanks } from '../diagnostics/ranks-compared.js';
@@ -65,7 +66,7 @@ export interface FinalizeInput {
 
 /** Rank documents written before finalisation (early-documents.ts). */
 export interface ReusableDocuments {
-  reusable(rank: number, seq: number, job: JobIdentity, graphs: GraphFiles): { files: string[]; member: CollectionMember } | null;
+  reusable(rank: number, seq: number, job: JobIdentity, node: NodeRecord | null, graphs: GraphFiles): { files: string[]; member: CollectionMember } | null;
 }
 
 export interface RankOutcome {
@@ -111,7 +112,7 @@ export async function finalizeJob(input: FinalizeInput): Promise<FinalizeResult>
   const present = new Set(readdirSync(runDir));
   for (const summary of summaries) {
     const graphs = finalGraphs(runDir, summary, present);
-    const early = input.early?.reusable(summary.rank, replay.lastSeq(summary.rank), job, graphs) ?? null;
+    const early = input.early?.reusable(summary.rank, replay.lastSeq(summary.rank), job, summary.node ?? null, graphs) ?? null;
     const { files, member } = early ?? (await writeRankDocument(runDir, summary, graphs));
     written.push(...files);
     members.push(member);
