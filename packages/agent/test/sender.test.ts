@@ -112,6 +112,28 @@ test('without acks, every unacknowledged frame is sent again to the peer that co
   }
 });
 
+test("while the aggregator's beacon says it has been busy since the frames were sent, they are not resent; once it says it drained after them, they are", async () => {
+  const frames = Array.from({ length: 3 }, (_, i) => frame(i + 1));
+  const sender = new Sender({ senderId: SENDER, source: countingSource(frames), log: (line) => assert.fail(line), resendAfterMs: 200 });
+  frames.forEach((payload, i) => sender.enqueue(i + 1, payload));
+  let behindMs = 3_600_000;
+  const peer = await ZmqPeer.bind(ipcEndpoint(), { ack: false, behindMs: () => behindMs });
+  try {
+    sender.connect(target(peer));
+    await peer.waitFor(3);
+    // Without the beacon the sender resends after 200, 600 and 1,400 ms (its backoff).
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    assert.deepEqual(peer.received.map(seqOf), [1, 2, 3], 'held: the aggregator is behind since before they were sent');
+    behindMs = 0;
+    await peer.waitFor(6);
+    assert.deepEqual(peer.received.slice(3, 6).map(seqOf), [1, 2, 3], 'resent once the aggregator drained after them');
+    assert.equal(sender.ackedUpTo, 0);
+  } finally {
+    await sender.close();
+    await peer.close();
+  }
+});
+
 test('close before any target: nothing to send, idempotent, and acks are not awaited forever', async () => {
   const sender = new Sender({ senderId: SENDER, source: countingSource([]), log: (line) => assert.fail(line) });
   sender.enqueue(1, frame(1));

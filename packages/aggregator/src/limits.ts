@@ -73,3 +73,9 @@ export const DESCRIPTORS_PER_CONNECTION = 2;
  * threads). docs/SCALING.md "Order of work" 1.
  */
 export const RESERVED_DESCRIPTORS = 256;
+
+/**
+ * A receive that took this long found ZeroMQ's queue empty (a queued message is taken within
+ * microseconds): the moment the beacon reports as "nothing queued" when it falls between beacons.
+ */
+export const INPUT_WAIT_MS = 1;

@@ -2,6 +2,7 @@
  * Named bounds of every buffer the agent keeps. Each is a trade between memory, loss on a sudden death
  * and syscall rate; the values are documented here so that they are found in one place.
  */
+import { BEACON_INTERVAL_MS } from '@prov4ml/prov-core';
 
 /** Points sealed into one envelope at most (keeps a frame far below the aggregator's frame limit). */
 export const MAX_POINTS_PER_ENVELOPE = 262_144;
@@ -57,6 +58,22 @@ export const RESEND_AFTER_MS = 3_000;
  * A connection made again (a restarted aggregator) starts over at RESEND_AFTER_MS.
  */
 export const MAX_RESEND_AFTER_MS = 12_000;
+
+/**
+ * The aggregator's beacon (prov-core `Beacon`) says how long ago it last had nothing queued. A frame sent
+ * before that moment by more than this (its way through the relay and the network) and still unacked
+ * was lost, and is resent; a later one is queued there, and resending it would only queue a copy.
+ */
+export const BEACON_IN_FLIGHT_MS = 1_000;
+
+/**
+ * Without a beacon for this long (an older aggregator, a partition) resends follow the clock alone.
+ * Fifteen beacons: on the 16k bench's two cores, relays and senders heard them 3-15 s late.
+ */
+export const BEACON_STALE_MS = 15 * BEACON_INTERVAL_MS;
+
+/** However busy the beacons say the aggregator is, an unacked frame is resent after this long (a copy at worst). */
+export const MAX_QUEUED_WAIT_MS = 60_000;
 
 /** How often the batch processor seals what it has, even below saveAfterNLogs. */
 export const FLUSH_INTERVAL_MS = 1_000;

@@ -1,8 +1,17 @@
 // Over 300 lines: the send loop, the ack loop, resends with their backoff and the relay fallback all move
 // the one outbound queue and its cursor; split apart, each would reach into the others' state.
 import { curveKeyPair, Push, Subscriber } from 'zeromq';
-import { decodeAck } from '@prov4ml/prov-core';
-import { MAX_RESEND_AFTER_MS, MAX_UNSENT_BYTES_IN_MEMORY, RESEND_AFTER_MS, SEND_DEADLINE_MS, SEND_WINDOW_FRAMES } from '../config/limits.js';
+import { BEACON_TOPIC, decodeAck, decodeBeacon, isBeaconTopic } from '@prov4ml/prov-core';
+import {
+  BEACON_IN_FLIGHT_MS,
+  BEACON_STALE_MS,
+  MAX_QUEUED_WAIT_MS,
+  MAX_RESEND_AFTER_MS,
+  MAX_UNSENT_BYTES_IN_MEMORY,
+  RESEND_AFTER_MS,
+  SEND_DEADLINE_MS,
+  SEND_WINDOW_FRAMES,
+} from '../config/limits.js';
 import { RELAY_SILENT_MS, RELAY_UNREACHABLE_MS } from '../relay/limits.js';
 
 /** Where the sender re-reads a frame whose bytes it did not keep: the spool. */
@@ -41,6 +50,8 @@ interface Outbound {
   size: number;
   /** No copy in the source (the spool refused it): the bytes stay until an ack covers the frame. */
   pinned: boolean;
+  /** When it was last handed to ZeroMQ; 0: not yet. */
+  sentAt: number;
 }
 
 /**
@@ -49,7 +60,8 @@ interface Outbound {
  * It exists before its target is known: frames queue (bounded in bytes by MAX_UNSENT_BYTES_IN_MEMORY,
  * the rest are numbers re-read from the source) until `connect`.
  * One send loop per socket; every send has a deadline; without ack progress for RESEND_AFTER_MS the
- * unacknowledged frames are sent again (the aggregator drops duplicates), which also covers a restart.
+ * unacknowledged frames are sent again (the aggregator drops duplicates), which also covers a restart,
+ * unless the aggregator's beacon says they are still queued there (BEACON_IN_FLIGHT_MS).
  */
 export class Sender {
   private push: Push | undefined;
@@ -74,6 +86,8 @@ export class Sender {
   /** The wait before the next resend: doubled after each resend without ack progress, up to MAX_RESEND_AFTER_MS. */
   private resendWaitMs: number;
   private handshaken = false;
+  /** The aggregator's last beacon: when it was heard, and when (on this clock) the aggregator last had nothing queued. */
+  private beacon: { heardAt: number; drainedAt: number } | undefined;
 
   constructor(private readonly options: SenderOptions) {
     this.resendAfterMs = options.resendAfterMs ?? RESEND_AFTER_MS;
@@ -97,11 +111,12 @@ export class Sender {
     push.connect(target.endpoint);
     const acks = new Subscriber({ linger: 0, ...security });
     acks.connect(target.ackEndpoint);
-    acks.subscribe(this.options.senderId);
+    acks.subscribe(this.options.senderId, BEACON_TOPIC);
     this.push = push;
     this.acks = acks;
     this.lastAckProgressAt = this.ackedAt = this.peerDownSince = Date.now();
     this.peerUp = false;
+    this.beacon = undefined;
     this.loops.push(this.ackLoop(acks), events);
   }
 
@@ -109,7 +124,20 @@ export class Sender {
   private relayGone(): boolean {
     if (this.target?.fallback === undefined || this.acked >= (this.outbound.at(-1)?.seq ?? 0)) return false;
     const now = Date.now();
-    return (!this.peerUp && now - this.peerDownSince > RELAY_UNREACHABLE_MS) || now - this.ackedAt > RELAY_SILENT_MS;
+    return (!this.peerUp && now - this.peerDownSince > RELAY_UNREACHABLE_MS) || (now - this.ackedAt > RELAY_SILENT_MS && !this.queuedAtAggregator(now));
+  }
+
+  /**
+   * Whether the oldest unacknowledged frame is queued at the aggregator rather than lost: a fresh beacon
+   * says the aggregator has had something queued ever since the frame could have reached it. A busy
+   * aggregator then acks it in turn, and a relay whose beacons come through is passing acks.
+   */
+  private queuedAtAggregator(now: number): boolean {
+    const oldest = this.outbound[0];
+    const beacon = this.beacon;
+    if (beacon === undefined || oldest === undefined || oldest.sentAt === 0) return false;
+    if (now - beacon.heardAt > BEACON_STALE_MS || now - oldest.sentAt > MAX_QUEUED_WAIT_MS) return false;
+    return beacon.drainedAt < oldest.sentAt + BEACON_IN_FLIGHT_MS;
   }
 
   /**
@@ -148,10 +176,10 @@ export class Sender {
     if (spooled) {
       const keep = this.bytesInMemory + payload.length <= MAX_UNSENT_BYTES_IN_MEMORY;
       if (keep) this.bytesInMemory += payload.length;
-      this.outbound.push({ seq, payload: keep ? payload : undefined, size: payload.length, pinned: false });
+      this.outbound.push({ seq, payload: keep ? payload : undefined, size: payload.length, pinned: false, sentAt: 0 });
     } else {
       this.pinned += payload.length;
-      this.outbound.push({ seq, payload, size: payload.length, pinned: true });
+      this.outbound.push({ seq, payload, size: payload.length, pinned: true, sentAt: 0 });
     }
     this.wake?.();
   }
@@ -188,9 +216,10 @@ export class Sender {
     while (!this.closing) {
       if (this.relayGone()) this.fallBack();
       const push = this.push!;
-      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && Date.now() - this.lastAckProgressAt > this.resendWaitMs) {
+      const now = Date.now();
+      if (this.acked < (this.outbound.at(-1)?.seq ?? 0) && now - this.lastAckProgressAt > this.resendWaitMs && !this.queuedAtAggregator(now)) {
         this.nextIndex = 0;
-        this.lastAckProgressAt = Date.now();
+        this.lastAckProgressAt = now;
         // An aggregator too busy to ack in time (thousands of ranks) must not be flooded with copies.
         this.resendWaitMs = Math.min(2 * this.resendWaitMs, Math.max(this.resendAfterMs, MAX_RESEND_AFTER_MS));
       }
@@ -201,6 +230,7 @@ export class Sender {
       }
       try {
         await push.send(frame.payload ?? this.options.source.readFrame(frame.seq));
+        frame.sentAt = Date.now();
         this.nextIndex++;
         // ZeroMQ holds it now; a resend (a lost ack, an aggregator restart) re-reads it from the spool,
         // so memory holds only what waits to be sent, however slow the acks are.
@@ -216,8 +246,14 @@ export class Sender {
 
   private async ackLoop(acks: Subscriber): Promise<void> {
     try {
-      for await (const [, body] of acks) {
+      for await (const [topic, body] of acks) {
         if (acks !== this.acks) return;
+        if (isBeaconTopic(topic!)) {
+          const beacon = decodeBeacon(body!);
+          const now = Date.now();
+          if (beacon !== null) this.beacon = { heardAt: now, drainedAt: now - beacon.behindMs };
+          continue;
+        }
         const ack = decodeAck(body!);
         if (ack === null || ack.sender !== this.options.senderId || ack.upTo <= this.acked) continue;
         this.release(ack.upTo);

@@ -2,11 +2,12 @@
  * A node's relay (docs/SCALING.md "Past one aggregator" 1): the node's ranks connect to it over ipc;
  * it forwards their frames unchanged, several to a multipart message, over one connection to the
  * aggregator (CURVE when the aggregator's link is), and passes the ranks' ack subscriptions up and the
- * acks down (XSUB/XPUB: one upstream connection carries every sender id of the node).
+ * acks down (XSUB/XPUB: one upstream connection carries every sender id of the node), and the
+ * aggregator's beacons, adding its own queue: its ranks' frames wait here before they wait there.
  * It keeps nothing that is not in an agent's spool: a frame it holds when it dies is resent by its rank.
  */
 import { curveKeyPair, Pull, Push, XPublisher, XSubscriber, type Socket } from 'zeromq';
-import { ackEndpointFor } from '@prov4ml/prov-core';
+import { ackEndpointFor, decodeBeacon, encodeBeacon, isBeaconTopic } from '@prov4ml/prov-core';
 import type { SenderTarget } from '../pipeline/sender.js';
 import { RELAY_BACKLOG, RELAY_BATCH_FRAMES, RELAY_DRAIN_TIMEOUT_MS, RELAY_SEND_DEADLINE_MS, RELAY_UNREACHABLE_MS } from './limits.js';
 
@@ -32,6 +33,10 @@ export class Relay {
   private connected = 0;
   private lastConnectedAt = Date.now();
   private forwarded = 0;
+  /** The forward loop waits for the ranks' frames: none is queued here. */
+  private awaitingInput = false;
+  /** When the forward loop last took every frame queued here. */
+  private inputEmptyAt = Date.now();
 
   private constructor(private readonly options: RelayOptions) {
     const { upstream } = options;
@@ -58,7 +63,7 @@ export class Relay {
     }
     relay.push.connect(options.upstream.endpoint);
     relay.upAcks.connect(options.upstream.ackEndpoint);
-    relay.loops.push(relay.forwardFrames(), relay.pipe(relay.downAcks, relay.upAcks), relay.pipe(relay.upAcks, relay.downAcks));
+    relay.loops.push(relay.forwardFrames(), relay.passSubscriptionsUp(), relay.passAcksDown());
     return relay;
   }
 
@@ -95,9 +100,12 @@ export class Relay {
   /** Takes what the ranks queued (up to RELAY_BATCH_FRAMES frames) and sends it on as one message. */
   private async forwardFrames(): Promise<void> {
     try {
-      for await (const first of this.pull) {
-        const batch = [...first];
+      for (;;) {
+        this.awaitingInput = true;
+        const batch = [...(await this.pull.receive())];
+        this.awaitingInput = false;
         while (batch.length < RELAY_BATCH_FRAMES && this.pull.readable) batch.push(...(await this.pull.receive()));
+        if (!this.pull.readable) this.inputEmptyAt = Date.now();
         await this.sendUp(batch);
         this.forwarded += batch.length;
       }
@@ -117,13 +125,31 @@ export class Relay {
     }
   }
 
-  /** Passes every message of `from` to `to`: subscriptions up, acks down. */
-  private async pipe(from: XPublisher | XSubscriber, to: XPublisher | XSubscriber): Promise<void> {
+  private async passSubscriptionsUp(): Promise<void> {
     try {
-      for await (const message of from) await to.send(message);
+      for await (const message of this.downAcks) await this.upAcks.send(message);
     } catch (error) {
       if (!this.closing) this.options.log(`the relay stopped passing acks: ${(error as Error).message}`);
     }
+  }
+
+  private async passAcksDown(): Promise<void> {
+    try {
+      for await (const message of this.upAcks) {
+        if (message.length === 2 && isBeaconTopic(message[0]!)) message[1] = this.withOwnQueue(message[1]!);
+        await this.downAcks.send(message);
+      }
+    } catch (error) {
+      if (!this.closing) this.options.log(`the relay stopped passing acks: ${(error as Error).message}`);
+    }
+  }
+
+  /** The aggregator's beacon, saying the longer of its wait and the relay's own (frames queued here). */
+  private withOwnQueue(body: Buffer): Buffer {
+    const beacon = decodeBeacon(body);
+    if (beacon === null) return body;
+    const ownBehindMs = this.awaitingInput ? 0 : Date.now() - this.inputEmptyAt;
+    return ownBehindMs <= beacon.behindMs ? body : encodeBeacon({ ...beacon, behindMs: ownBehindMs });
   }
 
   /** Follows the ranks' connections to the frame socket, for `drain`. */

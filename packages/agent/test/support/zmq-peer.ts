@@ -4,7 +4,7 @@
  * endpoint with its ack endpoint from ZmqEndpoint.
  */
 import { Publisher, Pull } from 'zeromq';
-import { decodeEnvelope, encodeAck, PROTOCOL_VERSION, ZmqEndpoint } from '@prov4ml/prov-core';
+import { BEACON_TOPIC, decodeEnvelope, encodeAck, encodeBeacon, PROTOCOL_VERSION, ZmqEndpoint } from '@prov4ml/prov-core';
 
 /** How often the peer repeats its last ack: a subscriber that joined late still gets it. */
 const REPEAT_ACK_MS = 50;
@@ -14,6 +14,8 @@ export interface PeerOptions {
   ack: boolean;
   /** Sees each frame as it arrives, before it is acknowledged. */
   onFrame?: (payload: Buffer) => void;
+  /** Publishes a beacon with this `behindMs` with each repeated ack (as the aggregator does each second). */
+  behindMs?: () => number;
 }
 
 export class ZmqPeer {
@@ -33,7 +35,7 @@ export class ZmqPeer {
     private readonly options: PeerOptions,
   ) {
     this.loop = this.receive();
-    this.timer = setInterval(() => void this.publishAck(), REPEAT_ACK_MS);
+    this.timer = setInterval(() => void this.publishAck().then(() => this.publishBeacon()), REPEAT_ACK_MS);
   }
 
   /** Binds `endpoint` (tcp://127.0.0.1:PORT, acks on PORT + 1; or ipc://PATH, acks on PATH.ack). */
@@ -75,6 +77,11 @@ export class ZmqPeer {
     } catch {
       // Closed.
     }
+  }
+
+  private async publishBeacon(): Promise<void> {
+    if (this.options.behindMs === undefined || this.acks.closed) return;
+    await this.acks.send([BEACON_TOPIC, encodeBeacon({ v: PROTOCOL_VERSION, behindMs: this.options.behindMs() })]).catch(() => undefined);
   }
 
   private async publishAck(): Promise<void> {

@@ -11,8 +11,11 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DROP_CAUSES,
+  BEACON_INTERVAL_MS,
+  BEACON_TOPIC,
   decodeEnvelope,
   encodeAck,
+  encodeBeacon,
   PROTOCOL_VERSION,
   RECEIVED_LOG_DIR,
   rankOfReceivedLog,
@@ -29,7 +32,7 @@ import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
 import { EarlyRankDocuments } from '../finalize/early-documents.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
-import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
+import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, INPUT_WAIT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
 import { bindSockets, type BoundSockets } from './sockets.js';
 import { openFileLimitLine, readOpenFileLimit } from './descriptor-limit.js';
@@ -108,6 +111,13 @@ class LiveAggregator implements Aggregator {
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
+  #beaconTimer: NodeJS.Timeout | undefined;
+  /** When nothing was last queued here (every frame that had arrived written and acked): the beacons' measure. */
+  #drainedAt = Date.now();
+  /** The receive loop waits for ZeroMQ: nothing is queued there. */
+  #awaitingInput = false;
+  /** When the receive loop last found ZeroMQ's queue empty. */
+  #inputEmptyAt = 0;
   #finalizing: Promise<void> | null = null;
   #stopping: Promise<void> | null = null;
   /** Started with the job's first frame, so finalising does not wait for threads to start. */
@@ -144,6 +154,7 @@ class LiveAggregator implements Aggregator {
   start(): void {
     this.#receiving = this.#receiveLoop();
     this.#timer = setInterval(() => this.#checkCompletion(), COMPLETION_CHECK_INTERVAL_MS);
+    this.#beaconTimer = setInterval(() => this.#beacon(), BEACON_INTERVAL_MS);
   }
 
   dropCounts(): Record<DropCause, number> {
@@ -209,7 +220,13 @@ class LiveAggregator implements Aggregator {
   async #receiveLoop(): Promise<void> {
     try {
       // A rank sends one frame a message; a node's relay forwards several of its ranks' frames as the parts of one.
-      for await (const parts of this.#pull) {
+      for (;;) {
+        this.#awaitingInput = true;
+        const asked = performance.now();
+        const parts = await this.#pull.receive();
+        this.#awaitingInput = false;
+        // A queued message is taken at once; a wait means ZeroMQ had none (the beacons' measure).
+        if (performance.now() - asked >= INPUT_WAIT_MS) this.#inputEmptyAt = Date.now() - (performance.now() - asked);
         for (const part of parts) {
           try {
             await this.#ingest(part);
@@ -317,6 +334,29 @@ class LiveAggregator implements Aggregator {
     if (frames === undefined) return;
     this.#pending.delete(rank);
     for (const frame of frames) this.#pendingBytes -= frame.payload.length;
+  }
+
+  /**
+   * Nothing queued: the receive loop waits for ZeroMQ, and every frame taken is written and acked. (Not
+   * the socket's `readable`: reading it outside the receive loop takes ZeroMQ's edge-triggered wake-up
+   * away from that loop, which then stalls.)
+   */
+  #drained(): boolean {
+    return this.#awaitingInput && this.#pending.size === 0 && this.#ackDue.size === 0 && this.#writing === null;
+  }
+
+  /**
+   * Tells every sender how long ago nothing was last queued here (records.ts `Beacon`): under a burst of
+   * thousands of ranks, acks come late for everyone, and senders that resent on their own clock alone
+   * sent the aggregator a copy of every frame again and again (the 16k bench: 4 to 7 copies a frame).
+   */
+  #beacon(): void {
+    const now = Date.now();
+    if (this.#drained()) this.#drainedAt = now;
+    // Between beacons the loop may have found the queue empty and written everything since: drained then.
+    else if (this.#writing === null && this.#pending.size === 0 && this.#inputEmptyAt > this.#drainedAt) this.#drainedAt = this.#inputEmptyAt;
+    const message = [BEACON_TOPIC, encodeBeacon({ v: PROTOCOL_VERSION, behindMs: now - this.#drainedAt })];
+    this.#ackSends = this.#ackSends.then(() => this.#acks.send(message)).catch(() => undefined);
   }
 
   #ack(rank: number): void {
@@ -434,6 +474,7 @@ class LiveAggregator implements Aggregator {
 
   async #stop(): Promise<void> {
     clearInterval(this.#timer);
+    clearInterval(this.#beaconTimer);
     this.#pull.close();
     await this.#receiving;
     await this.#flush();

@@ -5,7 +5,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { compactBatchColumn } from './column-codec.js';
-import { PROTOCOL_VERSION, type Ack, type Envelope, type EnvelopeRecord } from './records.js';
+import { PROTOCOL_VERSION, type Ack, type Beacon, type Envelope, type EnvelopeRecord } from './records.js';
 import { scanMsgpack, type ScanCause, type ScanLimits } from './msgpack-scan.js';
 import { validateEnvelope } from './envelope-validation.js';
 import type { ShapeCause } from './field-checks.js';
@@ -98,17 +98,36 @@ export function encodeAck(ack: Ack): Buffer {
   return packr.pack({ v: ack.v, sender: ack.sender, upTo: ack.upTo });
 }
 
+/**
+ * The topic of beacons on the ack socket. Not a sender id (SENDER_ID_PATTERN has no '.'), so a sender
+ * subscribed to its own id never receives beacons, nor a beacon subscriber anyone's acks.
+ */
+export const BEACON_TOPIC = '.';
+const BEACON_TOPIC_BYTES = Buffer.from(BEACON_TOPIC);
+
+/** Whether a message on the ack socket, by its topic (first part), is a beacon. */
+export function isBeaconTopic(topic: Uint8Array): boolean {
+  return Buffer.compare(topic, BEACON_TOPIC_BYTES) === 0;
+}
+
+export function encodeBeacon(beacon: Beacon): Buffer {
+  return packr.pack({ v: beacon.v, behindMs: beacon.behindMs });
+}
+
+/** The beacon in `bytes`, or null when they are not a valid beacon of this protocol version. */
+export function decodeBeacon(bytes: Uint8Array): Beacon | null {
+  const raw = unpackSmall(bytes);
+  if (raw === null) return null;
+  const { v, behindMs } = raw;
+  if (v !== PROTOCOL_VERSION || typeof behindMs !== 'number' || !Number.isSafeInteger(behindMs) || behindMs < 0) return null;
+  return { v, behindMs };
+}
+
 /** The ack in `bytes`, or null when they are not a valid ack of this protocol version. */
 export function decodeAck(bytes: Uint8Array): Ack | null {
-  if (scanMsgpack(bytes, ACK_SCAN) !== null) return null;
-  let raw: unknown;
-  try {
-    raw = unpackr.unpack(bytes);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null) return null;
-  const { v, sender, upTo } = raw as Record<string, unknown>;
+  const raw = unpackSmall(bytes);
+  if (raw === null) return null;
+  const { v, sender, upTo } = raw;
   if (v !== PROTOCOL_VERSION || typeof sender !== 'string' || !SENDER_ID_PATTERN.test(sender)) return null;
   if (typeof upTo !== 'number' || !Number.isSafeInteger(upTo) || upTo < 0) return null;
   return { v, sender, upTo };
@@ -167,4 +186,16 @@ export function readFrames(buf: Uint8Array): { frames: Uint8Array[]; consumed: n
     offset = end;
   }
   return { frames, consumed: offset };
+}
+
+/** A small map from the ack socket (an ack or a beacon), or null when the bytes are not one. */
+function unpackSmall(bytes: Uint8Array): Record<string, unknown> | null {
+  if (scanMsgpack(bytes, ACK_SCAN) !== null) return null;
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(bytes);
+  } catch {
+    return null;
+  }
+  return typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : null;
 }

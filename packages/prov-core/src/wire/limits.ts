@@ -72,3 +72,6 @@ export const SENDER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 export const MAX_NODE_GPUS = 256;
 export const MAX_NODE_INTERFACES = 1024;
 export const MAX_NODE_ADDRESSES = 256;
+
+/** How often the aggregator publishes its beacon (records.ts `Beacon`) to every sender. */
+export const BEACON_INTERVAL_MS = 1_000;

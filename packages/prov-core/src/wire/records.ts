@@ -277,3 +277,15 @@ export interface Ack {
   sender: string;
   upTo: number;
 }
+
+/**
+ * Published by the aggregator to every sender (topic BEACON_TOPIC) each BEACON_INTERVAL_MS: how long
+ * ago it last had nothing queued (every frame that had reached it written and acked). A sender whose
+ * frame is older than that moment and still unacked resends it; one whose frame came later waits,
+ * since the frame is queued behind the others, not lost (a resend would only queue a copy behind it).
+ */
+export interface Beacon {
+  v: number;
+  /** Milliseconds since the aggregator last had nothing queued; 0: nothing queued now. */
+  behindMs: number;
+}
