@@ -107,7 +107,11 @@ class LiveAggregator implements Aggregator {
   #flushScheduled = false;
   /** The write loop while it runs. */
   #writing: Promise<void> | null = null;
-  #ackSends: Promise<void> = Promise.resolve();
+  /** Acks to send, the newest `upTo` per sender (acks are cumulative: a later one replaces an unsent one). */
+  readonly #unsentAcks = new Map<string, number>();
+  #beaconDue = false;
+  /** The one send loop of the ack socket while it runs. */
+  #ackSending: Promise<void> | null = null;
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -342,7 +346,11 @@ class LiveAggregator implements Aggregator {
    * away from that loop, which then stalls.)
    */
   #drained(): boolean {
-    return this.#awaitingInput && this.#pending.size === 0 && this.#ackDue.size === 0 && this.#writing === null;
+    return this.#awaitingInput && this.#writtenAndAcked();
+  }
+
+  #writtenAndAcked(): boolean {
+    return this.#pending.size === 0 && this.#ackDue.size === 0 && this.#writing === null && this.#unsentAcks.size === 0;
   }
 
   /**
@@ -351,21 +359,48 @@ class LiveAggregator implements Aggregator {
    * sent the aggregator a copy of every frame again and again (the 16k bench: 4 to 7 copies a frame).
    */
   #beacon(): void {
+    this.#beaconDue = true;
+    this.#sendAcks();
+  }
+
+  /** The beacon's `behindMs`, at the moment it is sent. */
+  #behindMs(): number {
     const now = Date.now();
     if (this.#drained()) this.#drainedAt = now;
     // Between beacons the loop may have found the queue empty and written everything since: drained then.
-    else if (this.#writing === null && this.#pending.size === 0 && this.#inputEmptyAt > this.#drainedAt) this.#drainedAt = this.#inputEmptyAt;
-    const message = [BEACON_TOPIC, encodeBeacon({ v: PROTOCOL_VERSION, behindMs: now - this.#drainedAt })];
-    this.#ackSends = this.#ackSends.then(() => this.#acks.send(message)).catch(() => undefined);
+    else if (this.#writtenAndAcked() && this.#inputEmptyAt > this.#drainedAt) this.#drainedAt = this.#inputEmptyAt;
+    return now - this.#drainedAt;
   }
 
   #ack(rank: number): void {
     const sender = this.#tracker.senderOf(rank);
     const upTo = this.#tracker.durableUpTo(rank);
     if (sender === null || upTo === 0) return;
-    const message = [sender, encodeAck({ v: PROTOCOL_VERSION, sender, upTo })];
-    // One send at a time on a socket; a PUB socket drops rather than blocks, and acks are cumulative.
-    this.#ackSends = this.#ackSends.then(() => this.#acks.send(message)).catch(() => undefined);
+    this.#unsentAcks.set(sender, upTo);
+    this.#sendAcks();
+  }
+
+  /**
+   * One send at a time on the ack socket: each send waits for a turn of the event loop, so under load
+   * acks queue here. The beacon goes first (a late beacon makes every sender resend on its clock: 15 s
+   * late at 16k ranks when it queued behind the acks), and queued acks of one sender become one.
+   */
+  #sendAcks(): void {
+    this.#ackSending ??= (async () => {
+      while (this.#beaconDue || this.#unsentAcks.size > 0) {
+        let message: [string, Buffer];
+        if (this.#beaconDue) {
+          this.#beaconDue = false;
+          message = [BEACON_TOPIC, encodeBeacon({ v: PROTOCOL_VERSION, behindMs: this.#behindMs() })];
+        } else {
+          const [sender, upTo] = this.#unsentAcks.entries().next().value as [string, number];
+          this.#unsentAcks.delete(sender);
+          message = [sender, encodeAck({ v: PROTOCOL_VERSION, sender, upTo })];
+        }
+        // A PUB socket drops rather than blocks; it fails only once closed.
+        await this.#acks.send(message).catch(() => undefined);
+      }
+    })().finally(() => (this.#ackSending = null));
   }
 
   #drop(cause: DropCause, detail: string): void {
@@ -480,7 +515,7 @@ class LiveAggregator implements Aggregator {
     await this.#flush();
     await this.#finalizing;
     await this.#replayingBehind;
-    await this.#ackSends;
+    await this.#ackSending;
     this.#acks.close();
     this.#receivedLog?.close();
     await this.#formatPool?.close();
