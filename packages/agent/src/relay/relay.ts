@@ -125,14 +125,16 @@ export class Relay {
     }
   }
 
+  /** Passes the ranks' subscriptions (their sender ids, the beacon topic) to the aggregator. */
   private async passSubscriptionsUp(): Promise<void> {
     try {
       for await (const message of this.downAcks) await this.upAcks.send(message);
     } catch (error) {
-      if (!this.closing) this.options.log(`the relay stopped passing acks: ${(error as Error).message}`);
+      if (!this.closing) this.options.log(`the relay stopped passing its ranks' ack subscriptions: ${(error as Error).message}`);
     }
   }
 
+  /** Passes the aggregator's acks and beacons to the ranks. */
   private async passAcksDown(): Promise<void> {
     try {
       for await (const message of this.upAcks) {

@@ -400,7 +400,11 @@ class LiveAggregator implements Aggregator {
         // A PUB socket drops rather than blocks; it fails only once closed.
         await this.#acks.send(message).catch(() => undefined);
       }
-    })().finally(() => (this.#ackSending = null));
+    })().finally(() => {
+      this.#ackSending = null;
+      // Queued between the loop's last check and here: the loop had ended, so nothing else sends it.
+      if (this.#beaconDue || this.#unsentAcks.size > 0) this.#sendAcks();
+    });
   }
 
   #drop(cause: DropCause, detail: string): void {
