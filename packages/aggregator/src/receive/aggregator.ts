@@ -12,18 +12,14 @@ import { join } from 'node:path';
 import {
   DROP_CAUSES,
   BEACON_INTERVAL_MS,
-  BEACON_TOPIC,
   decodeEnvelope,
-  encodeAck,
-  encodeBeacon,
-  PROTOCOL_VERSION,
   RECEIVED_LOG_DIR,
   rankOfReceivedLog,
   receivedLogPath,
   type CurveKeyPair,
   type DropCause,
 } from '@prov4ml/prov-core';
-import type { Publisher, Pull } from 'zeromq';
+import type { Pull } from 'zeromq';
 import { finalizeJob, type FinalizeResult, type RankSources } from '../finalize/finalize.js';
 import type { CrateWriter } from '../finalize/crate-writer.js';
 import { CsvFormatPool } from '../metric-files/format-pool.js';
@@ -32,6 +28,7 @@ import { readFrameFile } from './frame-file.js';
 import { JobReplay } from '../finalize/job-replay.js';
 import { EarlyRankDocuments } from '../finalize/early-documents.js';
 import { JobTracker, type AcceptedFrame } from './job-tracker.js';
+import { AckPublisher } from './ack-publisher.js';
 import { COMPLETION_CHECK_INTERVAL_MS, DEFAULT_RANK_TIMEOUT_MS, INPUT_WAIT_MS, MAX_PENDING_LOG_BYTES } from '../limits.js';
 import { cutReceivedLog, ReceivedLog } from './received-log.js';
 import { bindSockets, type BoundSockets } from './sockets.js';
@@ -93,7 +90,7 @@ class LiveAggregator implements Aggregator {
   readonly #options: AggregatorOptions;
   readonly #log: (line: string) => void;
   readonly #pull: Pull;
-  readonly #acks: Publisher;
+  readonly #acks: AckPublisher;
   readonly #sockets: BoundSockets;
   readonly #tracker: JobTracker;
   readonly #drops = Object.fromEntries(DROP_CAUSES.map((cause) => [cause, 0])) as Record<DropCause, number>;
@@ -107,11 +104,6 @@ class LiveAggregator implements Aggregator {
   #flushScheduled = false;
   /** The write loop while it runs. */
   #writing: Promise<void> | null = null;
-  /** Acks to send, the newest `upTo` per sender (acks are cumulative: a later one replaces an unsent one). */
-  readonly #unsentAcks = new Map<string, number>();
-  #beaconDue = false;
-  /** The one send loop of the ack socket while it runs. */
-  #ackSending: Promise<void> | null = null;
   #writeFailed = false;
   #receiving: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
@@ -144,7 +136,7 @@ class LiveAggregator implements Aggregator {
     this.#log = options.log ?? (() => undefined);
     this.#sockets = sockets;
     this.#pull = sockets.pull;
-    this.#acks = sockets.acks;
+    this.#acks = new AckPublisher(sockets.acks);
     this.endpoint = sockets.endpoint;
     this.#tracker = new JobTracker({ jobKey: options.jobKey, worldSize: options.worldSize });
     this.finalized = new Promise((resolve, reject) => {
@@ -350,7 +342,7 @@ class LiveAggregator implements Aggregator {
   }
 
   #writtenAndAcked(): boolean {
-    return this.#pending.size === 0 && this.#ackDue.size === 0 && this.#writing === null && this.#unsentAcks.size === 0;
+    return this.#pending.size === 0 && this.#ackDue.size === 0 && this.#writing === null && this.#acks.unsent === 0;
   }
 
   /**
@@ -359,8 +351,7 @@ class LiveAggregator implements Aggregator {
    * sent the aggregator a copy of every frame again and again (the 16k bench: 4 to 7 copies a frame).
    */
   #beacon(): void {
-    this.#beaconDue = true;
-    this.#sendAcks();
+    this.#acks.beacon(() => this.#behindMs());
   }
 
   /** The beacon's `behindMs`, at the moment it is sent. */
@@ -375,36 +366,7 @@ class LiveAggregator implements Aggregator {
   #ack(rank: number): void {
     const sender = this.#tracker.senderOf(rank);
     const upTo = this.#tracker.durableUpTo(rank);
-    if (sender === null || upTo === 0) return;
-    this.#unsentAcks.set(sender, upTo);
-    this.#sendAcks();
-  }
-
-  /**
-   * One send at a time on the ack socket: each send waits for a turn of the event loop, so under load
-   * acks queue here. The beacon goes first (a late beacon makes every sender resend on its clock: 15 s
-   * late at 16k ranks when it queued behind the acks), and queued acks of one sender become one.
-   */
-  #sendAcks(): void {
-    this.#ackSending ??= (async () => {
-      while (this.#beaconDue || this.#unsentAcks.size > 0) {
-        let message: [string, Buffer];
-        if (this.#beaconDue) {
-          this.#beaconDue = false;
-          message = [BEACON_TOPIC, encodeBeacon({ v: PROTOCOL_VERSION, behindMs: this.#behindMs() })];
-        } else {
-          const [sender, upTo] = this.#unsentAcks.entries().next().value as [string, number];
-          this.#unsentAcks.delete(sender);
-          message = [sender, encodeAck({ v: PROTOCOL_VERSION, sender, upTo })];
-        }
-        // A PUB socket drops rather than blocks; it fails only once closed.
-        await this.#acks.send(message).catch(() => undefined);
-      }
-    })().finally(() => {
-      this.#ackSending = null;
-      // Queued between the loop's last check and here: the loop had ended, so nothing else sends it.
-      if (this.#beaconDue || this.#unsentAcks.size > 0) this.#sendAcks();
-    });
+    if (sender !== null && upTo > 0) this.#acks.ack(sender, upTo);
   }
 
   #drop(cause: DropCause, detail: string): void {
@@ -519,8 +481,7 @@ class LiveAggregator implements Aggregator {
     await this.#flush();
     await this.#finalizing;
     await this.#replayingBehind;
-    await this.#ackSending;
-    this.#acks.close();
+    await this.#acks.close();
     this.#receivedLog?.close();
     await this.#formatPool?.close();
     this.#rejectFinalized(new Error('the aggregator was shut down before the job finished'));
