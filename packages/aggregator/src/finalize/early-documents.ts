@@ -8,7 +8,7 @@
  * ranks or describe the node late: a document written before the record arrived names the node
  * without its facts, and is written again at finalisation.
  */
-import { nodeNameOf, type CollectionMember, type JobIdentity, type NodeRecord, type RunConfigRecord } from '@prov4ml/prov-core';
+import { nodeRecordOf, type CollectionMember, type JobIdentity, type NodeRecord, type RunConfigRecord } from '@prov4ml/prov-core';
 import { finalGraphs, jobIdentity, writeRankDocument, type GraphFiles } from './finalize.js';
 import type { JobReplay } from './job-replay.js';
 
@@ -45,7 +45,7 @@ export class EarlyRankDocuments {
     if (this.#written.get(rank)?.key.startsWith(`${seq}\u0000`) === true) return;
     if (accumulated.runConfig !== null && (this.#config === null || rank < this.#config.rank)) this.#config = { rank, runConfig: accumulated.runConfig };
     const job = jobIdentity(this.#job, this.#config === null ? [] : [this.#config]);
-    const node = (accumulated.runStart === null ? undefined : this.#nodes.get(nodeNameOf(accumulated.runStart))) ?? null;
+    const node = nodeRecordOf(accumulated.runStart, this.#nodes) ?? null;
     const summary = { job, ...accumulated, node };
     const graphs = finalGraphs(this.#job.runDir, summary);
     try {

@@ -150,7 +150,7 @@ class LiveAggregator implements Aggregator {
   start(): void {
     this.#receiving = this.#receiveLoop();
     this.#timer = setInterval(() => this.#checkCompletion(), COMPLETION_CHECK_INTERVAL_MS);
-    this.#beaconTimer = setInterval(() => this.#beacon(), BEACON_INTERVAL_MS);
+    this.#beaconTimer = setInterval(() => this.#acks.beacon(() => this.#behindMs()), BEACON_INTERVAL_MS);
   }
 
   dropCounts(): Record<DropCause, number> {
@@ -218,11 +218,11 @@ class LiveAggregator implements Aggregator {
       // A rank sends one frame a message; a node's relay forwards several of its ranks' frames as the parts of one.
       for (;;) {
         this.#awaitingInput = true;
-        const asked = performance.now();
+        const [askedAt, asked] = [Date.now(), performance.now()];
         const parts = await this.#pull.receive();
         this.#awaitingInput = false;
         // A queued message is taken at once; a wait means ZeroMQ had none (the beacons' measure).
-        if (performance.now() - asked >= INPUT_WAIT_MS) this.#inputEmptyAt = Date.now() - (performance.now() - asked);
+        if (performance.now() - asked >= INPUT_WAIT_MS) this.#inputEmptyAt = askedAt;
         for (const part of parts) {
           try {
             await this.#ingest(part);
@@ -346,15 +346,10 @@ class LiveAggregator implements Aggregator {
   }
 
   /**
-   * Tells every sender how long ago nothing was last queued here (records.ts `Beacon`): under a burst of
-   * thousands of ranks, acks come late for everyone, and senders that resent on their own clock alone
-   * sent the aggregator a copy of every frame again and again (the 16k bench: 4 to 7 copies a frame).
+   * The beacon's `behindMs` at the moment it is sent: how long ago nothing was last queued here
+   * (records.ts `Beacon`). Under a burst of thousands of ranks acks come late for everyone, and senders
+   * that resent on their own clock alone sent a copy of every frame again and again (16k bench: 4 to 7).
    */
-  #beacon(): void {
-    this.#acks.beacon(() => this.#behindMs());
-  }
-
-  /** The beacon's `behindMs`, at the moment it is sent. */
   #behindMs(): number {
     const now = Date.now();
     if (this.#drained()) this.#drainedAt = now;

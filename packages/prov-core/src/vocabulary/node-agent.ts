@@ -27,13 +27,17 @@ export function jobNodes<S extends RankSummary>(summaries: readonly S[]): { node
   for (const summary of summaries) if (summary.node) records.set(summary.node.nodeName, summary.node);
   const ranks = new Map<string, number[]>();
   const given = summaries.map((summary) => {
-    const name = summary.runStart === null ? undefined : nodeNameOf(summary.runStart);
-    const node = name === undefined ? undefined : records.get(name);
+    const node = nodeRecordOf(summary.runStart, records);
     if (node === undefined) return summary;
     ranks.set(node.nodeName, [...(ranks.get(node.nodeName) ?? []), summary.rank]);
     return { ...summary, node };
   });
   return { nodes: [...records.values()].map((node) => ({ node, ranks: ranks.get(node.nodeName) ?? [] })), summaries: given };
+}
+
+/** The record of the node a rank ran on (by its run start's node name), from the records known by name. */
+export function nodeRecordOf(start: RunStartRecord | null, records: ReadonlyMap<string, NodeRecord>): NodeRecord | undefined {
+  return start === null ? undefined : records.get(nodeNameOf(start));
 }
 
 /** The agent id of a node: one per node name, the same in every rank document and in the collection. */
