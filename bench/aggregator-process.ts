@@ -10,8 +10,8 @@ export interface AggregatorProcess {
   /** The PULL endpoint it bound. */
   readonly endpoint: string;
   readonly pid: number;
-  /** Resolves once the job is finalised and the process exited 0; `copies`: frames it received again. */
-  readonly finalized: Promise<{ points: number; copies: number; peakRssMiB: number }>;
+  /** Resolves once the job is finalised and the process exited 0; `copies`: frames it received again; CPU seconds of all its threads. */
+  readonly finalized: Promise<{ points: number; copies: number; peakRssMiB: number; userCpuSeconds: number; systemCpuSeconds: number }>;
 }
 
 /** Where it binds (default tcp://127.0.0.1:0) and its CURVE key pair (default: plain transport). */
@@ -37,8 +37,8 @@ export async function startAggregatorProcess(jobKey: string, worldSize: number, 
     exited.then(() => Promise.reject(new Error('bench: the aggregator process exited before binding'))),
   ]);
   const finalized = exited.then(() => {
-    const { points, copies, status } = JSON.parse(lines[1]!) as { points: number; copies: number; status: string };
-    return { points, copies, peakRssMiB: statusMiB(status, 'VmHWM') };
+    const { points, copies, cpu, status } = JSON.parse(lines[1]!) as { points: number; copies: number; cpu: NodeJS.CpuUsage; status: string };
+    return { points, copies, peakRssMiB: statusMiB(status, 'VmHWM'), userCpuSeconds: cpu.user / 1e6, systemCpuSeconds: cpu.system / 1e6 };
   });
   return { endpoint, pid: child.pid!, finalized };
 }

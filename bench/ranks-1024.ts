@@ -46,14 +46,15 @@ export async function sendThenFinalize(
   senders: Awaited<ReturnType<typeof launchSenders>>,
   aggregator: Awaited<ReturnType<typeof startAggregatorProcess>>,
   runDir: string,
-): Promise<{ sendSeconds: number; finalizeSeconds: number; peakRssMiB: number; copies: number }> {
+): Promise<{ sendSeconds: number; finalizeSeconds: number; peakRssMiB: number; copies: number; userCpuSeconds: number; systemCpuSeconds: number }> {
   let lastEndAt = 0;
   const sendSeconds = await seconds(async () => {
     lastEndAt = Math.max(...(await senders.go()).map((done) => done.lastEndAt));
   });
-  const { peakRssMiB, copies } = await aggregator.finalized;
+  const { peakRssMiB, copies, userCpuSeconds, systemCpuSeconds } = await aggregator.finalized;
   await senders.close();
-  return { sendSeconds, finalizeSeconds: (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000, peakRssMiB, copies };
+  const finalizeSeconds = (statSync(join(runDir, COLLECTION_FILE)).mtimeMs - lastEndAt) / 1000;
+  return { sendSeconds, finalizeSeconds, peakRssMiB, copies, userCpuSeconds, systemCpuSeconds };
 }
 
 export async function measureRanks1024(): Promise<Record<string, number>> {

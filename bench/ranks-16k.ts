@@ -83,7 +83,7 @@ export async function measureRanks16k(nodes = NODES): Promise<Record<string, num
         }),
         TIMEOUT_MS,
       );
-      const { sendSeconds, finalizeSeconds, peakRssMiB, copies } = await sendThenFinalize(senders, aggregator, runDir);
+      const { sendSeconds, finalizeSeconds, peakRssMiB, copies, userCpuSeconds, systemCpuSeconds } = await sendThenFinalize(senders, aggregator, runDir);
       return {
         ranks_16k_lost_points: rankCount * 2 * POINTS_PER_SERIES - csvPoints(runDir),
         ranks_16k_aggregator_fds: peakDescriptors,
@@ -92,6 +92,10 @@ export async function measureRanks16k(nodes = NODES): Promise<Record<string, num
         ranks_16k_send_s: sendSeconds,
         // Frames resent while their acks were on the way (32,768 originals): the load a late ack adds.
         ranks_16k_copies: copies,
+        // The aggregator's CPU time, all its threads, start to exit: the work behind the wall-clock figures,
+        // which here also depend on the CPU the simulated nodes leave it. Its system time is mostly file creation.
+        ranks_16k_aggregator_user_cpu_s: userCpuSeconds,
+        ranks_16k_aggregator_system_cpu_s: systemCpuSeconds,
         ranks_16k_in_namespaces: network.mode === 'netns' ? 1 : 0,
         // Without relays: 2 connections a rank, past the aggregator's limit here, so not run.
         ranks_16k_direct_fds_needed: 2 * rankCount + BASE_DESCRIPTORS,

@@ -30,9 +30,9 @@ export interface MetricFileWriter {
    * writer may keep the arrays (transfer them to a worker): the caller must not use them afterwards.
    */
   append(relativePath: string, steps: Float64Array, values: Float64Array, timestamps: Float64Array): Promise<void>;
-  /** Writes what is still gathered, completes every file and waits for every write. */
   /** The series will most likely get no more points (its rank ended): write what is buffered, release the buffer. */
   settle?(relativePath: string): void;
+  /** Writes what is still gathered, completes every file and waits for every write. */
   finish(): Promise<void>;
 }
 
