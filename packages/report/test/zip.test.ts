@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, readdirSync, truncateSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import * as zlib from 'node:zlib';
 import { isUserError } from '@prov4ml/prov-core';
+import { tableCrc32 } from '../src/crate/crc32.js';
 import { MAX_ZIP32_BYTES, MAX_ZIP32_ENTRIES, writeZip } from '../src/crate/zip.js';
 import { DEBIAN_PYTHON } from '../../../test/support/components.js';
 import { runCommand } from '../../../test/support/run-dir.js';
@@ -49,4 +51,16 @@ test('past the ZIP limits without ZIP64 (a file of 4 GiB, 65,536 files) the writ
   await assert.rejects(writeZip(join(dir, 'gone.zip'), [{ name: 'x', path: join(dir, 'missing') }]), /missing: cannot read: ENOENT/);
   assert.deepEqual(readdirSync(dir), ['big.bin']);
   assert.ok(!existsSync(join(dir, 'big.zip.partial')));
+});
+
+test('the CRC-32 used without zlib.crc32 (Node 20.0-20.14) is the one ZIP states: check value, and chunk by chunk as zlib gives it', () => {
+  assert.equal(tableCrc32(Buffer.from('123456789')), 0xcbf43926);
+  assert.equal(tableCrc32(Buffer.alloc(0)), 0);
+  const data = randomBytes(1_000_003);
+  let running = 0;
+  for (let from = 0; from < data.length; from += 65_536) running = tableCrc32(data.subarray(from, from + 65_536), running);
+  assert.equal(running, tableCrc32(data));
+  // Named through the namespace: on the Node versions the fallback is for, zlib has no crc32 to compare with.
+  const zlibCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+  if (zlibCrc32 !== undefined) assert.equal(running, zlibCrc32(data));
 });

@@ -1,6 +1,6 @@
 /**
  * A small ZIP writer (PKWARE APPNOTE 6.3.x), enough for the packages of a run: each file deflated
- * (zlib deflateRaw) as it is read, its CRC-32 (zlib.crc32, Node ≥ 20.15) and sizes in a data descriptor
+ * (zlib deflateRaw) as it is read, its CRC-32 (crc32.ts) and sizes in a data descriptor
  * after it, so no file is held in memory; names in UTF-8 (flag bit 11). The archive is written to
  * `<output>.partial` and renamed when complete, so a reader never finds half an archive, and a failure
  * (a full disk) removes the partial file.
@@ -14,8 +14,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { crc32, createDeflateRaw } from 'node:zlib';
+import { createDeflateRaw } from 'node:zlib';
 import { partialPath, UserError } from '@prov4ml/prov-core';
+import { crc32 } from './crc32.js';
 
 /** The largest size and offset a ZIP without ZIP64 can state. */
 export const MAX_ZIP32_BYTES = 0xffff_ffff;
