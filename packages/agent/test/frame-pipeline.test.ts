@@ -49,7 +49,7 @@ test('frames are numbered from 1, spooled, and sent only once spooled: the peer 
     assert.equal(frames.length, 30);
     assert.deepEqual(peer.received, frames.map((f) => Buffer.from(f)));
     assert.equal(pipeline.droppedFrames, 0);
-    assert.equal(pipeline.spoolFailure, undefined);
+    assert.equal(pipeline.spoolFailure(), undefined);
   } finally {
     await pipeline.close();
     await peer.close();
@@ -86,7 +86,7 @@ test('a spool the disk refuses (ENOSPC): frames go on from memory up to the name
   t.after(() => pipeline.close());
   pipeline.seal(params(0));
   await pipeline.persisted();
-  assert.equal(pipeline.spoolFailure, 'ENOSPC');
+  assert.equal(pipeline.spoolFailure(), 'ENOSPC');
   // No target yet: nothing is acknowledged, so memory fills at 4 frames (the first included).
   for (let i = 1; i < 10; i++) assert.doesNotThrow(() => pipeline.seal(params(i)));
   assert.equal(pipeline.lastSeq, 4);

@@ -70,9 +70,9 @@ export class FramePipeline {
     return this.spool.path;
   }
 
-  /** Why the spool stopped taking frames (ENOSPC…); undefined while it takes them all. */
-  get spoolFailure(): string | undefined {
-    return this.spool.writeFailure;
+  /** Why the spool stopped taking frames (ENOSPC…); undefined while it takes them all (Spool.writeFailure). */
+  spoolFailure(): string | undefined {
+    return this.spool.writeFailure();
   }
 
   /** Sequence number of the last frame sealed (0: none yet). */
@@ -104,7 +104,7 @@ export class FramePipeline {
       records,
     });
     let end = -1;
-    if (this.spool.writeFailure === undefined) {
+    if (this.spool.writeFailure() === undefined) {
       try {
         const location = this.spool.appendFrame(seq, payload);
         end = location.offset + location.length;
@@ -152,7 +152,7 @@ export class FramePipeline {
    */
   private relay(): void {
     const persisted = this.spool.persistedBytes();
-    const failed = this.spool.writeFailure !== undefined;
+    const failed = this.spool.writeFailure() !== undefined;
     while (this.awaiting.length > 0) {
       const frame = this.awaiting[0]!;
       const spooled = frame.end >= 0 && frame.end <= persisted;
@@ -167,7 +167,7 @@ export class FramePipeline {
     if (this.sender.pinnedBytes + waiting + bytes <= this.maxUnspooledBytes) return true;
     if (this.dropped++ === 0) {
       this.options.log(
-        `the spool stopped taking frames (${this.spool.writeFailure ?? 'write failed'}) and ${this.sender.pinnedBytes + waiting} bytes of frames wait in memory ` +
+        `the spool stopped taking frames (${this.spool.writeFailure() ?? 'write failed'}) and ${this.sender.pinnedBytes + waiting} bytes of frames wait in memory ` +
           `for the aggregator's confirmation (MAX_UNSPOOLED_BYTES_IN_MEMORY): records sealed from now on while it is full are dropped (counted at shutdown)`,
       );
     }

@@ -163,8 +163,11 @@ export class Spool {
     }
   }
 
-  /** Why the file stopped taking frames (an errno code such as ENOSPC); undefined while it takes them all. */
-  get writeFailure(): string | undefined {
+  /**
+   * Why the file stopped taking frames (an errno code such as ENOSPC); undefined while it takes them
+   * all. A method, not a getter: it takes up (and says, once) a failure the writer has only flagged.
+   */
+  writeFailure(): string | undefined {
     this.noteWriterFailure();
     return this.failure;
   }

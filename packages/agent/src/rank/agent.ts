@@ -135,7 +135,8 @@ export class Agent {
     await this.samplesTaken();
     this.batcher.flush();
     await pipeline.persisted();
-    if (pipeline.spoolFailure !== undefined) this.options.log(`the spool stopped taking frames (${pipeline.spoolFailure}); the documents hold what it kept`);
+    const spoolFailure = pipeline.spoolFailure();
+    if (spoolFailure !== undefined) this.options.log(`the spool stopped taking frames (${spoolFailure}); the documents hold what it kept`);
     const { writeRankDocumentsNow } = await import('@prov4ml/aggregator');
     const { job } = this.options;
     return writeRankDocumentsNow({
@@ -270,7 +271,7 @@ export class Agent {
       delivered,
       finalized,
       hosted: this.hosted !== undefined,
-      spoolFailure: pipeline.spoolFailure,
+      spoolFailure: pipeline.spoolFailure(),
       droppedFrames: pipeline.droppedFrames,
       aggregatorReached: pipeline.aggregatorReached,
     };
