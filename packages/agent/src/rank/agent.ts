@@ -129,7 +129,7 @@ export class Agent {
    * documents from its spool into the run directory, where the job's finalisation replaces them later.
    */
   async writeDocuments(graphs: { createGraph: boolean; createSvg: boolean }): Promise<RankDocumentPaths> {
-    const { claimed, pipeline } = this;
+    const { claimed, pipeline, options: { job } } = this;
     if (claimed === undefined || pipeline === undefined) throw new UserError('log_provenance_documents before start_run: there is no run directory yet');
     // A sample asked for before the request belongs in the documents.
     await this.samplesTaken();
@@ -138,7 +138,6 @@ export class Agent {
     const spoolFailure = pipeline.spoolFailure();
     if (spoolFailure !== undefined) this.options.log(`the spool stopped taking frames (${spoolFailure}); the documents hold what it kept`);
     const { writeRankDocumentsNow } = await import('@prov4ml/aggregator');
-    const { job } = this.options;
     return writeRankDocumentsNow({
       runDir: claimed.runDir,
       jobKey: job.jobKey,
