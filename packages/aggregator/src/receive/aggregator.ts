@@ -218,11 +218,13 @@ class LiveAggregator implements Aggregator {
       // A rank sends one frame a message; a node's relay forwards several of its ranks' frames as the parts of one.
       for (;;) {
         this.#awaitingInput = true;
-        const [askedAt, asked] = [Date.now(), performance.now()];
+        const askedAt = Date.now();
+        const askedAtMonotonic = performance.now();
         const parts = await this.#pull.receive();
         this.#awaitingInput = false;
-        // A queued message is taken at once; a wait means ZeroMQ had none (the beacons' measure).
-        if (performance.now() - asked >= INPUT_WAIT_MS) this.#inputEmptyAt = askedAt;
+        // A queued message is taken at once; a wait means ZeroMQ had none (the beacons' measure). The wait
+        // is timed on the monotonic clock: Date.now's whole milliseconds would see one in every ms crossed.
+        if (performance.now() - askedAtMonotonic >= INPUT_WAIT_MS) this.#inputEmptyAt = askedAt;
         for (const part of parts) {
           try {
             await this.#ingest(part);
