@@ -17,14 +17,22 @@ const POINTS = 15_000;
  * spooled), so 1 MB always holds both, and never the CSVs as well.
  */
 const TOO_SMALL_FOR_THE_FILES = '1m';
-/** Smaller than the spool alone. */
-const TOO_SMALL_FOR_THE_SPOOL = '128k';
+/**
+ * Points per metric of the spool case: 200,000 points, about 1.6 MB of spool. A tmpfs smaller than that
+ * must still hold the spool's first frame whole, or nothing is kept (CI once saw exactly that with
+ * 15,000 points and 128 KB). How many points a frame carries depends on how the ranks' agent is
+ * scheduled, but never more than the agent's MAX_PENDING_POINTS (65,536: about 0.6 MB with the run's
+ * leading records).
+ */
+const SPOOL_POINTS = 100_000;
+/** Larger than any one frame, smaller than the spool of SPOOL_POINTS. */
+const TOO_SMALL_FOR_THE_SPOOL = '1m';
 
 const mounts = needs('root, to mount a tmpfs', canMountTmpfs());
 
-function runPoints(saveDir: string, env: Record<string, string> = {}) {
+function runPoints(saveDir: string, points: number) {
   return runCommand(process.execPath, [CLI, 'run', '-n', '1', '--metrics-interval', '0', '--', process.execPath, LOG_POINTS_PROGRAM], {
-    env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, POINTS: String(POINTS), EXIT_CODE: '5', ...env },
+    env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir, POINTS: String(points), EXIT_CODE: '5' },
   });
 }
 
@@ -36,7 +44,7 @@ describe('storage faults', () => {
   test('a save directory too small for the job files: the error names the file, the spool is kept, merge completes once there is space', mounts, async () => {
     const disk = tmpfs(`size=${TOO_SMALL_FOR_THE_FILES}`);
     try {
-      const result = await runPoints(disk.dir);
+      const result = await runPoints(disk.dir, POINTS);
       assert.equal(result.code, 5, `the program's exit code: ${result.stderr}`);
       const runDir = onlyRunDir(disk.dir);
       assert.equal(stderrLines(result.stderr, new RegExp(`finalisation failed: cannot write ${runDir}/\\S+: ENOSPC`)).length, 1, result.stderr);
@@ -53,7 +61,7 @@ describe('storage faults', () => {
   test('a save directory too small for the spool: the message says what was kept and what is lost; merge rebuilds exactly what was kept', mounts, async () => {
     const disk = tmpfs(`size=${TOO_SMALL_FOR_THE_SPOOL}`);
     try {
-      const result = await runPoints(disk.dir);
+      const result = await runPoints(disk.dir, SPOOL_POINTS);
       assert.equal(result.code, 5, `the program's exit code: ${result.stderr}`);
       const runDir = onlyRunDir(disk.dir);
       assert.equal(stderrLines(result.stderr, /nothing is lost/).length, 0, 'no false comfort');
@@ -64,7 +72,7 @@ describe('storage faults', () => {
       assert.equal(merged.code, 0, merged.stderr);
       // What the spool kept is a prefix of the run, each point once.
       const loss = readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR0.csv'));
-      assert.ok(loss.rows > 0 && loss.rows < POINTS, `${loss.rows} rows kept`);
+      assert.ok(loss.rows > 0 && loss.rows < SPOOL_POINTS, `${loss.rows} rows kept`);
       assert.deepEqual(loss.steps, Array.from({ length: loss.rows }, (_, i) => i));
     } finally {
       disk.unmount();
