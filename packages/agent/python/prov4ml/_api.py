@@ -166,6 +166,7 @@ def _start_run(
     is a no-op."""
     global _run
     call = "start_run"
+    started_at = _now()
     save_dir = None if provenance_save_dir is None else os.path.abspath(os.fspath(provenance_save_dir))
     start = {
         "provUserNamespace": _optional_text(prov_user_namespace, "prov_user_namespace", call),
@@ -178,6 +179,8 @@ def _start_run(
         "csvSeparator": _csv_separator(csv_separator, call),
         "metricsFileType": _metrics_file_type(metrics_file_type, call),
         "runId": None if use_run_id is None else _non_negative(use_run_id, "use_run_id", call),
+        # An agent this process starts comes up after this call: the run's start is this moment.
+        "time": started_at * 1000,
     }
     zip_run_dir = _check_compressor(use_compressor, call)
     start["zarrCodec"] = _zarr_codec(use_compressor, start["metricsFileType"], call)
@@ -198,7 +201,7 @@ def _start_run(
         session.packages["zipRunDir"] = zip_run_dir
         _install(session)
         _exit.install()
-    log_execution_start_time()
+    log_param("execution_start_time", started_at)
     for name, parent in list(_kinds._declared.items()):
         _send_context(name, parent, None)
 
@@ -502,7 +505,9 @@ def log_carbon_metrics(context=None, step=None):
 def _request_sample(kind, context, step, call):
     message = {"t": "sample", "kind": kind, "context": canonical_context(context, call), "step": as_step(step, call)}
     session = _recording(call)
-    if session is not None:
+    # A sample is of the moment it is asked for: an agent this process started may still be coming up,
+    # and what it sampled then would be of a later moment, so the first calls wait for it (bounded).
+    if session is not None and session.wait_started() is not None and session.collecting:
         session.outbox.put(message, urgent=True)
 
 

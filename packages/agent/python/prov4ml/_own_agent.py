@@ -73,8 +73,9 @@ class OwnAgent:
         self._path = path
 
     @classmethod
-    def spawn(cls):
-        """Starts `prov4ml agent` without waiting for it; Prov4mlError when it cannot be started at all."""
+    def spawn(cls, job_environment=None):
+        """Starts `prov4ml agent` without waiting for it; Prov4mlError when it cannot be started at all.
+        `job_environment`: variables that tell it who this process is in its job (_job.py)."""
         command = agent_command()
         directory = tempfile.mkdtemp(prefix="prov4ml-")
         path = os.path.join(directory, "agent.sock")
@@ -85,6 +86,7 @@ class OwnAgent:
                 command + ["agent", "--channel", path, "--parent-pid", str(os.getpid())],
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
+                env=dict(os.environ, **job_environment) if job_environment else None,
             )
         except OSError as error:
             shutil.rmtree(directory, ignore_errors=True)

@@ -25,6 +25,7 @@ from ._limits import (
     START_TIMEOUT_S,
     TARGET_MESSAGE_BYTES,
 )
+from ._job import agent_job_environment
 from ._own_agent import OwnAgent
 from ._values import as_number, number_to_wire
 from ._version import __version__
@@ -121,7 +122,7 @@ class Session:
         """A session with the rank's agent: the wrapper's (`channel_path`, from PROV4ML_CHANNEL) or one
         it starts. Prov4mlError (one line) when there is none to talk to."""
         if not channel_path:
-            own_agent = OwnAgent.spawn()
+            own_agent = OwnAgent.spawn(agent_job_environment(start["rank"]))
             return cls(own_agent.connect, own_agent, start, on_silent)
         try:
             channel = Channel.connect(channel_path)
@@ -152,7 +153,11 @@ class Session:
         answers, this process records (what it logged is let go if the answer says otherwise)."""
         if not self._ready.is_set():
             return True
-        return self._started is not None and (bool(self._started.get("collectAllProcesses")) or self._started["rank"] == 0)
+        if self._started is None:
+            return False
+        # start_run's `rank` decides, as the original's did; else the rank the agent detected.
+        rank = self._start["rank"] if self._start["rank"] is not None else self._started["rank"]
+        return bool(self._started.get("collectAllProcesses")) or rank == 0
 
     @property
     def rank(self):

@@ -122,6 +122,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     ...optional(o, 'metricsFileType', () => oneOf(o, 'metricsFileType', METRIC_FORMATS)),
     ...optional(o, 'zarrCodec', () => oneOf(o, 'zarrCodec', ZARR_CODECS)),
     ...optional(o, 'runId', () => integer(o, 'runId', 0)),
+    ...optional(o, 'time', () => finite(o, 'time')),
   }),
   records: (o) => ({ t: 'records', records: records(o) }),
   artifact: (o) => ({

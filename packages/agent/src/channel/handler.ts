@@ -3,6 +3,7 @@ import { DEFAULT_EXPERIMENT_NAME } from '../rank/run-config.js';
 import type { ChannelHandler } from './server.js';
 import type { AgentReply, ClientMessage, EndRunOutcome } from './protocol.js';
 import type { RunOptions } from '../config/options.js';
+import { SAMPLERS_START_WAIT_MS } from '../config/limits.js';
 import { DEFAULT_METRIC_FORMAT, rankArtifactsDir, type MetricFormat, type RunConfigRecord, type ZarrCodec } from '@prov4ml/prov-core';
 
 /** What the program asked for when it ended its run; applied to the rank's run_end record. */
@@ -35,7 +36,7 @@ export function agentChannelHandler(
           agent
             .configure({
               kind: 'run_config',
-              time: Date.now(),
+              time: message.time ?? Date.now(),
               provUserNamespace: message.provUserNamespace ?? defaults.provUserNamespace,
               experimentName: message.experimentName ?? defaults.experimentName ?? DEFAULT_EXPERIMENT_NAME,
               collectAllProcesses: message.collectAllProcesses ?? defaults.collectAllProcesses,
@@ -45,6 +46,10 @@ export function agentChannelHandler(
               ...(message.csvSeparator == null ? {} : { csvSeparator: message.csvSeparator }),
               ...(message.disableCodecarbon == null ? {} : { disableCodecarbon: message.disableCodecarbon }),
               ...metricFilesConfig(message.metricsFileType ?? defaults.metricsFormat, message.zarrCodec),
+            })
+            .then(async (run) => {
+              await agent.samples.started(SAMPLERS_START_WAIT_MS);
+              return run;
             })
             .then(
               (run) =>

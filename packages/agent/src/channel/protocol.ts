@@ -59,6 +59,11 @@ export interface StartRunMessage {
   zarrCodec?: ZarrCodec | null;
   /** use_run_id: the run directory is `<experiment>_<runId>` (as PROV4ML_RUN_ID does). */
   runId?: number | null;
+  /**
+   * When the program called start_run (Unix epoch ms). An agent the program starts for itself comes up
+   * after the call, so the run's start is the earlier of this and the agent's own start.
+   */
+  time?: number | null;
 }
 
 /**

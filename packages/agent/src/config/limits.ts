@@ -98,3 +98,10 @@ export const CLOCK_RESOLUTION_MS = 1;
  * PROV4ML_* itself; until then its own observations are held in memory.
  */
 export const START_RUN_GRACE_MS = 30_000;
+
+/**
+ * start_run is answered once the rank's samplers are up, so that a sample asked for right after it is
+ * taken at its call, not when they come up. Past this a rank is answered anyway; its earlier requests
+ * are then taken when the samplers are up.
+ */
+export const SAMPLERS_START_WAIT_MS = 5_000;

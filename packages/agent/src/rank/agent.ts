@@ -1,12 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  spoolPath,
-  UserError,
-  type ArtifactRecord,
-  type ContextName,
-  type MetricSeriesBatch,
-  type EnvelopeRecord,
-} from '@prov4ml/prov-core';
+import { spoolPath, UserError, type ArtifactRecord, type ContextName, type MetricSeriesBatch, type EnvelopeRecord } from '@prov4ml/prov-core';
 import type { Aggregator, RankDocumentPaths } from '@prov4ml/aggregator';
 import { resolveAggregatorLink } from './aggregator-link.js';
 import { artifactRecord, type ArtifactRequest } from './artifacts.js';
@@ -59,7 +52,8 @@ export class Agent {
   readonly senderId = randomBytes(8).toString('hex');
   private readonly batcher: BatchProcessor;
   private readonly early: EnvelopeRecord[] = [];
-  private readonly samples: SampleRequests;
+  /** The program's sample requests; the channel answers start_run once their samplers are up. */
+  readonly samples: SampleRequests;
   private claimed: ConfiguredRun | undefined;
   private configuring: Promise<ConfiguredRun> | undefined;
   private pipeline: FramePipeline | undefined;

@@ -25,6 +25,16 @@ export class SampleRequests {
     this.settle(sampler);
   }
 
+  /**
+   * Resolves once the samplers have started (or cannot), or after `withinMs`, whichever comes first:
+   * from then on a request is taken when it arrives.
+   */
+  started(withinMs: number): Promise<void> {
+    let bound: NodeJS.Timeout | undefined;
+    const elapsed = new Promise<void>((resolve) => (bound = setTimeout(resolve, withinMs).unref()));
+    return Promise.race([this.sampler.then(() => undefined), elapsed]).finally(() => clearTimeout(bound));
+  }
+
   request(kind: SampleKind, context: ContextName, step: number): void {
     const taking = this.sampler.then(async (sampler) => {
       if (sampler === null) {

@@ -186,7 +186,8 @@ class RankWriter {
       if (carbon.countryIso !== null) attributes['prov-ml:carbon_country'] = carbon.countryIso;
       if (carbon.region !== null) attributes['prov-ml:carbon_region'] = carbon.region;
     }
-    const startTime = start?.time ?? this.#rank.firstSeenMs;
+    // A program's own agent starts after its start_run call: the run began at the earlier of the two.
+    const startTime = start === null && config === null ? this.#rank.firstSeenMs : Math.min(start?.time ?? Infinity, config?.time ?? Infinity);
     const endTime = end?.time ?? this.#rank.lastSeenMs;
     this.#bundle.activity(this.#runActivity, startTime, endTime, attributes);
     if (start !== null) {

@@ -1,0 +1,81 @@
+"""Who this process is in its job when no launcher says so, for the agent it starts for itself.
+
+Under srun, mpirun or torchrun the agent reads the launcher's variables. A job of processes started by
+the program itself (torch.multiprocessing.spawn, multiprocessing) has none: each process knows its
+rank only from start_run's `rank` argument or from torch.distributed. The agent is then told the rank,
+the world size and a job id that the processes of one spawn share (their parent), so that they record
+one job, as the original's `rank` argument made them write one experiment directory.
+"""
+
+import os
+import sys
+
+from ._errors import warn
+
+#: Variables of the launchers the agent detects (see packages/agent/src/rank/launchers): where one is
+#: set, the launcher says who the process is and this module says nothing.
+LAUNCHER_RANK_VARIABLES = ("PROV4ML_RANK", "SLURM_PROCID", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK")
+
+
+def agent_job_environment(rank):
+    """Variables for the agent this process starts: PROV4ML_RANK, PROV4ML_WORLD_SIZE and PROV4ML_JOB_ID
+    when a rank is known (`rank`, else torch.distributed's) with a world size above one, and no launcher
+    says who the process is; else none."""
+    if any(os.environ.get(name) for name in LAUNCHER_RANK_VARIABLES):
+        return {}
+    distributed = _torch_distributed()
+    if rank is None and distributed is not None:
+        rank = distributed[0]
+    if rank is None:
+        return {}
+    world_size = distributed[1] if distributed is not None else _world_size_variable()
+    if world_size is None or world_size <= 1:
+        if rank != 0:
+            warn(
+                "prov4ml.start_run: rank=%d, but nothing gives the job's world size (torch.distributed is not "
+                "initialised, PROV4ML_WORLD_SIZE and WORLD_SIZE are not set): this process is recorded as a job "
+                "of its own; initialise torch.distributed before start_run, or set PROV4ML_WORLD_SIZE" % rank
+            )
+        return {}
+    if rank >= world_size:
+        warn("prov4ml.start_run: rank=%d is not below the world size %d; this process is recorded as a job of its own" % (rank, world_size))
+        return {}
+    return {
+        "PROV4ML_RANK": str(rank),
+        "PROV4ML_WORLD_SIZE": str(world_size),
+        "PROV4ML_JOB_ID": os.environ.get("PROV4ML_JOB_ID") or _spawn_job_id(),
+    }
+
+
+def _torch_distributed():
+    """(rank, world size) of an initialised torch.distributed, else None. torch is not imported for it:
+    a program that initialised torch.distributed has imported it."""
+    torch = sys.modules.get("torch")
+    distributed = getattr(torch, "distributed", None)
+    try:
+        if distributed is None or not distributed.is_available() or not distributed.is_initialized():
+            return None
+        return distributed.get_rank(), distributed.get_world_size()
+    except Exception:  # noqa: BLE001 - a broken process group says nothing about ranks
+        return None
+
+
+def _world_size_variable():
+    for name in ("PROV4ML_WORLD_SIZE", "WORLD_SIZE"):
+        value = os.environ.get(name)
+        if value and value.isdigit():
+            return int(value)
+    return None
+
+
+def _spawn_job_id():
+    """The parent process and its start time: shared by the processes of one spawn, never by two
+    spawns (a pid alone comes back)."""
+    parent = os.getppid()
+    try:
+        with open("/proc/%d/stat" % parent) as stat:
+            # Field 22, after the command name in parentheses (which may hold spaces).
+            started = stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        started = "0"
+    return "spawn-%d-%s" % (parent, started)

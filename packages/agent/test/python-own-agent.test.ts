@@ -1,0 +1,125 @@
+/**
+ * The Python client with the agent it starts for itself (no `prov4ml run`): what is of the moment the
+ * program asked (samples, the run's start) while that agent is still coming up, and the jobs of
+ * processes the program spawns itself, told apart by start_run's `rank` or torch.distributed.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
+import { pythonProvErrors } from '../../../test/support/run-dir.js';
+import { run, PYTHON_DIR } from './python-harness.js';
+
+const pythonAvailable = commandWorks(DEBIAN_PYTHON);
+const torchAvailable = pythonAvailable && pythonModuleAvailable('torch');
+
+const directory = mkdtempSync(join(tmpdir(), 'prov4ml-own-agent-'));
+after(() => rmSync(directory, { recursive: true, force: true }));
+
+/** Runs `script` with Debian's python3 in a fresh directory of its own, as a program started without the wrapper. */
+async function runScript(name: string, script: string, args: string[] = []) {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PROV4ML_METRICS_INTERVAL: '0' };
+  for (const variable of ['PROV4ML_CHANNEL', 'PROV4ML_RANK', 'PROV4ML_WORLD_SIZE', 'PROV4ML_JOB_ID', 'RANK', 'WORLD_SIZE', 'SLURM_PROCID']) delete env[variable];
+  const cwd = mkdtempSync(join(directory, `${name}-`));
+  // A file, not -c: spawned processes import the program's __main__ from it.
+  writeFileSync(join(cwd, 'program.py'), script);
+  return { ...(await run(DEBIAN_PYTHON, ['program.py', ...args], { cwd, env })), cwd };
+}
+
+/** Rows of a metric CSV: [step, value, timestamp]. */
+function csvRows(path: string): number[][] {
+  return readFileSync(path, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').map(Number));
+}
+
+function onlyRunDir(saveDir: string): string {
+  const runs = readdirSync(saveDir).filter((name) => !name.startsWith('.'));
+  assert.equal(runs.length, 1, `one run in ${saveDir}: ${runs.join(', ')}`);
+  return join(saveDir, runs[0]!);
+}
+
+describe('Python client with its own agent', needs('Debian python3', pythonAvailable), () => {
+  it('samples asked for while its agent starts are each of their own call, and the run starts at start_run', async () => {
+    // Prints, as JSON, when start_run was called, when each log_system_metrics call began and returned, and when end_run was called.
+    const script = [
+      'import json, time, prov4ml',
+      'before = time.time() * 1000',
+      'prov4ml.start_run(prov_user_namespace="www.example.org", experiment_name="early", provenance_save_dir="prov")',
+      'after = time.time() * 1000',
+      'calls = []',
+      'for step in range(3):',
+      '    began = time.time() * 1000',
+      '    prov4ml.log_system_metrics(prov4ml.Context.TRAINING, step=step)',
+      '    calls.append([began, time.time() * 1000])',
+      '    time.sleep(0.5)',
+      'end = time.time() * 1000',
+      'prov4ml.end_run()',
+      'print(json.dumps({"start": [before, after], "calls": calls, "end": end}))',
+    ].join('\n');
+    const result = await runScript('early', script);
+    assert.equal(result.code, 0, result.output);
+    const times = JSON.parse(result.output.trim().split('\n').at(-1)!) as { start: [number, number]; calls: [number, number][]; end: number };
+    const run = onlyRunDir(join(result.cwd, 'prov'));
+    const rows = csvRows(join(run, 'metrics', 'memory_usage_TRAINING_GR0.csv'));
+    assert.deepEqual(rows.map(([step]) => step), [0, 1, 2]);
+    // Each sample is taken after its call began and before the next call (a sample is taken off the
+    // caller's stack, so a few milliseconds after its call returned): three distinct moments, in order.
+    // Before the fix all three were taken at one moment once the agent was up, after the last call.
+    rows.forEach(([, , timestamp], i) => {
+      const began = times.calls[i]![0];
+      const next = times.calls[i + 1]?.[0] ?? times.end;
+      assert.ok(timestamp! >= Math.floor(began) && timestamp! < next, `sample ${i} at ${timestamp}, between ${began} and ${next}`);
+    });
+    const document = JSON.parse(readFileSync(join(run, 'prov_early_GR0.json'), 'utf8')) as { activity: Record<string, Record<string, unknown>> };
+    const execution = Object.entries(document.activity).find(([id]) => id.endsWith('.execution'))![1];
+    const startedAt = Date.parse(execution['prov:startTime'] as string);
+    // The agent came up after start_run returned; the run's start is the call's moment.
+    assert.ok(startedAt >= Math.floor(times.start[0]) && startedAt <= Math.ceil(times.start[1]), `start ${startedAt}, start_run ${times.start.join('..')}`);
+    for (const [id, activity] of Object.entries(document.activity)) {
+      if (typeof activity['prov:startTime'] === 'string') assert.ok(Date.parse(activity['prov:startTime']) >= startedAt, `${id} starts before the run`);
+    }
+    assert.deepEqual(await pythonProvErrors([join(run, 'prov_early_GR0.json')]), []);
+  });
+});
+
+describe('Python processes the program spawns itself, one job', needs('Debian python3 with torch', torchAvailable), () => {
+  // torch.multiprocessing.spawn of two ranks that form a gloo process group, then start_run(rank=r):
+  // no launcher variable says who they are, as in a DDP script started with plain `python`.
+  const script = [
+    'import sys, torch.distributed as dist, torch.multiprocessing as mp, prov4ml',
+    'def rank_main(rank, port, collect_all):',
+    '    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank, world_size=2)',
+    '    prov4ml.start_run(prov_user_namespace="www.example.org", experiment_name="spawned", provenance_save_dir="prov", collect_all_processes=collect_all, rank=rank)',
+    '    for step in range(50):',
+    '        prov4ml.log_metric("loss", rank * 1000 + step, prov4ml.Context.TRAINING, step=step)',
+    '    prov4ml.end_run()',
+    '    dist.destroy_process_group()',
+    'if __name__ == "__main__":',
+    '    mp.spawn(rank_main, args=(int(sys.argv[1]), sys.argv[2] == "all"), nprocs=2)',
+  ].join('\n');
+  let port = 29_400 + (process.pid % 500);
+
+  it('with collect_all_processes: one run directory, each rank its own document and its own points', async () => {
+    const result = await runScript('spawned-all', script, [String(port++), 'all']);
+    assert.equal(result.code, 0, result.output);
+    const run = onlyRunDir(join(result.cwd, 'prov'));
+    for (const rank of [0, 1]) {
+      const rows = csvRows(join(run, 'metrics', `loss_TRAINING_GR${rank}.csv`));
+      assert.deepEqual(rows.map(([step, value]) => [step, value]), Array.from({ length: 50 }, (_, step) => [step, rank * 1000 + step]));
+    }
+    const collection = readFileSync(join(run, 'prov_collection.json'), 'utf8');
+    assert.match(collection, /prov_spawned_GR0\.json/);
+    assert.match(collection, /prov_spawned_GR1\.json/);
+    assert.deepEqual(await pythonProvErrors([join(run, 'prov_spawned_GR0.json'), join(run, 'prov_spawned_GR1.json')]), []);
+  });
+
+  it('without it: rank 1 logs nothing, as the original\'s rank argument made it, and the job is still one', async () => {
+    const result = await runScript('spawned-rank0', script, [String(port++), 'rank0']);
+    assert.equal(result.code, 0, result.output);
+    const run = onlyRunDir(join(result.cwd, 'prov'));
+    const losses = readdirSync(join(run, 'metrics')).filter((name) => name.startsWith('loss_'));
+    assert.deepEqual(losses, ['loss_TRAINING_GR0.csv']);
+    assert.equal(csvRows(join(run, 'metrics', 'loss_TRAINING_GR0.csv')).length, 50);
+  });
+});
