@@ -123,3 +123,48 @@ describe('Python processes the program spawns itself, one job', needs('Debian py
     assert.equal(csvRows(join(run, 'metrics', 'loss_TRAINING_GR0.csv')).length, 50);
   });
 });
+
+describe('the original\'s state object, wrapper and getters module', needs('Debian python3', pythonAvailable), () => {
+  it('PROV4ML_DATA: defaults before start_run, the run\'s paths during and after it; ProvenanceTrackedFunction logs each call; yprov4ml.utils.getters reads them back', async () => {
+    const script = [
+      'import json, yprov4ml',
+      'from prov4ml.constants import PROV4ML_DATA',
+      'from yprov4ml.utils import getters',
+      'NAMES = ["PROV_SAVE_PATH", "USER_NAMESPACE", "EXPERIMENT_NAME", "EXPERIMENT_DIR", "ARTIFACTS_DIR", "RUN_ID", "global_rank", "is_collecting", "save_metrics_after_n_logs"]',
+      'state = lambda: {name: getattr(PROV4ML_DATA, name) for name in NAMES}',
+      'before = state()',
+      'yprov4ml.start_run("tracked", prov_user_namespace="www.example.org", provenance_save_dir="prov", save_after_n_logs=7)',
+      'during = state()',
+      'class Halve:',
+      '    def __call__(self, x): return x / 2',
+      'def double(x): return 2 * x',
+      'halve = yprov4ml.ProvenanceTrackedFunction(Halve(), context=yprov4ml.Context.VALIDATION)',
+      'twice = yprov4ml.ProvenanceTrackedFunction(double)',
+      'results = [halve(10 + i) + twice(i) for i in range(3)]',
+      'yprov4ml.end_run()',
+      'run = yprov4ml.get_run_dir()',
+      'print(json.dumps({"before": before, "during": during, "after": state(), "run": run, "results": results,',
+      '    "halve": getters.get_metric(run, "Halve", context="VALIDATION"), "double": getters.get_metric(run, "double")}))',
+    ].join('\n');
+    const result = await runScript('state', script);
+    assert.equal(result.code, 0, result.output);
+    const out = JSON.parse(result.output.trim().split('\n').at(-1)!) as Record<string, unknown> & { run: string; halve: number[][]; double: number[][] };
+    const run = join(result.cwd, 'prov', 'tracked_0');
+    assert.equal(out.run, run);
+    assert.deepEqual(out.before, {
+      PROV_SAVE_PATH: 'prov_save_path', USER_NAMESPACE: 'user_namespace', EXPERIMENT_NAME: 'test_experiment', EXPERIMENT_DIR: 'test_experiment_dir',
+      ARTIFACTS_DIR: 'artifact_dir', RUN_ID: 0, global_rank: null, is_collecting: false, save_metrics_after_n_logs: 100,
+    });
+    const ofTheRun = {
+      PROV_SAVE_PATH: join(result.cwd, 'prov'), USER_NAMESPACE: 'www.example.org', EXPERIMENT_NAME: 'tracked', EXPERIMENT_DIR: run,
+      ARTIFACTS_DIR: join(run, 'artifacts', 'GR0'), RUN_ID: 0, global_rank: 0, is_collecting: true, save_metrics_after_n_logs: 7,
+    };
+    assert.deepEqual(out.during, ofTheRun);
+    assert.deepEqual(out.after, ofTheRun, 'the original kept the last run\'s values after end_run');
+    assert.deepEqual(out.results, [5, 7.5, 10]);
+    // Steps 0, 1, 2 (one a call); an object is named by its class, a function by its name.
+    assert.deepEqual(out.halve.map(([step, value]) => [step, value]), [[0, 5], [1, 5.5], [2, 6]]);
+    assert.deepEqual(out.double.map(([step, value]) => [step, value]), [[0, 0], [1, 2], [2, 4]]);
+    assert.equal(csvRows(join(run, 'metrics', 'Halve_VALIDATION_GR0.csv')).length, 3);
+  });
+});

@@ -34,6 +34,8 @@ from ._api import (
 )
 from ._errors import Prov4mlError, Prov4mlWarning
 from ._kinds import CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType
+from ._state import PROV4ML_DATA
+from ._tracked import ProvenanceTrackedFunction
 from ._reproducibility import log_execution_command, log_input, log_output, log_source_code
 from ._version import __version__
 from .getters import get_metric, get_param, list_metrics, list_parameters, list_runs_in_proj
@@ -41,12 +43,14 @@ from .loggers import ProvMLItwinAILogger, ProvMLLogger
 
 __all__ = [
     "CompressorType",
+    "PROV4ML_DATA",
     "Context",
     "FoldOperation",
     "LoggingItemKind",
     "MetricsType",
     "Prov4mlError",
     "Prov4mlWarning",
+    "ProvenanceTrackedFunction",
     "ProvMLItwinAILogger",
     "ProvMLLogger",
     "__version__",

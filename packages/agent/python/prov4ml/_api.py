@@ -76,6 +76,8 @@ class _RunOptions:
         self.versions = {}
         #: 'input'/'output' → how many log_input/log_output calls so far
         self.io_counts = {"input": 0, "output": 0}
+        #: The run's session once ended: PROV4ML_DATA still answers from it (_state.py)
+        self.ended_session = None
 
 
 def _not_logging(call):
@@ -285,6 +287,7 @@ def _remember_dirs(session):
     _run.run_dir = facts["runDir"]
     _run.artifacts_dir = facts["artifactsDir"]
     _run.rank = session.rank
+    _run.ended_session = session
 
 
 def get_run_dir():

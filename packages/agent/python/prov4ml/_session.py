@@ -155,9 +155,23 @@ class Session:
             return True
         if self._started is None:
             return False
-        # start_run's `rank` decides, as the original's did; else the rank the agent detected.
-        rank = self._start["rank"] if self._start["rank"] is not None else self._started["rank"]
-        return bool(self._started.get("collectAllProcesses")) or rank == 0
+        return bool(self._started.get("collectAllProcesses")) or self.global_rank == 0
+
+    @property
+    def global_rank(self):
+        """The original's global_rank: start_run's `rank` when given, else the rank the agent detected."""
+        return self._start["rank"] if self._start["rank"] is not None else self.rank
+
+    @property
+    def user_namespace(self):
+        """start_run's prov_user_namespace; None when it left it to the agent's configuration."""
+        return self._start["provUserNamespace"]
+
+    def answer(self):
+        """A copy of the agent's answer to start_run (runDir, experimentName, runId, saveAfterNLogs, …),
+        waiting for it (bounded); None when the run could not start."""
+        started = self.wait_started()
+        return None if started is None else dict(started)
 
     @property
     def rank(self):
