@@ -13,9 +13,7 @@ import atexit
 import contextlib
 import json
 import os
-import shlex
 import shutil
-import subprocess
 import tempfile
 import threading
 from time import time as _now
@@ -25,7 +23,6 @@ from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType, canonical_context
 from ._limits import ARTIFACT_TIMEOUT_S, END_RUN_TIMEOUT_S
-from ._own_agent import agent_command
 from ._session import FinalMetric, Session, say_no_provenance
 from ._signatures import SEED, published
 from ._values import as_number, as_step, check_name, metric_number, optional_step, param_value
@@ -65,9 +62,8 @@ _run = None
 class _RunOptions:
     """The options of the current (or last) run that live in the client, and its per-run counters."""
 
-    def __init__(self, disable_codecarbon, unify_experiments):
+    def __init__(self, disable_codecarbon):
         self.disable_codecarbon = disable_codecarbon
-        self.unify_experiments = unify_experiments
         #: Where the run's files went and this process's rank, known once the agent answered.
         self.run_dir = None
         self.artifacts_dir = None
@@ -199,8 +195,9 @@ def _start_run(
         if session.failure is not None:  # the wrapper's agent refused the run; the session said why
             _uninstall(None)
             return
-        _run = _RunOptions(bool(disable_codecarbon), bool(unify_experiments))
+        _run = _RunOptions(bool(disable_codecarbon))
         session.packages["zipRunDir"] = zip_run_dir
+        session.packages["unifyExperiments"] = bool(unify_experiments)
         _install(session)
         _exit.install()
     log_param("execution_start_time", started_at)
@@ -228,8 +225,6 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
             session.packages["crateRoCrate"] = True
         # The agent writes the crate once the job is finalised (every rank's documents complete).
         session.end(create_graph, create_svg)
-    if _run.unify_experiments:
-        _unify(_run)
 
 
 def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crate=False):
@@ -252,34 +247,6 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
         warn("prov4ml.%s: the documents are not written: %s" % (call, error))
         return None, None, None
     return reply.get("json"), reply.get("dot"), reply.get("svg")
-
-
-def _unify(run):
-    """unify_experiments: rank 0 merges every run of the experiment into <root>/<experiment>_UNIFIED.json
-    with `prov4ml unify`, once its agent finished the run. Under `prov4ml run` the documents are
-    finished after the program exits, so the program is told the command to run then."""
-    if run.rank != 0:
-        return
-    # The run directory is <save dir>/<experiment>_<run id>.
-    arguments = ["unify", "--experiment", os.path.basename(run.run_dir).rsplit("_", 1)[0], "--root", os.path.dirname(run.run_dir)]
-    if os.environ.get("PROV4ML_CHANNEL"):
-        warn("prov4ml.end_run: unify_experiments: under prov4ml run the run's documents are finished after the program ends; "
-             "then run: prov4ml %s" % " ".join(shlex.quote(a) for a in arguments))
-        return
-    try:
-        command = agent_command()
-    except Prov4mlError as error:
-        warn("prov4ml.end_run: unify_experiments: %s" % error)
-        return
-    argv = command + arguments
-    try:
-        result = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=END_RUN_TIMEOUT_S)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        warn("prov4ml.end_run: unify_experiments: `prov4ml unify` failed: %s" % error)
-        return
-    if result.returncode != 0:
-        lines = (result.stderr or result.stdout).strip().splitlines()
-        warn("prov4ml.end_run: unify_experiments: `prov4ml unify` failed: %s" % (lines[-1] if lines else "exit %d" % result.returncode))
 
 
 def _remember_dirs(session):

@@ -110,8 +110,9 @@ class Session:
         self.flops_per_batch = 0
         self.flops_per_epoch = 0
         #: The packages of the run the agent writes once the job is finalised, sent with end_run:
-        #: crateRoCrate (end_run/log_provenance_documents(crate_ro_crate=True)), zipRunDir (use_compressor=ZIP).
-        self.packages = {"crateRoCrate": False, "zipRunDir": False}
+        #: crateRoCrate (end_run/log_provenance_documents(crate_ro_crate=True)), zipRunDir (use_compressor=ZIP),
+        #: unifyExperiments (start_run(unify_experiments=True)).
+        self.packages = {"crateRoCrate": False, "zipRunDir": False, "unifyExperiments": False}
         self._pass_lock = threading.Lock()
         self._stopping = False
         self._flusher = threading.Thread(target=self._run, name="prov4ml-flush", daemon=True)

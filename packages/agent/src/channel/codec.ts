@@ -147,6 +147,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     createSvg: boolean(o, 'createSvg'),
     ...optional(o, 'crateRoCrate', () => boolean(o, 'crateRoCrate')),
     ...optional(o, 'zipRunDir', () => boolean(o, 'zipRunDir')),
+    ...optional(o, 'unifyExperiments', () => boolean(o, 'unifyExperiments')),
     ...optional(o, 'exit', () => programExit(o.exit)),
   }),
   documents: (o) => ({ t: 'documents', id: requestId(o), createGraph: boolean(o, 'createGraph'), createSvg: boolean(o, 'createSvg') }),

@@ -12,6 +12,7 @@ export interface ProgramEnd {
   createSvg: boolean;
   crateRoCrate: boolean;
   zipRunDir: boolean;
+  unifyExperiments: boolean;
   /** How the program is exiting when it ends the run from its exit path; null: it called end_run. */
   exit: { exitCode: number | null; signal: string | null } | null;
 }
@@ -112,6 +113,7 @@ export function agentChannelHandler(
             createSvg: message.createSvg,
             crateRoCrate: message.crateRoCrate === true,
             zipRunDir: message.zipRunDir === true,
+            unifyExperiments: message.unifyExperiments === true,
             exit: message.exit ?? null,
           }).then(
             (outcome) => reply({ t: 'ok', id: message.id, ...outcome }),

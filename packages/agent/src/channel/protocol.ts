@@ -122,6 +122,8 @@ export interface EndRunMessage {
   crateRoCrate?: boolean | null;
   /** start_run(use_compressor=ZIP), sent at the end: `<run dir>.zip` is written once the job is finalised. */
   zipRunDir?: boolean | null;
+  /** start_run(unify_experiments=True), sent at the end: the experiment's runs are unified once the job is finalised. */
+  unifyExperiments?: boolean | null;
   /**
    * Sent by a client ending the run from its exit path (no end_run call: a normal exit, an uncaught
    * exception, a signal): the exit status as far as it knows it. Absent or null: the program called end_run.

@@ -10,6 +10,8 @@ export interface RunEndDetails {
   crateRoCrate: boolean;
   /** The program asked for `<run dir>.zip` (use_compressor=ZIP), written when the job is finalised. */
   zipRunDir: boolean;
+  /** The program asked for its experiment's runs unified (unify_experiments), once the job is finalised. */
+  unifyExperiments?: boolean;
 }
 
 export interface ShutdownReport {

@@ -125,14 +125,15 @@ async function openRank(
   // The program's start_run names the run; flags and PROV4ML_* only fill in what it leaves unset.
   const rank = bootstrapRank({ ...options, fallbackConfig: runConfigFrom(options.run) });
   const { agent } = rank;
-  let programEnd = { createGraph: false, createSvg: false, crateRoCrate: false, zipRunDir: false };
+  let programEnd = { createGraph: false, createSvg: false, crateRoCrate: false, zipRunDir: false, unifyExperiments: false };
   const server = await startChannelServer({
     path: channelPath,
     handler: agentChannelHandler(
       agent,
       options.run,
       (end) => {
-        programEnd = { createGraph: end.createGraph, createSvg: end.createSvg, crateRoCrate: end.crateRoCrate, zipRunDir: end.zipRunDir };
+        const { createGraph, createSvg, crateRoCrate, zipRunDir, unifyExperiments } = end;
+        programEnd = { createGraph, createSvg, crateRoCrate, zipRunDir, unifyExperiments };
         return onProgramEnd(end);
       },
       options.log,

@@ -247,6 +247,7 @@ function runEnd(o: Record<string, unknown>, at: string): RunEndRecord {
     // Absent in the spools of agents older than the crate: false.
     crateRoCrate: o.crateRoCrate === undefined ? false : boolean(o, 'crateRoCrate', at),
     zipRunDir: o.zipRunDir === undefined ? false : boolean(o, 'zipRunDir', at),
+    ...(o.unifyExperiments === undefined ? {} : { unifyExperiments: boolean(o, 'unifyExperiments', at) }),
     counts: cleanCounts,
   };
 }

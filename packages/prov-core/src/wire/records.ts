@@ -214,6 +214,8 @@ export interface RunEndRecord {
   crateRoCrate?: boolean;
   /** start_run(use_compressor=ZIP): the run directory is zipped beside itself once finalised (absent: no). */
   zipRunDir?: boolean;
+  /** start_run(unify_experiments=True): every run of the experiment is unified once this job is finalised (absent: no). */
+  unifyExperiments?: boolean;
   /** Number of records (metric points for 'metrics') this sender produced, per kind. */
   counts: Record<string, number>;
 }
