@@ -128,6 +128,11 @@ describe('Python client against real agents: the files of each scenario', needs(
     });
     assert.ok(run.copyOf(version!).length > 0, 'the state dict existed while the agent copied it');
     run.copyOf(final!);
+    // The client wrote those state dicts in a scratch place for the run: the copies are the versions,
+    // with no "Original" of a path that no longer exists.
+    assert.deepEqual([version, final].map((artifact) => artifact!['prov-ml:original_path']), [undefined, undefined]);
+    assert.deepEqual(run.entities('OriginalArtifact'), []);
+    assert.equal(Object.keys(run.document.wasDerivedFrom ?? {}).length, 0);
     const totalParams = 4 * 3 + 3 + 3 * 1 + 1;
     assert.deepEqual(
       ['model_name', 'total_params', 'memory_of_model', 'total_memory_load_of_model'].map((name) => run.param(name)),

@@ -515,7 +515,10 @@ def _log_artifact(artifact_path, artifact_name=None, context=None, source=None, 
 log_artifact = published("log_artifact", SEED)(_log_artifact)
 
 
-def _store_artifact(path, name, context, step, timestamp, role, call, copy=True, subdirectory=None, is_model=False, is_input=False):
+def _store_artifact(path, name, context, step, timestamp, role, call, copy=True, subdirectory=None, is_model=False, is_input=False,
+                    scratch_copy=False):
+    # scratch_copy: the client wrote `path` for the run (a state dict, a layers description) and removes
+    # it after; the agent's copy is then the artifact, with no original to record.
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise TypeError("%s: artifact_path must be a path, got %s" % (call, type(path).__name__))
     if name is not None:
@@ -534,6 +537,7 @@ def _store_artifact(path, name, context, step, timestamp, role, call, copy=True,
         "copy": bool(copy),
         "subdirectory": subdirectory,
         "isModel": bool(is_model),
+        "scratchCopy": bool(scratch_copy),
     }
     session = _recording(call)
     if session is None:
@@ -598,7 +602,8 @@ def _log_layers(model, model_name, context, is_input):
         path = os.path.join(directory, _file_safe(model_name) + "_layers_description.json")
         with open(path, "w", encoding="utf-8") as out:
             json.dump(description, out, indent=2)
-        _store_artifact(path, os.path.basename(path), context or Context.MODELS, None, None, "artifact", "log_model", is_input=is_input)
+        _store_artifact(path, os.path.basename(path), context or Context.MODELS, None, None, "artifact", "log_model", is_input=is_input,
+                        scratch_copy=True)
 
 
 def _save_model_version(model, model_name, context=None, source=None, step=None, timestamp=None, incremental=None, is_input=False):
@@ -635,7 +640,7 @@ def _save_model(model, model_name, context, step, timestamp, role, call, file_na
             warn("prov4ml.%s: cannot write the state dict of %r: %s" % (call, model_name, error))
             return None
         return _store_artifact(path, os.path.basename(path), context, step, timestamp, role, call,
-                               subdirectory=subdirectory, is_model=True, is_input=is_input)
+                               subdirectory=subdirectory, is_model=True, is_input=is_input, scratch_copy=True)
 
 
 @contextlib.contextmanager

@@ -138,6 +138,7 @@ const CLIENT_MESSAGES: { [T in ClientMessageType]: (o: Record<string, unknown>) 
     ...optional(o, 'copy', () => boolean(o, 'copy')),
     ...optional(o, 'subdirectory', () => relativeDirectory(o, 'subdirectory')),
     ...optional(o, 'isModel', () => boolean(o, 'isModel')),
+    ...optional(o, 'scratchCopy', () => boolean(o, 'scratchCopy')),
   }),
   flush: (o) => ({ t: 'flush', id: requestId(o) }),
   end_run: (o) => ({

@@ -88,6 +88,7 @@ export function agentChannelHandler(
               ...(message.copy == null ? {} : { copy: message.copy }),
               ...(message.subdirectory == null ? {} : { subdirectory: message.subdirectory }),
               ...(message.isModel == null ? {} : { isModel: message.isModel }),
+              ...(message.scratchCopy == null ? {} : { scratchCopy: message.scratchCopy }),
             })
             .then(
               (record) => reply(record.storedPath === null ? { t: 'ok', id: message.id } : { t: 'ok', id: message.id, storedPath: record.storedPath }),

@@ -105,6 +105,8 @@ export interface ArtifactMessage {
   subdirectory?: string | null;
   /** is_model. */
   isModel?: boolean | null;
+  /** The client wrote the file for the run in a scratch place (a model's state dict): no original to record. */
+  scratchCopy?: boolean | null;
 }
 
 /** Replied to once everything sent before it is in the agent's spool. */

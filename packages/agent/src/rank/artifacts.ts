@@ -21,6 +21,8 @@ export interface ArtifactRequest {
   /** log_copy_subdirectory: the copy goes under `artifacts/GR<rank>/<subdirectory>/`. */
   subdirectory?: string;
   isModel?: boolean;
+  /** The client wrote the file for the run and removes it after (see ArtifactRecord.scratchCopy). */
+  scratchCopy?: boolean;
 }
 
 /** Copies an artifact into the run directory (or fingerprints it in place) and gives its record. */
@@ -41,6 +43,7 @@ export async function artifactRecord(runDir: string, rank: number, request: Arti
     isInput: request.isInput ?? false,
     copied,
     isModel: request.isModel ?? false,
+    ...(request.scratchCopy === true ? { scratchCopy: true } : {}),
   };
 }
 

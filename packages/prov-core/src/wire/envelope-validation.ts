@@ -194,6 +194,7 @@ function artifact(o: Record<string, unknown>, at: string): ArtifactRecord {
     ...optional(o, 'isInput', at, booleanValue),
     ...(copied === undefined ? {} : { copied }),
     ...optional(o, 'isModel', at, booleanValue),
+    ...optional(o, 'scratchCopy', at, booleanValue),
   };
 }
 

@@ -152,6 +152,12 @@ export interface ArtifactRecord {
   copied?: boolean;
   /** The program said it is a model (is_model), whatever its role. */
   isModel?: boolean;
+  /**
+   * True: the client wrote the logged file for the run (a model's state dict, a layers description) in
+   * a scratch place it has since removed, so the copy is the artifact and there is no original to
+   * derive it from; absent: the program's own file.
+   */
+  scratchCopy?: boolean;
 }
 
 export const ARTIFACT_ROLES: readonly ArtifactRecord['role'][] = ['artifact', 'model_version', 'model_version_final', 'source_code'];
