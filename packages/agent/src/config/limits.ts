@@ -105,3 +105,9 @@ export const START_RUN_GRACE_MS = 30_000;
  * are then taken when the samplers are up.
  */
 export const SAMPLERS_START_WAIT_MS = 5_000;
+
+/**
+ * How long a rank whose program never called start_run waits at its end for another rank of its job on
+ * this host to name the job's run (rank/job-pointer.ts), before it names one from the options itself.
+ */
+export const JOB_POINTER_WAIT_MS = 5_000;

@@ -10,6 +10,7 @@ import type { AggregatorPlacement } from './endpoint.js';
 import { FINALIZE_WAIT_MS, SHUTDOWN_ACK_TIMEOUT_MS } from '../config/limits.js';
 import { FramePipeline } from '../pipeline/frame-pipeline.js';
 import type { SenderTarget } from '../pipeline/sender.js';
+import { joinedRunConfig, leaveJobPointer, removeJobPointer } from './job-pointer.js';
 import { claimRunDir } from './run-dir.js';
 import type { ConfiguredRun, ProgramRunConfig } from './run-config.js';
 import { SampleRequests } from './sample-requests.js';
@@ -109,6 +110,13 @@ export class Agent {
     return this.configuring;
   }
 
+  /** Names the run for a program that never did: the options' run, or the job's on this host (job-pointer.ts). */
+  async configureFromOptions(atEnd: boolean): Promise<ConfiguredRun> {
+    const { job, placement, fallbackConfig } = this.options;
+    const wait = atEnd && placement.kind !== 'remote' && job.rank !== placement.hostRank;
+    return this.configure(await joinedRunConfig({ ...fallbackConfig, time: Date.now() }, job, wait));
+  }
+
   /** Copies an artifact into the run directory (or fingerprints it in place) and records it. */
   async logArtifact(request: ArtifactRequest): Promise<ArtifactRecord> {
     const runDir = this.claimed?.runDir;
@@ -204,6 +212,7 @@ export class Agent {
     });
     this.pipeline = pipeline;
     this.claimed = claimed;
+    leaveJobPointer(job.jobKey, claimed.runDir);
     this.batcher.start({ saveAfterNLogs: config.saveAfterNLogs });
     // The batcher seals the run config ahead of any point: a replay knows the CSV separator before it needs it.
     this.submit(config);
@@ -230,7 +239,7 @@ export class Agent {
     // A program that never called startRun is still recorded, as the options describe it.
     if (!this.claimed) {
       try {
-        await this.configure({ ...this.options.fallbackConfig, time: Date.now() });
+        await this.configureFromOptions(true);
       } catch (error) {
         // No run directory, so no spool: there is nowhere to keep this rank's records.
         this.options.log(`${(error as Error).message}; this rank's provenance is not recorded`);
@@ -255,6 +264,7 @@ export class Agent {
       // here: waiting for it would hold the rank for minutes, while merge rebuilds it from the spools.
       finalized = delivered && (await settlesWithin(this.hosted.finalized, this.options.finalizeTimeoutMs ?? this.options.rankTimeoutMs + FINALIZE_WAIT_MS));
       await this.hosted.shutdown();
+      removeJobPointer(this.options.job.jobKey);
     }
     this.closed = true;
     await pipeline.close();
@@ -273,19 +283,9 @@ export class Agent {
 
 /** True when `promise` resolves within `ms`; false when it rejects or the time runs out. */
 function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    promise.then(
-      () => {
-        clearTimeout(timer);
-        resolve(true);
-      },
-      () => {
-        clearTimeout(timer);
-        resolve(false);
-      },
-    );
-  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.then(() => true, () => false), late]).finally(() => clearTimeout(timer));
 }
 
 /** A copy of a batch whose columns may be views into buffers that are about to be reused. */

@@ -142,7 +142,7 @@ async function openRank(
   // A program that never calls start_run (any command) still gets its run directory and spool soon,
   // so a long run is not held in memory; a start_run within the grace period names the run itself.
   const fallback = setTimeout(() => {
-    agent.configure(runConfigFrom(options.run)).catch((error: unknown) => options.log((error as Error).message));
+    agent.configureFromOptions(false).catch((error: unknown) => options.log((error as Error).message));
   }, START_RUN_GRACE_MS);
   fallback.unref();
   return {
