@@ -36,6 +36,7 @@ from ._errors import Prov4mlError, Prov4mlWarning
 from ._kinds import CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType
 from ._state import PROV4ML_DATA
 from ._tracked import ProvenanceTrackedFunction
+from ._tracked_model import ProvenanceTrackedModel
 from ._reproducibility import log_execution_command, log_input, log_output, log_source_code
 from ._version import __version__
 from .getters import get_metric, get_param, list_metrics, list_parameters, list_runs_in_proj
@@ -51,6 +52,7 @@ __all__ = [
     "Prov4mlError",
     "Prov4mlWarning",
     "ProvenanceTrackedFunction",
+    "ProvenanceTrackedModel",
     "ProvMLItwinAILogger",
     "ProvMLLogger",
     "__version__",

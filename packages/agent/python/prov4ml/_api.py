@@ -212,6 +212,10 @@ def end_run(create_graph=False, create_svg=False, crate_ro_crate=False):
     """Sends everything logged, registers final metrics, and ends the run with the agent."""
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")
+    if _session is not None:
+        # Tracked models still recording belong to this run: their stores are logged before it ends.
+        from . import _tracked_model
+        _tracked_model.close_open_stores()
     with _lifecycle:
         session = _session
         if session is None:
@@ -231,7 +235,9 @@ def log_provenance_documents(create_graph=False, create_svg=False, crate_ro_crat
     """Has the agent write this rank's PROV-JSON (and DOT, SVG) now, mid-run, and returns their
     absolute paths (json, dot, svg); dot and svg are None when not asked for. end_run later rewrites
     the same files with everything (nothing is duplicated). crate_ro_crate: the RO-Crate needs the
-    finished run, so it is written when the run ends (as end_run(crate_ro_crate=True) does)."""
+    finished run, so it is written when the run ends (as end_run(crate_ro_crate=True) does).
+    The documents name each series' metric file; the aggregator writes those in chunks of 65,536 points
+    as they arrive, so mid-run a file holds the chunks written so far, and everything once the run ends."""
     call = "log_provenance_documents"
     if create_svg and not create_graph:
         raise ValueError("Cannot create SVG without creating the graph.")

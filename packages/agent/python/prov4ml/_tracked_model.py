@@ -37,7 +37,8 @@ class ProvenanceTrackedModel(FrameworkLogger):
     (detached, as float16) to the store `<model_label>.zarr`, in chunks of `chunk_size` rows.
 
     close() (or the program's exit) removes the hooks and logs the store as an artifact named
-    `<model_label>.zarr` in `context`; the run must still be active then (close() before end_run).
+    `<model_label>.zarr` in `context`; end_run does it for the models still open, as the program's exit
+    does while a run is active.
     Without torch or numpy the model itself is returned, unwrapped, after one warning."""
 
     # Not a logger: FrameworkLogger is the mechanism that mixes in the base at the first instance.
@@ -248,7 +249,8 @@ def _write_json(path, value):
         json.dump(value, file, indent=4, sort_keys=True)
 
 
-def _close_open_stores():
+def close_open_stores():
+    """Logs every store not closed yet (end_run, and the program's exit)."""
     with _open_lock:
         stores = list(_open_stores)
     for store in stores:
@@ -256,4 +258,4 @@ def _close_open_stores():
 
 
 # Registered after prov4ml._api's exit handler (imported above), so it runs first: the run is still active.
-atexit.register(_close_open_stores)
+atexit.register(close_open_stores)
