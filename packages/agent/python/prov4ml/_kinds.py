@@ -144,7 +144,36 @@ class ContextAliases:
         return entry
 
 
-class LoggingItemKind:
+class _ConstantsType(type):
+    """Makes a class of _Constant members read like the original's Enum: iteration and len() over its
+    members, `in`, lookup by name (Kind["METRIC"]) and by value (Kind("metric"), ValueError otherwise)."""
+
+    def _members(cls):
+        return [value for value in vars(cls).values() if isinstance(value, _Constant)]
+
+    def __iter__(cls):
+        return iter(cls._members())
+
+    def __len__(cls):
+        return len(cls._members())
+
+    def __contains__(cls, value):
+        return value in cls._members()
+
+    def __getitem__(cls, name):
+        member = vars(cls).get(name)
+        if not isinstance(member, _Constant):
+            raise KeyError(name)
+        return member
+
+    def __call__(cls, value):
+        for member in cls._members():
+            if member == value:
+                return member
+        raise ValueError("%r is not a valid %s" % (value, cls.__name__))
+
+
+class LoggingItemKind(metaclass=_ConstantsType):
     """The original's kinds of logged items; the value is the metric's `source` on the wire."""
 
     METRIC = _Constant("LoggingItemKind", "METRIC", "metric")

@@ -83,6 +83,19 @@ class Contexts(unittest.TestCase):
         self.assertEqual(LoggingItemKind.FLOPS_PER_BATCH, "flops_pb")
         self.assertEqual(LoggingItemKind.EXECUTION_TIME.value, "execution_time")
 
+    def test_logging_item_kind_reads_like_the_originals_enum(self):
+        members = list(LoggingItemKind)
+        self.assertEqual([m.name for m in members], ["METRIC", "FLOPS_PER_BATCH", "FLOPS_PER_EPOCH", "SYSTEM_METRIC", "CARBON_METRIC",
+                                                     "EXECUTION_TIME", "MODEL_VERSION", "FINAL_MODEL_VERSION", "PARAMETER"])
+        self.assertEqual(len(LoggingItemKind), 9)
+        self.assertIs(LoggingItemKind["SYSTEM_METRIC"], LoggingItemKind.SYSTEM_METRIC)
+        self.assertIs(LoggingItemKind("carbon"), LoggingItemKind.CARBON_METRIC)
+        self.assertIn(LoggingItemKind.METRIC, LoggingItemKind)
+        with self.assertRaises(KeyError):
+            LoggingItemKind["metric"]
+        with self.assertRaisesRegex(ValueError, "'nope' is not a valid LoggingItemKind"):
+            LoggingItemKind("nope")
+
 
 class Folds(unittest.TestCase):
     def test_folds_and_their_wire_names(self):
