@@ -212,7 +212,7 @@ export class Agent {
     });
     this.pipeline = pipeline;
     this.claimed = claimed;
-    leaveJobPointer(job.jobKey, claimed.runDir);
+    leaveJobPointer(job, claimed.runDir);
     this.batcher.start({ saveAfterNLogs: config.saveAfterNLogs });
     // The batcher seals the run config ahead of any point: a replay knows the CSV separator before it needs it.
     this.submit(config);

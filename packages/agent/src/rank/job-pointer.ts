@@ -6,12 +6,12 @@
  * ranks that never ended. Each agent that claims its job's run directory leaves it here, keyed by the
  * job; an agent whose program never called start_run joins that run.
  *
- * The pointers live in the temporary directory: ranks on other hosts do not see them (they join the
- * job's run through the aggregator they reach, or name the save directory with PROV4ML_* variables).
+ * The pointers live in the temporary directory, for jobs whose ranks are all on this host (`prov4ml run
+ * -n`, one node of srun): across hosts the save directory and experiment are named with PROV4ML_*.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { JOB_POINTER_WAIT_MS } from '../config/limits.js';
 import type { JobInfo } from './detect.js';
@@ -27,19 +27,17 @@ const POINTER_POLL_MS = 100;
 const POINTER_MAX_AGE_BEFORE_START_MS = 10 * 60_000;
 
 function pointerPath(jobKey: string): string {
-  const owner = (() => {
-    try {
-      return String(userInfo().uid);
-    } catch {
-      return 'user';
-    }
-  })();
-  return join(tmpdir(), `prov4ml-${owner}`, 'jobs', createHash('sha256').update(jobKey).digest('hex').slice(0, 32));
+  return join(tmpdir(), `prov4ml-${process.getuid?.() ?? 'user'}`, 'jobs', createHash('sha256').update(jobKey).digest('hex').slice(0, 32));
 }
 
-/** Leaves `runDir` as the job's run for this host's other ranks. Best effort: a failure only costs them the join. */
-export function leaveJobPointer(jobKey: string, runDir: string): void {
-  const path = pointerPath(jobKey);
+/**
+ * Leaves `runDir` as the job's run for this host's other ranks, when all the job's ranks are on this
+ * host (the hosting rank removes it at its end; elsewhere nobody would). Best effort: a failure only
+ * costs the other ranks the join.
+ */
+export function leaveJobPointer(job: JobInfo, runDir: string): void {
+  if (job.worldSize < 2 || job.hosts.length !== 1) return;
+  const path = pointerPath(job.jobKey);
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const partial = `${path}.${process.pid}`;
