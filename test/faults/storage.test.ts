@@ -3,6 +3,8 @@
  * job's files, and a read-only one. Each needs root to mount (CI runs as root).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { needs } from '../support/components.js';
@@ -77,6 +79,21 @@ describe('storage faults', () => {
     } finally {
       disk.unmount();
     }
+  });
+
+  test('a save directory under /proc (no new entries: Node\'s recursive mkdir never returns there): one line naming it, and the program runs', async () => {
+    const script = 'import prov4ml\nprov4ml.start_run("www.example.org", "e", "/proc/prov4ml-nope/save")\nprov4ml.log_metric("loss", 1.0, prov4ml.Context.TRAINING, step=0)\nprov4ml.end_run()\nprint("trained")\n';
+    // The wrapper still records the rank (its own observations) where the options say.
+    const saveDir = mkdtempSync(join(tmpdir(), 'prov4ml-proc-'));
+    const result = await runCommand(process.execPath, [CLI, 'run', '--metrics-interval', '0', '--', 'python3', '-c', script], {
+      cwd: saveDir,
+      env: { ...process.env, PROV4ML_PROVENANCE_SAVE_DIR: saveDir },
+      timeoutMs: 60_000,
+    });
+    rmSync(saveDir, { recursive: true, force: true });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, 'trained\n');
+    assert.equal(stderrLines(result.stderr, /cannot create the provenance save directory \/proc\/prov4ml-nope\/save: ENOENT; the training goes on without provenance$/).length, 1, result.stderr);
   });
 
   test('a read-only save directory: one line naming it, and the program runs with its exit code', mounts, async () => {

@@ -109,5 +109,8 @@ export const SAMPLERS_START_WAIT_MS = 5_000;
 /**
  * How long a rank whose program never called start_run waits at its end for another rank of its job on
  * this host to name the job's run (rank/job-pointer.ts), before it names one from the options itself.
+ * The hosting rank names it at the latest START_RUN_GRACE_MS after it started (or at its end, if
+ * sooner), so waiting that long costs nothing: this rank's records would wait for the hosting rank's
+ * aggregator as long. A rank 0 that starts its run late (data loading first) is still joined.
  */
-export const JOB_POINTER_WAIT_MS = 5_000;
+export const JOB_POINTER_WAIT_MS = START_RUN_GRACE_MS + 10_000;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { claimLockPath, jobClaimFileName, jobClaimsDir, runDirPath, UserError } from '@prov4ml/prov-core';
 
 /** Longest experiment name accepted; it becomes part of directory and file names. */
@@ -55,7 +55,7 @@ export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
   const experimentName = checkExperimentName(request.experimentName);
   const claimsDir = jobClaimsDir(saveDir);
   try {
-    mkdirSync(claimsDir, { recursive: true });
+    makeDirectories(claimsDir);
   } catch (error) {
     throw new UserError(`cannot create the provenance save directory ${saveDir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
@@ -71,7 +71,7 @@ export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
     rmSync(claimPath, { force: true });
     const runId = request.runId ?? createFreeRunDir(saveDir, experimentName);
     const mine: ClaimedRunDir = { runDir: runDirPath(saveDir, experimentName, runId), runId, experimentName };
-    if (request.runId !== null) mkdirSync(mine.runDir, { recursive: true });
+    if (request.runId !== null) makeDirectories(mine.runDir);
     const temporary = `${claimPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
     writeFileSync(temporary, JSON.stringify(mine));
     try {
@@ -86,6 +86,29 @@ export function claimRunDir(request: RunDirRequest): ClaimedRunDir {
       unlinkSync(temporary);
     }
   });
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's recursive mkdirSync never returns on a file system that
+ * refuses new entries with ENOENT (a save directory under /proc: it creates the parent, which exists,
+ * and tries again forever, at full CPU and deaf to signals); here that ENOENT is the error.
+ */
+function makeDirectories(path: string): void {
+  try {
+    mkdirSync(path);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    if (code !== 'ENOENT' || dirname(path) === path) throw error;
+  }
+  makeDirectories(dirname(path));
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    // Made by another rank meanwhile.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }
 
 /** A lock held this long belongs to a claimer that died; claiming takes microseconds. */
