@@ -171,10 +171,10 @@ describe('Python client against real agents: the files of each scenario', needs(
     assert.deepEqual(run.seriesKeys, ['parent/TRAINING']);
   });
 
-  it('delivers at interpreter exit when end_run was never called, and records the end as not clean', () => {
+  it('delivers at interpreter exit when end_run was never called, and records the exit as it was (status 0, no signal)', () => {
     const run = suite().only('no_end_run');
     assert.deepEqual(run.points('loss', 'TRAINING'), [[7, 0.25]]);
-    assert.deepEqual(attributes(run.execution, ['clean', 'unfinished']), { clean: false, unfinished: false });
+    assert.deepEqual(attributes(run.execution, ['clean', 'unfinished', 'exit_code']), { clean: true, unfinished: false, exit_code: 0 });
   });
 });
 

@@ -195,9 +195,10 @@ describe('when the program ends without end_run, its files are complete once the
     { name: 'an uncaught exception', experiment: 'raised', code: 'raise RuntimeError("training failed")', exitCode: 1, signal: null },
     { name: 'SIGTERM', experiment: 'terminated', code: 'time.sleep(120)', exitCode: null, signal: 'SIGTERM' as const },
     { name: 'a normal exit', experiment: 'returned', code: 'pass', exitCode: 0, signal: null },
+    { name: 'sys.exit(3)', experiment: 'exited', code: 'sys.exit(3)', exitCode: 3, signal: null },
   ];
   for (const ending of endings) {
-    it(`standalone, ${ending.name}: documents and CSV exist at exit, the run is recorded unclean`, { timeout: 120_000 }, async () => {
+    it(`standalone, ${ending.name}: documents and CSV exist at exit, and the run records how it ended, as under the wrapper`, { timeout: 120_000 }, async () => {
       const directory = workDir();
       const exit = await runPython('standalone', endingScript(ending.experiment, ending.code), directory, (stdout, kill) => {
         if (ending.signal !== null && stdout.includes('ready')) kill(ending.signal);
@@ -207,14 +208,15 @@ describe('when the program ends without end_run, its files are complete once the
       assert.equal(readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR0.csv')).rows, 1000, exit.stderr);
       assert.ok(existsSync(join(runDir, 'prov_collection.json')), 'the job document');
       const run = runActivity(runDir, ending.experiment);
-      assert.equal(run['prov-ml:clean'], false, 'no end_run: not a clean end');
+      // As a wrapper records its child: clean unless a signal ended it, with the exit status it gave.
+      assert.equal(run['prov-ml:clean'], ending.signal === null);
       assert.equal(run['prov-ml:unfinished'], false, 'the end was seen and recorded');
       if (ending.signal !== null) {
         assert.equal(exit.signal, ending.signal, 'the process still dies by the signal');
         assert.equal(run['prov-ml:signal'], ending.signal);
       } else {
         assert.equal(exit.code, ending.exitCode, exit.stderr);
-        if (ending.exitCode === 1) assert.equal(literal(run['prov-ml:exit_code']), 1);
+        assert.equal(literal(run['prov-ml:exit_code']), ending.exitCode);
       }
     });
   }

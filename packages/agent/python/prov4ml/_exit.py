@@ -3,6 +3,9 @@ path (atexit) can end the run with the agent and record why the program stopped.
 
 - an uncaught exception: sys.excepthook is wrapped (the original hook still prints the traceback);
   the interpreter then exits with status 1, which is what the run records;
+- sys.exit(n): sys.exit is wrapped to note n (an atexit handler cannot learn the exit status), so the
+  run records it; a program that falls off its end exits with 0. (`raise SystemExit(n)` itself is not
+  seen, and is recorded as 0.)
 - SIGTERM (a batch system stopping the job): when the program has no handler of its own, one that
   raises SystemExit in the main thread, so that `finally` blocks and atexit run (the default action
   would kill the process with its files unwritten); once the run is ended, `_resignal` ends the
@@ -41,6 +44,14 @@ def install():
         previous_hook(kind, value, traceback)
 
     sys.excepthook = excepthook
+    previous_exit = sys.exit
+
+    def exit(status=None):
+        _note({"exitCode": _exit_status(status), "signal": None})
+        previous_exit(status)
+
+    exit.__doc__ = previous_exit.__doc__
+    sys.exit = exit
     # Handlers can only be set from the main thread; a program with its own SIGTERM handler keeps it.
     if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _on_sigterm)
@@ -79,9 +90,19 @@ def _note(how):
 
 
 def how_it_ends():
-    """The `exit` of the end_run message the exit path sends: how the program is ending, as far as known
-    (a normal exit without end_run, or sys.exit(n), has no exception or signal: both are None)."""
-    return dict(_abnormal) if _abnormal is not None else {"exitCode": None, "signal": None}
+    """The `exit` of the end_run message the exit path sends: how the program is ending (an uncaught
+    exception, sys.exit(n), SIGTERM; else a normal exit, status 0)."""
+    return dict(_abnormal) if _abnormal is not None else {"exitCode": 0, "signal": None}
+
+
+def _exit_status(status):
+    """The process status sys.exit(status) gives, as Python computes it: None is 0, an int itself,
+    anything else (a message) 1."""
+    if status is None:
+        return 0
+    if isinstance(status, int) and not isinstance(status, bool):
+        return status & 0xFF
+    return 1
 
 
 def _resignal():

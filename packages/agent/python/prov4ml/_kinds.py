@@ -117,7 +117,8 @@ def canonical_context(context, call, default=Context.TRAINING, argument="context
     name = _context_name(context)
     if name is None:
         known = ", ".join(sorted(_members))
-        raise TypeError("%s: %s must be one of %s (or declared with create_context), got %r" % (call, argument, known, context))
+        # `from None`: the hot path looks the context up first, and its KeyError is no news to the caller.
+        raise TypeError("%s: %s must be one of %s (or declared with create_context), got %r" % (call, argument, known, context)) from None
     return str(name)
 
 

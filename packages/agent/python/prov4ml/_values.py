@@ -31,7 +31,7 @@ def as_number(value, argument, call):
     """metric_number, or a TypeError naming the argument."""
     number = metric_number(value)
     if number is None:
-        raise TypeError("%s: %s must be a number, got %s" % (call, argument, type(value).__name__))
+        raise TypeError("%s: %s must be a number, got %s" % (call, argument, type(value).__name__)) from None
     return number
 
 
@@ -57,9 +57,9 @@ def optional_step(step, call):
 
 def check_name(name, argument, call):
     if not isinstance(name, str) or not name:
-        raise TypeError("%s: %s must be a non-empty string, got %r" % (call, argument, name))
+        raise TypeError("%s: %s must be a non-empty string, got %r" % (call, argument, name)) from None
     if len(name) > MAX_NAME_CHARS:
-        raise TypeError("%s: %s is %d characters long, the limit is %d" % (call, argument, len(name), MAX_NAME_CHARS))
+        raise TypeError("%s: %s is %d characters long, the limit is %d" % (call, argument, len(name), MAX_NAME_CHARS)) from None
     return name
 
 

@@ -104,7 +104,8 @@ export async function serveAgent(options: ServeOptions): Promise<void> {
   const end = await Promise.race([programEnded, parent.gone.then(() => null)]);
   parent.stop();
   const exit = end?.exit ?? null;
-  await rank.close({ exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, clean: end !== null && exit === null }, (report) => {
+  // As a wrapper sees its child: an exit path that tells its status is clean unless a signal ended it.
+  await rank.close({ exitCode: exit?.exitCode ?? null, signal: exit?.signal ?? null, clean: end !== null && (exit?.signal ?? null) === null }, (report) => {
     const notice = shutdownNotice(report);
     finished(notice === null && report.spoolPath !== undefined ? { complete: true } : { complete: false, message: notice ?? 'no run directory could be made; nothing was recorded' });
   });
