@@ -88,15 +88,19 @@ describe('Python processes the program spawns itself, one job', needs('Debian py
   // no launcher variable says who they are, as in a DDP script started with plain `python`.
   const script = [
     'import sys, torch.distributed as dist, torch.multiprocessing as mp, prov4ml',
-    'def rank_main(rank, port, collect_all):',
+    // mode: "all" (every rank starts a run, collect_all_processes=True), "rank0" (every rank, without
+    // it), "only0" (only rank 0 starts one: the original's usual pattern).
+    'def rank_main(rank, port, mode):',
     '    dist.init_process_group("gloo", init_method="tcp://127.0.0.1:%d" % port, rank=rank, world_size=2)',
-    '    prov4ml.start_run(prov_user_namespace="www.example.org", experiment_name="spawned", provenance_save_dir="prov", collect_all_processes=collect_all, rank=rank)',
-    '    for step in range(50):',
-    '        prov4ml.log_metric("loss", rank * 1000 + step, prov4ml.Context.TRAINING, step=step)',
-    '    prov4ml.end_run()',
+    '    if mode != "only0" or rank == 0:',
+    '        prov4ml.start_run(prov_user_namespace="www.example.org", experiment_name="spawned", provenance_save_dir="prov", collect_all_processes=mode == "all", rank=rank)',
+    '        for step in range(50):',
+    '            prov4ml.log_metric("loss", rank * 1000 + step, prov4ml.Context.TRAINING, step=step)',
+    '        prov4ml.end_run()',
+    '    dist.barrier()',
     '    dist.destroy_process_group()',
     'if __name__ == "__main__":',
-    '    mp.spawn(rank_main, args=(int(sys.argv[1]), sys.argv[2] == "all"), nprocs=2)',
+    '    mp.spawn(rank_main, args=(int(sys.argv[1]), sys.argv[2]), nprocs=2)',
   ].join('\n');
   let port = 29_400 + (process.pid % 500);
 
@@ -114,14 +118,18 @@ describe('Python processes the program spawns itself, one job', needs('Debian py
     assert.deepEqual(await pythonProvErrors([join(run, 'prov_spawned_GR0.json'), join(run, 'prov_spawned_GR1.json')]), []);
   });
 
-  it('without it: rank 1 logs nothing, as the original\'s rank argument made it, and the job is still one', async () => {
-    const result = await runScript('spawned-rank0', script, [String(port++), 'rank0']);
-    assert.equal(result.code, 0, result.output);
-    const run = onlyRunDir(join(result.cwd, 'prov'));
-    const losses = readdirSync(join(run, 'metrics')).filter((name) => name.startsWith('loss_'));
-    assert.deepEqual(losses, ['loss_TRAINING_GR0.csv']);
-    assert.equal(csvRows(join(run, 'metrics', 'loss_TRAINING_GR0.csv')).length, 50);
-  });
+  for (const mode of ['rank0', 'only0']) {
+    it(mode === 'rank0' ? 'without it: rank 1 records nothing, as the original\'s rank argument made it' : 'only rank 0 starts a run: a run of rank 0 alone, nobody waits for rank 1', async () => {
+      const result = await runScript(`spawned-${mode}`, script, [String(port++), mode]);
+      assert.equal(result.code, 0, result.output);
+      const run = onlyRunDir(join(result.cwd, 'prov'));
+      assert.deepEqual(readdirSync(join(run, 'metrics')).filter((name) => name.startsWith('loss_')), ['loss_TRAINING_GR0.csv']);
+      assert.equal(csvRows(join(run, 'metrics', 'loss_TRAINING_GR0.csv')).length, 50);
+      const collection = readFileSync(join(run, 'prov_collection.json'), 'utf8');
+      assert.deepEqual([...new Set(collection.match(/prov_spawned_GR\d+\.json/g))], ['prov_spawned_GR0.json']);
+      assert.match(collection, /"prov-ml:abnormal_ranks":\s*"none"/);
+    });
+  }
 });
 
 describe('the original\'s state object, wrapper and getters module', needs('Debian python3', pythonAvailable), () => {

@@ -18,7 +18,7 @@ import tempfile
 import threading
 from time import time as _now
 
-from . import _exit, _flops, _kinds, _layers, _torch_support
+from . import _exit, _flops, _job, _kinds, _layers, _torch_support
 from ._channel import AgentRefused, ChannelError
 from ._errors import Prov4mlError, warn, warn_once
 from ._kinds import FOLD_NAMES, CompressorType, Context, FoldOperation, LoggingItemKind, MetricsType, canonical_context
@@ -186,8 +186,13 @@ def _start_run(
         if _session is not None:
             warn("prov4ml.start_run: a run is already active; call end_run first (this call is ignored)")
             return
+        channel = os.environ.get("PROV4ML_CHANNEL")
+        if not channel and _job.records_nothing(start["rank"], start["collectAllProcesses"]):
+            # The original's rank other than 0 without collect_all_processes: every call is a silent no-op.
+            _uninstall(None)
+            return
         try:
-            session = Session.open(os.environ.get("PROV4ML_CHANNEL"), start, _silence)
+            session = Session.open(channel, start, _silence)
         except Prov4mlError as error:
             say_no_provenance(error)
             _uninstall(None)

@@ -2,9 +2,10 @@
 
 Under srun, mpirun or torchrun the agent reads the launcher's variables. A job of processes started by
 the program itself (torch.multiprocessing.spawn, multiprocessing) has none: each process knows its
-rank only from start_run's `rank` argument or from torch.distributed. The agent is then told the rank,
-the world size and a job id that the processes of one spawn share (their parent), so that they record
-one job, as the original's `rank` argument made them write one experiment directory.
+rank only from start_run's `rank` argument or from torch.distributed. As in the original, a rank other
+than 0 records nothing unless every rank collects (collect_all_processes); then the agent is told the
+rank, the world size and a job id that the processes of one spawn share (their parent), so that they
+record one job, as the original's `rank` argument made them write one experiment directory.
 """
 
 import os
@@ -17,17 +18,28 @@ from ._errors import warn
 LAUNCHER_RANK_VARIABLES = ("PROV4ML_RANK", "SLURM_PROCID", "RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK")
 
 
-def agent_job_environment(rank):
+#: PROV4ML_COLLECT_ALL_PROCESSES's words, as the agent reads them (packages/agent/src/config/readers.ts).
+_TRUE_WORDS = ("1", "true", "yes")
+
+
+def records_nothing(rank, collect_all_processes):
+    """True for the original's silent rank, when no launcher says who the process is: a rank other than
+    0 (`rank`, else torch.distributed's) that does not collect. It starts no agent: nothing would wait
+    for its end, and it would only record a run of its own."""
+    rank = _rank(rank)
+    return rank is not None and rank != 0 and not _collects_all(collect_all_processes)
+
+
+def agent_job_environment(rank, collect_all_processes):
     """Variables for the agent this process starts: PROV4ML_RANK, PROV4ML_WORLD_SIZE and PROV4ML_JOB_ID
-    when a rank is known (`rank`, else torch.distributed's) with a world size above one, and no launcher
-    says who the process is; else none."""
-    if any(os.environ.get(name) for name in LAUNCHER_RANK_VARIABLES):
+    when a rank is known (`rank`, else torch.distributed's) with a world size above one, every rank
+    collects (only then do all of them call start_run, as the original's pattern has it: a job that
+    waited for ranks that never start a run would wait in vain), and no launcher says who the process
+    is; else none."""
+    rank = _rank(rank)
+    if rank is None or not _collects_all(collect_all_processes):
         return {}
     distributed = _torch_distributed()
-    if rank is None and distributed is not None:
-        rank = distributed[0]
-    if rank is None:
-        return {}
     world_size = distributed[1] if distributed is not None else _world_size_variable()
     if world_size is None or world_size <= 1:
         if rank != 0:
@@ -45,6 +57,22 @@ def agent_job_environment(rank):
         "PROV4ML_WORLD_SIZE": str(world_size),
         "PROV4ML_JOB_ID": os.environ.get("PROV4ML_JOB_ID") or _spawn_job_id(),
     }
+
+
+def _rank(rank):
+    """start_run's rank, else torch.distributed's; None where a launcher says (or nothing does)."""
+    if any(os.environ.get(name) for name in LAUNCHER_RANK_VARIABLES):
+        return None
+    if rank is not None:
+        return rank
+    distributed = _torch_distributed()
+    return None if distributed is None else distributed[0]
+
+
+def _collects_all(collect_all_processes):
+    if collect_all_processes is not None:
+        return bool(collect_all_processes)
+    return os.environ.get("PROV4ML_COLLECT_ALL_PROCESSES", "").strip().lower() in _TRUE_WORDS
 
 
 def _torch_distributed():

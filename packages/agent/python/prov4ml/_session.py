@@ -123,7 +123,7 @@ class Session:
         """A session with the rank's agent: the wrapper's (`channel_path`, from PROV4ML_CHANNEL) or one
         it starts. Prov4mlError (one line) when there is none to talk to."""
         if not channel_path:
-            own_agent = OwnAgent.spawn(agent_job_environment(start["rank"]))
+            own_agent = OwnAgent.spawn(agent_job_environment(start["rank"], start["collectAllProcesses"]))
             return cls(own_agent.connect, own_agent, start, on_silent)
         try:
             channel = Channel.connect(channel_path)
