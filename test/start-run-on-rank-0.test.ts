@@ -1,7 +1,8 @@
 /**
  * Scripts that start their run on rank 0 only (`if rank == 0: start_run(...)`), under `prov4ml run -n`:
  * the other ranks' wrappers join the run rank 0 named (rank/job-pointer.ts) instead of claiming one of
- * their own in the default save directory and leaving the job's run with a rank that never ended.
+ * their own in the default save directory and leaving the job's run with a rank that never ended. And
+ * a script that starts its run twice in one wrapped rank.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,6 +53,23 @@ describe('a run started on rank 0 only, under prov4ml run', needs('Debian python
     assert.deepEqual(collectionOf(runDir), { members: ['prov_ranked_GR0.json', 'prov_ranked_GR1.json'], abnormal: 'none' });
     assert.deepEqual(readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR0.csv')).steps, [0, 1, 2]);
     assert.doesNotMatch(stderr, /cannot reach the aggregator|unfinished/);
+  });
+
+  test('start_run twice in one wrapped rank: one run holds both, and one line says so', async () => {
+    const script = [
+      'import prov4ml',
+      'for run in range(2):',
+      '    prov4ml.start_run("www.example.org", "twice", "named_dir")',
+      '    prov4ml.log_metric("loss", run, prov4ml.Context.TRAINING, step=run)',
+      '    prov4ml.end_run()',
+    ].join('\n');
+    const { cwd, code, stderr } = await runWrapped('twice', 1, script);
+    assert.equal(code, 0, stderr);
+    const runDir = join(cwd, 'named_dir', 'twice_0');
+    assert.deepEqual(readdirSync(join(cwd, 'named_dir')).filter((name) => !name.startsWith('.')), ['twice_0']);
+    assert.deepEqual(readMetricCsv(join(runDir, 'metrics', 'loss_TRAINING_GR0.csv')).steps, [0, 1]);
+    const lines = stderr.split('\n').filter((line) => line.includes('start_run again'));
+    assert.deepEqual(lines, [`prov4ml: start_run again in this rank: a job under prov4ml run records one run, so these records join ${runDir}; run each part under a prov4ml run of its own to record them apart`]);
   });
 
   test('no rank names the run: all three in one run of the default save directory, as before', async () => {

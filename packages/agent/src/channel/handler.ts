@@ -28,12 +28,17 @@ export function agentChannelHandler(
   onProgramEnd: (end: ProgramEnd) => Promise<EndRunOutcome>,
   log: (line: string) => void,
 ): ChannelHandler {
+  /** The run a program's start_run already named (a wrapped rank records one run, whatever starts it again). */
+  let started: string | null = null;
   return {
     onMessage(message: ClientMessage, reply: (r: AgentReply) => void): void {
       switch (message.t) {
         case 'hello':
           return;
         case 'start_run':
+          if (started !== null) {
+            log(`start_run again in this rank: a job under prov4ml run records one run, so these records join ${started}; run each part under a prov4ml run of its own to record them apart`);
+          }
           agent
             .configure({
               kind: 'run_config',
@@ -49,6 +54,7 @@ export function agentChannelHandler(
               ...metricFilesConfig(message.metricsFileType ?? defaults.metricsFormat, message.zarrCodec),
             })
             .then(async (run) => {
+              started = run.runDir;
               await agent.samples.started(SAMPLERS_START_WAIT_MS);
               return run;
             })
