@@ -124,7 +124,7 @@ describe('Python client against real agents: the files of each scenario', needs(
       type: 'ModelVersion', 'prov:label': 'net.pth', context: 'TRAINING', step: 1, role: 'model_version', artifact_path: 'artifacts/GR0/net.pth',
     });
     assert.deepEqual(attributes(final, ['type', 'prov:label', 'context', 'step', 'role', 'artifact_path']), {
-      type: 'ModelVersion', 'prov:label': 'net.pth', context: 'EVALUATION', step: undefined, role: 'model_version_final', artifact_path: 'artifacts/GR0/net.pth.1',
+      type: 'ModelVersion', 'prov:label': 'net.pth', context: 'EVALUATION', step: undefined, role: 'model_version_final', artifact_path: 'artifacts/GR0/net.1.pth',
     });
     assert.ok(run.copyOf(version!).length > 0, 'the state dict existed while the agent copied it');
     run.copyOf(final!);

@@ -115,7 +115,7 @@ describe('Python client against real agents: every generation of the original AP
       { type: 'ModelVersion', 'prov:label': 'net.pth', step: 1, role: 'model_version', is_input: false, artifact_path: 'artifacts/GR0/net.pth' },
       { type: 'ModelVersion', 'prov:label': 'net_0.pt', step: 2, role: 'model_version', is_input: false, artifact_path: 'artifacts/GR0/net/net_0.pt' },
       { type: 'ModelVersion', 'prov:label': 'net_1.pt', step: 3, role: 'model_version', is_input: false, artifact_path: 'artifacts/GR0/net/net_1.pt' },
-      { type: 'ModelVersion', 'prov:label': 'net.pth', step: undefined, role: 'model_version', is_input: false, artifact_path: 'artifacts/GR0/net.pth.1' },
+      { type: 'ModelVersion', 'prov:label': 'net.pth', step: undefined, role: 'model_version', is_input: false, artifact_path: 'artifacts/GR0/net.1.pth' },
       { type: 'ModelVersion', 'prov:label': 'final.pth', step: undefined, role: 'model_version_final', is_input: false, artifact_path: 'artifacts/GR0/final.pth' },
       { type: 'Artifact', 'prov:label': 'final2_layers_description.json', step: undefined, role: 'artifact', is_input: true, artifact_path: 'artifacts/GR0/final2_layers_description.json' },
       { type: 'ModelVersion', 'prov:label': 'final2.pth', step: undefined, role: 'model_version_final', is_input: true, artifact_path: 'artifacts/GR0/final2.pth' },
@@ -140,7 +140,7 @@ describe('Python client against real agents: every generation of the original AP
     const run = suite().only('seed_artifacts');
     assert.deepEqual(run.artifacts.map((a) => attributes(a, ['prov:label', 'context', 'step', 'artifact_path'])), [
       { 'prov:label': 'notes.txt', context: 'TRAINING', step: undefined, artifact_path: 'artifacts/GR0/notes.txt' },
-      { 'prov:label': 'notes.txt.1', context: 'VALIDATION', step: 2, artifact_path: 'artifacts/GR0/notes.txt.1' },
+      { 'prov:label': 'notes.1.txt', context: 'VALIDATION', step: 2, artifact_path: 'artifacts/GR0/notes.1.txt' },
       { 'prov:label': 'named', context: 'TRAINING', step: undefined, artifact_path: 'artifacts/GR0/named' },
     ]);
     assert.ok(String(literal(run.artifacts[2]!['prov-ml:original_path'])).endsWith('/training'));

@@ -46,5 +46,6 @@ def documents(experiment, run_id=0, save_dir=None):
 
 def stored_again(path):
     """What the agent answers for a copy stored under a name already taken in the run: a real agent keeps
-    both (<name>.1); the recorder answers the name alone."""
-    return path + ".1" if AGENT else path
+    both (<stem>.1<extension>: net.pth, then net.1.pth); the recorder answers the name alone."""
+    stem, extension = os.path.splitext(path)
+    return stem + ".1" + extension if AGENT else path

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { cp, lstat, mkdir, readdir, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { rankArtifactsDir, UserError, type ArtifactRecord, type ContextName } from '@prov4ml/prov-core';
 
 /** A logged artifact: the path the program gave, under which name, role and step. */
@@ -105,9 +105,12 @@ function artifactFileName(name: string): string {
   return cleaned;
 }
 
+/** `name`, else the first free `<stem>.<n><extension>` (net.pth, net.1.pth…): a copy keeps the extension tools go by. */
 async function freeDestination(dir: string, name: string): Promise<string> {
+  const extension = extname(name);
+  const stem = name.slice(0, name.length - extension.length);
   for (let n = 0; ; n++) {
-    const candidate = join(dir, n === 0 ? name : `${name}.${n}`);
+    const candidate = join(dir, n === 0 ? name : `${stem}.${n}${extension}`);
     try {
       await lstat(candidate);
     } catch {
