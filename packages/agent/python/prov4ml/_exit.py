@@ -3,9 +3,10 @@ path (atexit) can end the run with the agent and record why the program stopped.
 
 - an uncaught exception: sys.excepthook is wrapped (the original hook still prints the traceback);
   the interpreter then exits with status 1, which is what the run records;
-- sys.exit(n): sys.exit is wrapped to note n (an atexit handler cannot learn the exit status), so the
-  run records it; a program that falls off its end exits with 0. (`raise SystemExit(n)` itself is not
-  seen, and is recorded as 0.)
+- sys.exit(n) in the main thread: sys.exit is wrapped to note n (an atexit handler cannot learn the
+  exit status), so the run records it; a program that falls off its end exits with 0. Not seen:
+  `raise SystemExit(n)` itself (recorded as 0), and a sys.exit the program caught (its n is recorded,
+  unless an exception or a signal ends the program later).
 - SIGTERM (a batch system stopping the job): when the program has no handler of its own, one that
   raises SystemExit in the main thread, so that `finally` blocks and atexit run (the default action
   would kill the process with its files unwritten); once the run is ended, `_resignal` ends the
@@ -26,6 +27,8 @@ _lock = threading.Lock()
 _installed = False
 #: {"exitCode": int|None, "signal": str|None} once the program is seen ending abnormally.
 _abnormal = None
+#: The status the main thread's last sys.exit asked for; None: none was called.
+_exit_status_asked = None
 #: The run is being ended (end_run or the exit path): a SIGTERM now must not interrupt it.
 _ending = False
 
@@ -47,7 +50,10 @@ def install():
     previous_exit = sys.exit
 
     def exit(status=None):
-        _note({"exitCode": _exit_status(status), "signal": None})
+        global _exit_status_asked
+        # In another thread SystemExit ends only that thread, not the program.
+        if threading.current_thread() is threading.main_thread():
+            _exit_status_asked = _exit_status(status)
         previous_exit(status)
 
     exit.__doc__ = previous_exit.__doc__
@@ -92,7 +98,9 @@ def _note(how):
 def how_it_ends():
     """The `exit` of the end_run message the exit path sends: how the program is ending (an uncaught
     exception, sys.exit(n), SIGTERM; else a normal exit, status 0)."""
-    return dict(_abnormal) if _abnormal is not None else {"exitCode": 0, "signal": None}
+    if _abnormal is not None:
+        return dict(_abnormal)
+    return {"exitCode": 0 if _exit_status_asked is None else _exit_status_asked, "signal": None}
 
 
 def _exit_status(status):
