@@ -187,7 +187,7 @@ class _ActivationStore:
     def _log(self):
         if _api._session is None:
             if _api._why_not is not None:  # None: start_run already said that nothing is recorded, and why
-                warn_once("tracked-model-no-run", "prov4ml.%s: no run is active when %r closes (close it before end_run); "
+                warn_once("tracked-model-no-run", "prov4ml.%s: no run is active when %r closes (close() or end_run log it while a run is active); "
                           "its activations are not recorded" % (_CALL, self.label))
             return
         for arrays in self.layers.values():
