@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
@@ -150,4 +150,16 @@ function indexRuns(root: string): Map<string, RankRun[]> {
   const index = new Map<string, RankRun[]>();
   for (const runDir of found.sort((a, b) => a.runId - b.runId)) index.set(runDir.experiment, [...(index.get(runDir.experiment) ?? []), runDir]);
   return index;
+}
+
+/**
+ * Runs `script` (written to `program.py` in `cwd`: spawned processes import their __main__ from a file)
+ * with Debian's python3 as a program started without the wrapper: the client on PYTHONPATH, no sampling
+ * interval, and no launcher variable that would say who the process is.
+ */
+export function runOwnAgentProgram(cwd: string, script: string, args: string[] = [], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PROV4ML_METRICS_INTERVAL: '0', ...extraEnv };
+  for (const variable of ['PROV4ML_CHANNEL', 'PROV4ML_RANK', 'PROV4ML_WORLD_SIZE', 'PROV4ML_JOB_ID', 'RANK', 'WORLD_SIZE', 'SLURM_PROCID']) delete env[variable];
+  writeFileSync(join(cwd, 'program.py'), script);
+  return run(DEBIAN_PYTHON, ['program.py', ...args], { cwd, env });
 }

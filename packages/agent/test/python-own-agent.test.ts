@@ -4,13 +4,13 @@
  * processes the program spawns itself, told apart by start_run's `rank` or torch.distributed.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { pythonProvErrors } from '../../../test/support/run-dir.js';
-import { run, PYTHON_DIR } from './python-harness.js';
+import { runOwnAgentProgram } from './python-harness.js';
 
 const pythonAvailable = commandWorks(DEBIAN_PYTHON);
 const torchAvailable = pythonAvailable && pythonModuleAvailable('torch');
@@ -18,14 +18,10 @@ const torchAvailable = pythonAvailable && pythonModuleAvailable('torch');
 const directory = mkdtempSync(join(tmpdir(), 'prov4ml-own-agent-'));
 after(() => rmSync(directory, { recursive: true, force: true }));
 
-/** Runs `script` with Debian's python3 in a fresh directory of its own, as a program started without the wrapper. */
+/** Runs `script` in a fresh directory of its own, as a program started without the wrapper. */
 async function runScript(name: string, script: string, args: string[] = []) {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PROV4ML_METRICS_INTERVAL: '0' };
-  for (const variable of ['PROV4ML_CHANNEL', 'PROV4ML_RANK', 'PROV4ML_WORLD_SIZE', 'PROV4ML_JOB_ID', 'RANK', 'WORLD_SIZE', 'SLURM_PROCID']) delete env[variable];
   const cwd = mkdtempSync(join(directory, `${name}-`));
-  // A file, not -c: spawned processes import the program's __main__ from it.
-  writeFileSync(join(cwd, 'program.py'), script);
-  return { ...(await run(DEBIAN_PYTHON, ['program.py', ...args], { cwd, env })), cwd };
+  return { ...(await runOwnAgentProgram(cwd, script, args)), cwd };
 }
 
 /** Rows of a metric CSV: [step, value, timestamp]. */

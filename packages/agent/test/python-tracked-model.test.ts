@@ -4,13 +4,13 @@
  * read back with the `zarr` package (python3-zarr) to the last float16 bit.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DEBIAN_PYTHON, commandWorks, needs, pythonModuleAvailable } from '../../../test/support/components.js';
 import { pythonProvErrors } from '../../../test/support/run-dir.js';
-import { run, PYTHON_DIR } from './python-harness.js';
+import { run, runOwnAgentProgram } from './python-harness.js';
 import { attributes, RankRun } from './rank-run.js';
 
 const pythonAvailable = commandWorks(DEBIAN_PYTHON);
@@ -24,10 +24,7 @@ async function runScript(name: string, script: string) {
   const cwd = mkdtempSync(join(directory, `${name}-`));
   const scratch = join(cwd, 'tmp');
   mkdirSync(scratch);
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1', PROV4ML_METRICS_INTERVAL: '0', TMPDIR: scratch };
-  for (const variable of ['PROV4ML_CHANNEL', 'PROV4ML_RANK', 'PROV4ML_WORLD_SIZE', 'PROV4ML_JOB_ID', 'RANK', 'WORLD_SIZE', 'SLURM_PROCID']) delete env[variable];
-  writeFileSync(join(cwd, 'program.py'), script);
-  return { ...(await run(DEBIAN_PYTHON, ['program.py'], { cwd, env })), cwd, scratch };
+  return { ...(await runOwnAgentProgram(cwd, script, [], { TMPDIR: scratch })), cwd, scratch };
 }
 
 /** The client's scratch directories of tracked models left in `tmp` (the agent keeps a folder of its own there). */

@@ -128,10 +128,10 @@ if hasattr(os, "register_at_fork"):
 def _run_facts(session):
     """What the agent's started reply says about where this rank's files go (runDir, artifactsDir).
     The one place that reads the reply: a client that starts before the reply arrives waits here."""
-    run_dir = session.run_dir
-    if run_dir is None:  # the agent never answered: there is no run directory
+    answer = session.answer()
+    if answer is None:  # the agent never answered: there is no run directory
         return {"runDir": None, "artifactsDir": None}
-    return {"runDir": run_dir, "artifactsDir": os.path.join(run_dir, "artifacts", "GR%d" % session.rank)}
+    return {"runDir": answer["runDir"], "artifactsDir": answer["artifactsDir"]}
 
 
 def _deliver_pending(session):

@@ -26,8 +26,12 @@ def records_nothing(rank, collect_all_processes):
     """True for the original's silent rank, when no launcher says who the process is: a rank other than
     0 (`rank`, else torch.distributed's) that does not collect. It starts no agent: nothing would wait
     for its end, and it would only record a run of its own."""
-    rank = _rank(rank)
-    return rank is not None and rank != 0 and not _collects_all(collect_all_processes)
+    if _collects_all(collect_all_processes) or _launched():
+        return False
+    if rank is None:
+        distributed = _torch_distributed()
+        rank = None if distributed is None else distributed[0]
+    return rank is not None and rank != 0
 
 
 def agent_job_environment(rank, collect_all_processes):
@@ -36,10 +40,13 @@ def agent_job_environment(rank, collect_all_processes):
     collects (only then do all of them call start_run, as the original's pattern has it: a job that
     waited for ranks that never start a run would wait in vain), and no launcher says who the process
     is; else none."""
-    rank = _rank(rank)
-    if rank is None or not _collects_all(collect_all_processes):
+    if not _collects_all(collect_all_processes) or _launched():
         return {}
     distributed = _torch_distributed()
+    if rank is None:
+        rank = None if distributed is None else distributed[0]
+    if rank is None:
+        return {}
     world_size = distributed[1] if distributed is not None else _world_size_variable()
     if world_size is None or world_size <= 1:
         if rank != 0:
@@ -59,14 +66,8 @@ def agent_job_environment(rank, collect_all_processes):
     }
 
 
-def _rank(rank):
-    """start_run's rank, else torch.distributed's; None where a launcher says (or nothing does)."""
-    if any(os.environ.get(name) for name in LAUNCHER_RANK_VARIABLES):
-        return None
-    if rank is not None:
-        return rank
-    distributed = _torch_distributed()
-    return None if distributed is None else distributed[0]
+def _launched():
+    return any(os.environ.get(name) for name in LAUNCHER_RANK_VARIABLES)
 
 
 def _collects_all(collect_all_processes):

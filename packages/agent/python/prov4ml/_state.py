@@ -54,28 +54,26 @@ def _run_facts():
     session = _api._session
     if session is None and _api._run is not None:
         session = _api._run.ended_session
-    if session is None:
+    answer = None if session is None else session.answer()
+    if answer is None:
         return None
-    answer = session.answer()
-    return None if answer is None else _facts(answer, session.global_rank, session.collecting, session.user_namespace)
-
-
-def _facts(answer, rank, collecting, user_namespace):
+    rank = session.global_rank
     run_dir = answer["runDir"]
     experiment = answer["experimentName"]
+    user_namespace = session.user_namespace
     return {
         "PROV_SAVE_PATH": os.path.dirname(run_dir),
         "USER_NAMESPACE": user_namespace if user_namespace is not None else _DEFAULTS["USER_NAMESPACE"],
         # The original's (G1) rule: rank 0 keeps the experiment's name, another rank gets _GR<rank>.
         "EXPERIMENT_NAME": "%s_GR%d" % (experiment, rank) if rank else experiment,
         "EXPERIMENT_DIR": run_dir,
-        "ARTIFACTS_DIR": answer.get("artifactsDir") or os.path.join(run_dir, "artifacts", "GR%d" % rank),
+        "ARTIFACTS_DIR": answer["artifactsDir"],
         # The original's temporary metric files were its metric files: here they are in metrics/.
         "TMP_DIR": os.path.join(run_dir, "metrics"),
         "RUN_ID": answer["runId"],
         "global_rank": rank,
-        "is_collecting": collecting,
-        "save_metrics_after_n_logs": answer.get("saveAfterNLogs", _DEFAULTS["save_metrics_after_n_logs"]),
+        "is_collecting": session.collecting,
+        "save_metrics_after_n_logs": answer["saveAfterNLogs"],
     }
 
 
